@@ -1,0 +1,3 @@
+DROP TABLE item_topics;
+DROP TABLE items;
+DROP TABLE sources;

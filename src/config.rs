@@ -1,0 +1,708 @@
+//! The YAML configuration: loading, validation with file/line/column in every error, and the
+//! environment overrides (`DATABASE_URL`, `CROSSFEED_LISTEN`, `CROSSFEED_PUBLIC_URL`). Nothing
+//! here touches the network or the store.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use url::Url;
+
+use crate::domain::{Schedule, SourceId, TopicSlug};
+
+/// The configuration file used when neither `--config` nor `CROSSFEED_CONFIG` names one.
+pub const DEFAULT_PATH: &str = "config/crossfeed.yaml";
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub fetch: FetchConfig,
+    /// Used by sources that set no `schedule` of their own.
+    pub default_schedule: Schedule,
+    pub sources: Vec<SourceConfig>,
+    pub topics: Vec<TopicConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// The address readers use, without a trailing slash; feeds link to themselves with it.
+    pub public_url: Url,
+    /// The environment variable holding the admin bearer token.
+    pub admin_token_env: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `sqlite://relative/path`, `sqlite:///absolute/path` or `postgres://…`.
+    pub url: String,
+    /// Connections in the pool.
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_body: u64,
+    pub max_concurrency: usize,
+    pub per_host_concurrency: usize,
+    pub user_agent: String,
+}
+
+/// One upstream feed.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub id: SourceId,
+    pub url: Url,
+    pub title: Option<String>,
+    pub schedule: Schedule,
+    /// The zone in which dates without one are read.
+    pub timezone: Tz,
+    pub tags: Vec<String>,
+}
+
+/// One topic: which items belong to it.
+#[derive(Debug, Clone)]
+pub struct TopicConfig {
+    pub slug: TopicSlug,
+    pub title: String,
+    pub description: Option<String>,
+    pub keywords: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+/// A place in a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read the configuration: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", render_issues(path, issues))]
+    Invalid { path: PathBuf, issues: Vec<Issue> },
+}
+
+impl ConfigError {
+    /// The problems found, each with its line and column (empty for a read error).
+    pub fn issues(&self) -> &[Issue] {
+        match self {
+            ConfigError::Read { .. } => &[],
+            ConfigError::Invalid { issues, .. } => issues,
+        }
+    }
+}
+
+fn render_issues(path: &Path, issues: &[Issue]) -> String {
+    let lines: Vec<String> = issues
+        .iter()
+        .map(|i| format!("{}:{}:{}: {}", path.display(), i.line, i.column, i.message))
+        .collect();
+    lines.join("\n")
+}
+
+impl Config {
+    /// Read and validate the file at `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_yaml(path, &text)
+    }
+
+    /// Validate `text` as if it had been read from `path` (relative `file:` URLs resolve
+    /// against the directory of `path`).
+    pub fn from_yaml(path: &Path, text: &str) -> Result<Self, ConfigError> {
+        let invalid = |issues| ConfigError::Invalid {
+            path: path.to_owned(),
+            issues,
+        };
+        let raw: RawConfig = if text.trim().is_empty() {
+            return Err(invalid(vec![Issue {
+                line: 1,
+                column: 1,
+                message: "the configuration file is empty".into(),
+            }]));
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| {
+                let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+                invalid(vec![Issue {
+                    line,
+                    column,
+                    message: syntax_message(&e),
+                }])
+            })?
+        };
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        let mut v = Validator::default();
+        let config = v.config(path, base_dir, raw);
+        match config {
+            Some(config) if v.issues.is_empty() => Ok(config),
+            _ => {
+                v.issues.sort_by_key(|i| (i.line, i.column));
+                Err(invalid(v.issues))
+            }
+        }
+    }
+
+    /// Apply `DATABASE_URL`, `CROSSFEED_LISTEN` and `CROSSFEED_PUBLIC_URL` from `env`.
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+        if let Some(url) = env("DATABASE_URL").filter(|v| !v.is_empty()) {
+            self.database.url = url;
+        }
+        if let Some(listen) = env("CROSSFEED_LISTEN").filter(|v| !v.is_empty()) {
+            self.server.listen = listen
+                .parse()
+                .map_err(|e| format!("CROSSFEED_LISTEN={listen:?} is not an address: {e}"))?;
+        }
+        if let Some(public) = env("CROSSFEED_PUBLIC_URL").filter(|v| !v.is_empty()) {
+            self.server.public_url = parse_public_url(&public)
+                .map_err(|e| format!("CROSSFEED_PUBLIC_URL={public:?}: {e}"))?;
+        }
+        Ok(())
+    }
+
+    pub fn topic(&self, slug: &str) -> Option<&TopicConfig> {
+        self.topics.iter().find(|t| t.slug.as_str() == slug)
+    }
+}
+
+/// serde-saphyr's message without its rendered snippet (we print the location ourselves).
+fn syntax_message(e: &serde_saphyr::Error) -> String {
+    let full = e.without_snippet().to_string();
+    let first = full.lines().next().unwrap_or("invalid YAML").trim();
+    // Drop a trailing " at line X, column Y" that the library may append.
+    match first.find(" at line ") {
+        Some(i) => first[..i].to_owned(),
+        None => first.to_owned(),
+    }
+}
+
+// ---- the YAML shape, as written ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    database: RawDatabase,
+    #[serde(default)]
+    fetch: RawFetch,
+    #[serde(default)]
+    schedule: RawSchedule,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+    #[serde(default)]
+    topics: Vec<RawTopic>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<Spanned<String>>,
+    public_url: Option<Spanned<String>>,
+    admin_token_env: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    url: Option<Spanned<String>>,
+    pool_size: Option<Spanned<u64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    timeout: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<String>>,
+    max_body: Option<Spanned<String>>,
+    max_concurrency: Option<Spanned<u64>>,
+    per_host_concurrency: Option<Spanned<u64>>,
+    user_agent: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    default: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: Spanned<String>,
+    url: Spanned<String>,
+    title: Option<String>,
+    schedule: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopic {
+    slug: Spanned<String>,
+    title: Option<String>,
+    description: Option<String>,
+    keywords: Spanned<Vec<String>>,
+    #[serde(default)]
+    exclude: Vec<String>,
+}
+
+// ---- validation ----
+
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+const DEFAULT_DATABASE: &str = "sqlite://data/crossfeed.db";
+const DEFAULT_SCHEDULE: &str = "every 15m";
+
+/// The User-Agent sent upstream unless the configuration names another.
+pub fn default_user_agent() -> String {
+    format!(
+        "crossfeed/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_REPOSITORY")
+    )
+}
+
+#[derive(Default)]
+struct Validator {
+    issues: Vec<Issue>,
+}
+
+impl Validator {
+    fn push<T>(&mut self, at: &Spanned<T>, message: impl fmt::Display) {
+        self.issues.push(Issue {
+            line: at.referenced.line(),
+            column: at.referenced.column(),
+            message: message.to_string(),
+        });
+    }
+
+    /// Run `parse` on a spanned value, recording its error at the value's place.
+    fn check<T, U, E: fmt::Display>(
+        &mut self,
+        at: &Spanned<T>,
+        what: &str,
+        parse: impl FnOnce(&T) -> Result<U, E>,
+    ) -> Option<U> {
+        match parse(&at.value) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.push(at, format!("{what}: {e}"));
+                None
+            }
+        }
+    }
+
+    fn config(&mut self, path: &Path, base_dir: &Path, raw: RawConfig) -> Option<Config> {
+        let listen = match &raw.server.listen {
+            Some(s) => self.check(s, "server.listen", |v| v.parse::<SocketAddr>()),
+            None => DEFAULT_LISTEN.parse().ok(),
+        };
+        let public_url = match &raw.server.public_url {
+            Some(s) => self.check(s, "server.public_url", |v| parse_public_url(v)),
+            None => listen.and_then(|l| parse_public_url(&format!("http://{l}")).ok()),
+        };
+        let database_url = match &raw.database.url {
+            Some(s) => self.check(s, "database.url", |v| {
+                if v.starts_with("sqlite://")
+                    || v.starts_with("postgres://")
+                    || v.starts_with("postgresql://")
+                {
+                    Ok(v.clone())
+                } else {
+                    Err("expected sqlite://path, sqlite:///abs/path or postgres://…")
+                }
+            }),
+            None => Some(DEFAULT_DATABASE.to_owned()),
+        };
+        let pool_size = self.positive(&raw.database.pool_size, "database.pool_size", 8);
+
+        let fetch = &raw.fetch;
+        let timeout = self.duration(&fetch.timeout, "fetch.timeout", Duration::from_secs(20));
+        let connect_timeout = self.duration(
+            &fetch.connect_timeout,
+            "fetch.connect_timeout",
+            Duration::from_secs(10),
+        );
+        let max_body = match &fetch.max_body {
+            Some(s) => self.check(s, "fetch.max_body", |v| parse_size(v)),
+            None => Some(8 * 1024 * 1024),
+        };
+        let max_concurrency = self.positive(&fetch.max_concurrency, "fetch.max_concurrency", 32);
+        let per_host_concurrency =
+            self.positive(&fetch.per_host_concurrency, "fetch.per_host_concurrency", 2);
+
+        let default_schedule = match &raw.schedule.default {
+            Some(s) => self.check(s, "schedule.default", |v| Schedule::parse(v)),
+            None => Schedule::parse(DEFAULT_SCHEDULE).ok(),
+        };
+
+        let sources = self.sources(base_dir, raw.sources, default_schedule.as_ref());
+        let topics = self.topics(raw.topics);
+
+        Some(Config {
+            path: path.to_owned(),
+            server: ServerConfig {
+                listen: listen?,
+                public_url: public_url?,
+                admin_token_env: raw
+                    .server
+                    .admin_token_env
+                    .unwrap_or_else(|| "CROSSFEED_ADMIN_TOKEN".into()),
+            },
+            database: DatabaseConfig {
+                url: database_url?,
+                pool_size: u32::try_from(pool_size?).unwrap_or(u32::MAX),
+            },
+            fetch: FetchConfig {
+                timeout: timeout?,
+                connect_timeout: connect_timeout?,
+                max_body: max_body?,
+                max_concurrency: max_concurrency?,
+                per_host_concurrency: per_host_concurrency?,
+                user_agent: fetch.user_agent.clone().unwrap_or_else(default_user_agent),
+            },
+            default_schedule: default_schedule?,
+            sources,
+            topics,
+        })
+    }
+
+    fn positive(
+        &mut self,
+        raw: &Option<Spanned<u64>>,
+        what: &str,
+        default: usize,
+    ) -> Option<usize> {
+        match raw {
+            Some(s) => self.check(s, what, |v| match *v {
+                0 => Err("must be at least 1".to_owned()),
+                n => usize::try_from(n).map_err(|e| e.to_string()),
+            }),
+            None => Some(default),
+        }
+    }
+
+    fn duration(
+        &mut self,
+        raw: &Option<Spanned<String>>,
+        what: &str,
+        default: Duration,
+    ) -> Option<Duration> {
+        match raw {
+            Some(s) => self.check(s, what, |v| match humantime::parse_duration(v) {
+                Ok(d) if d.is_zero() => Err("must be longer than zero".to_owned()),
+                Ok(d) => Ok(d),
+                Err(e) => Err(format!("{e} (write e.g. \"20s\" or \"1m\")")),
+            }),
+            None => Some(default),
+        }
+    }
+
+    fn sources(
+        &mut self,
+        base_dir: &Path,
+        raw: Vec<RawSource>,
+        default_schedule: Option<&Schedule>,
+    ) -> Vec<SourceConfig> {
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut out = Vec::with_capacity(raw.len());
+        for s in raw {
+            let id = self.check(&s.id, "source id", |v| SourceId::parse(v));
+            if let Some(first) = seen.get(&s.id.value) {
+                self.push(
+                    &s.id,
+                    format!(
+                        "duplicate source id {:?} (first defined at line {first})",
+                        s.id.value
+                    ),
+                );
+            } else {
+                seen.insert(s.id.value.clone(), s.id.referenced.line());
+            }
+            let url = self.check(&s.url, "source url", |v| resolve_source_url(v, base_dir));
+            let schedule = match &s.schedule {
+                Some(sch) => self.check(sch, "source schedule", |v| Schedule::parse(v)),
+                None => default_schedule.cloned(),
+            };
+            let timezone = match &s.timezone {
+                Some(tz) => self.check(tz, "source timezone", |v| {
+                    v.parse::<Tz>()
+                        .map_err(|_| "not an IANA time zone name (e.g. Asia/Shanghai, UTC)")
+                }),
+                None => Some(Tz::UTC),
+            };
+            if let (Some(id), Some(url), Some(schedule), Some(timezone)) =
+                (id, url, schedule, timezone)
+            {
+                out.push(SourceConfig {
+                    id,
+                    url,
+                    title: s.title.filter(|t| !t.trim().is_empty()),
+                    schedule,
+                    timezone,
+                    tags: clean_list(s.tags),
+                });
+            }
+        }
+        out
+    }
+
+    fn topics(&mut self, raw: Vec<RawTopic>) -> Vec<TopicConfig> {
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut out = Vec::with_capacity(raw.len());
+        for t in raw {
+            let slug = self.check(&t.slug, "topic slug", |v| TopicSlug::parse(v));
+            if let Some(first) = seen.get(&t.slug.value) {
+                self.push(
+                    &t.slug,
+                    format!(
+                        "duplicate topic slug {:?} (first defined at line {first})",
+                        t.slug.value
+                    ),
+                );
+            } else {
+                seen.insert(t.slug.value.clone(), t.slug.referenced.line());
+            }
+            let keywords = clean_list(t.keywords.value.clone());
+            if keywords.is_empty() {
+                self.push(&t.keywords, "a topic needs at least one keyword");
+            }
+            if let Some(slug) = slug {
+                out.push(TopicConfig {
+                    title: t.title.unwrap_or_else(|| slug.to_string()),
+                    slug,
+                    description: t.description,
+                    keywords,
+                    exclude: clean_list(t.exclude),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Trim entries, drop empty ones and repeats, keep the order.
+fn clean_list(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let item = item.trim();
+        if !item.is_empty() && !out.iter().any(|o| o == item) {
+            out.push(item.to_owned());
+        }
+    }
+    out
+}
+
+fn parse_public_url(raw: &str) -> Result<Url, String> {
+    let url = Url::parse(raw).map_err(|e| e.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("expected an http(s) URL such as http://127.0.0.1:8080".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err("must not have a query or fragment".into());
+    }
+    Ok(url)
+}
+
+/// Accept http(s) URLs, absolute `file:///…` URLs, and `file:relative/path` resolved against
+/// the configuration's directory (how the bundled sample feeds are referenced).
+fn resolve_source_url(raw: &str, base_dir: &Path) -> Result<Url, String> {
+    let raw = raw.trim();
+    if let Some(rest) = raw.strip_prefix("file:")
+        && !rest.starts_with('/')
+    {
+        let joined = std::path::absolute(base_dir.join(rest)).map_err(|e| e.to_string())?;
+        return Url::from_file_path(&joined)
+            .map_err(|()| format!("cannot make a file URL of {}", joined.display()));
+    }
+    let url = Url::parse(raw).map_err(|e| e.to_string())?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        "file" => Ok(url),
+        _ => Err("expected an http(s) URL, file:///absolute/path or file:relative/path".into()),
+    }
+}
+
+/// Parse a size such as "8MiB", "512 KiB", "1MB" or "1048576" into bytes.
+fn parse_size(raw: &str) -> Result<u64, String> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (digits, unit) = raw.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a size like \"8MiB\""))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1024,
+        "m" | "mb" => 1000 * 1000,
+        "mib" => 1024 * 1024,
+        "g" | "gb" => 1000 * 1000 * 1000,
+        "gib" => 1024 * 1024 * 1024,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (use B, KiB, MiB or GiB)"
+            ));
+        }
+    };
+    match n.checked_mul(mult) {
+        Some(0) => Err("must be larger than zero".into()),
+        Some(v) => Ok(v),
+        None => Err(format!("{raw:?} is too large")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        Config::from_yaml(Path::new("conf/test.yaml"), text)
+    }
+
+    fn issues(text: &str) -> Vec<(u64, u64, String)> {
+        match load(text) {
+            Ok(_) => panic!("expected errors for:\n{text}"),
+            Err(e) => e
+                .issues()
+                .iter()
+                .map(|i| (i.line, i.column, i.message.clone()))
+                .collect(),
+        }
+    }
+
+    const GOOD: &str = "\
+server: { listen: \"127.0.0.1:9000\", public_url: \"http://news.example.com/\" }
+database: { url: \"sqlite://data/x.db\" }
+fetch: { timeout: 5s, max_body: 2MiB }
+schedule: { default: \"every 30m\" }
+sources:
+  - id: cifnews
+    url: https://www.example.com/rss
+    timezone: Asia/Shanghai
+    tags: [跨境电商, \" \"]
+  - id: local
+    url: file:samples/a.xml
+    schedule: \"0 */10 * * * *\"
+topics:
+  - slug: tiktok
+    title: TikTok
+    keywords: [TikTok, 抖音]
+";
+
+    #[test]
+    fn a_good_file_loads_with_defaults_filled_in() {
+        let c = load(GOOD).unwrap();
+        assert_eq!(c.server.listen.port(), 9000);
+        assert_eq!(c.fetch.timeout, Duration::from_secs(5));
+        assert_eq!(c.fetch.max_body, 2 * 1024 * 1024);
+        assert_eq!(c.fetch.max_concurrency, 32);
+        assert_eq!(c.sources.len(), 2);
+        assert_eq!(c.sources[0].timezone, Tz::Asia__Shanghai);
+        assert_eq!(c.sources[0].schedule.as_str(), "every 30m");
+        assert_eq!(c.sources[0].tags, vec!["跨境电商".to_owned()]);
+        assert_eq!(c.sources[1].url.scheme(), "file");
+        assert!(c.sources[1].url.path().ends_with("/conf/samples/a.xml"));
+        assert_eq!(
+            c.topics[0].keywords,
+            vec!["TikTok".to_owned(), "抖音".to_owned()]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_place() {
+        let found = issues("server:\n  listen: \"127.0.0.1:1\"\n  colour: blue\n");
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].0, found[0].1), (3, 3));
+        assert!(found[0].2.contains("colour"), "{found:?}");
+    }
+
+    #[test]
+    fn duplicate_ids_bad_urls_and_bad_schedules_are_all_reported() {
+        let text = "\
+sources:
+  - id: a
+    url: https://example.com/a
+  - id: a
+    url: ftp://example.com/b
+    schedule: every now and then
+topics:
+  - slug: t
+    keywords: [x]
+  - slug: t
+    keywords: []
+";
+        let found = issues(text);
+        let lines: Vec<u64> = found.iter().map(|f| f.0).collect();
+        assert_eq!(lines, vec![4, 5, 6, 10, 11], "{found:?}");
+        assert!(found[0].2.contains("duplicate source id"));
+        assert!(found[1].2.contains("source url"));
+        assert!(found[2].2.contains("schedule"));
+        assert!(found[3].2.contains("duplicate topic slug"));
+        assert!(found[4].2.contains("at least one keyword"));
+        assert_eq!(found[0].1, 9, "column of the id value");
+    }
+
+    #[test]
+    fn the_rendered_error_names_file_line_and_column() {
+        let err = load("sources:\n  - id: \"bad id\"\n    url: https://e.com/\n").unwrap_err();
+        assert!(
+            err.to_string().starts_with("conf/test.yaml:2:9: source id"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn broken_yaml_is_refused_with_its_place() {
+        let found = issues("sources:\n  - id: a\n   url: [\n");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].0 >= 2, "{found:?}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut c = load(GOOD).unwrap();
+        c.apply_env(|k| match k {
+            "DATABASE_URL" => Some("postgres://db/x".into()),
+            "CROSSFEED_LISTEN" => Some("0.0.0.0:8080".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.database.url, "postgres://db/x");
+        assert_eq!(c.server.listen.to_string(), "0.0.0.0:8080");
+        assert!(c.apply_env(|_| Some("nonsense".into())).is_err());
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_and_decimal_units() {
+        assert_eq!(parse_size("8MiB"), Ok(8 * 1024 * 1024));
+        assert_eq!(parse_size("512 KiB"), Ok(512 * 1024));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("8 furlongs").is_err());
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("99999999999GiB").is_err());
+    }
+}

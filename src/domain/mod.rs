@@ -1,0 +1,12 @@
+//! Core types shared by every stage: identifiers, schedules and the normalized item. This module
+//! imports nothing else from the crate.
+
+mod item;
+mod schedule;
+mod source_id;
+mod topic_slug;
+
+pub use item::{Enclosure, Item, TopicMatch};
+pub use schedule::{Schedule, ScheduleError};
+pub use source_id::{SourceId, SourceIdError};
+pub use topic_slug::{TopicSlug, TopicSlugError};

@@ -1,0 +1,18 @@
+//! crossfeed: polls upstream feeds, normalizes and classifies their items, stores them in
+//! Postgres or SQLite, and republishes them as topic feeds and a JSON API.
+//!
+//! Data flows one way: `config` → `scheduler` → `ingest` (`fetch` → `parse` → `normalize` →
+//! `classify` → `store`) → `render` → `server`. Only `app` wires the modules together.
+
+pub mod app;
+pub mod classify;
+pub mod config;
+pub mod domain;
+pub mod fetch;
+pub mod ingest;
+pub mod normalize;
+pub mod parse;
+pub mod render;
+pub mod scheduler;
+pub mod server;
+pub mod store;

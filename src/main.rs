@@ -1,0 +1,167 @@
+//! The `crossfeed` command: parses the command line and calls into the library.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono_tz::Tz;
+use clap::{Parser, Subcommand};
+use crossfeed::app::{self, Role};
+use crossfeed::config::{self, Config, ConfigError};
+use crossfeed::ingest::PollOutcome;
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(
+    name = "crossfeed",
+    version,
+    about = "Feed aggregator and syndication server for cross-border e-commerce news"
+)]
+struct Cli {
+    /// Configuration file.
+    #[arg(long, global = true, env = "CROSSFEED_CONFIG", default_value = config::DEFAULT_PATH)]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate, load sources and topics, poll on schedule and serve HTTP (the default).
+    Serve {
+        /// Which parts to run in this process.
+        #[arg(long, value_enum, default_value_t = Role::All)]
+        role: Role,
+    },
+    /// Poll every source (or one) once now and print a summary; exit 1 if any failed.
+    Fetch {
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// Parse and normalize one feed without a store; print one JSON object per item.
+    Parse {
+        /// A file path or an http(s) URL.
+        target: String,
+        /// Time zone for dates that carry none (IANA name).
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+    },
+    /// Validate the configuration; errors name file, line and column.
+    CheckConfig,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn load_config(path: &std::path::Path) -> anyhow::Result<Config> {
+    let mut config = Config::load(path)?;
+    config
+        .apply_env(|k| std::env::var(k).ok())
+        .map_err(anyhow::Error::msg)?;
+    Ok(config)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command.unwrap_or(Command::Serve { role: Role::All }) {
+        Command::Serve { role } => {
+            let config = load_config(&cli.config)?;
+            app::start(config, role).await?.wait().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fetch { source } => fetch(&load_config(&cli.config)?, source.as_deref()).await,
+        Command::Parse { target, timezone } => {
+            let tz: Tz = timezone
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--timezone {timezone:?} is not an IANA time zone"))?;
+            // parse works without a configuration; use its fetch settings when there is one.
+            let fetch = match Config::load(&cli.config) {
+                Ok(c) => c.fetch,
+                Err(_) => Config::from_yaml(&cli.config, "{}")?.fetch,
+            };
+            let items = app::parse_one(&target, tz, &fetch).await?;
+            let mut out = std::io::stdout().lock();
+            for item in items {
+                serde_json::to_writer(&mut out, &item)?;
+                writeln!(out)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CheckConfig => match Config::load(&cli.config) {
+            Ok(c) => {
+                println!(
+                    "{}: OK ({} sources, {} topics)",
+                    cli.config.display(),
+                    c.sources.len(),
+                    c.topics.len()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e @ (ConfigError::Invalid { .. } | ConfigError::Read { .. })) => {
+                eprintln!("{e}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
+    }
+}
+
+async fn fetch(config: &Config, only: Option<&str>) -> anyhow::Result<ExitCode> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+            .context("progress template")?
+            .progress_chars("=> "),
+    );
+    let summary = app::fetch_once(
+        config,
+        only,
+        |n| bar.set_length(n as u64),
+        |report| {
+            bar.inc(1);
+            bar.set_message(report.source_id.clone());
+            if let PollOutcome::Failed(error) = &report.outcome {
+                bar.println(format!("failed: {}: {error}", report.source_id));
+            }
+        },
+    )
+    .await?;
+    bar.finish_and_clear();
+    println!(
+        "{} sources: {} new, {} updated, {} unchanged, {} failed",
+        summary.sources, summary.new, summary.updated, summary.unchanged, summary.failed
+    );
+    Ok(if summary.failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

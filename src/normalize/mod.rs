@@ -1,0 +1,323 @@
+//! From feed-rs's model to our [`Item`]: stable identity, absolute links, dates in UTC (future
+//! ones clamped to the fetch time), plain-text titles, and HTML sanitized as the very last step.
+
+pub mod html;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use feed_rs::model::{Entry, Feed};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::domain::{Enclosure, Item};
+
+/// Where and when a feed was fetched.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    /// The URL the bytes came from (after redirects).
+    pub fetch_url: &'a Url,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// Facts about the feed itself that the source row keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedInfo {
+    pub title: Option<String>,
+    pub site_url: Option<String>,
+}
+
+/// The feed's title and home page.
+pub fn feed_info(feed: &Feed, ctx: &Context<'_>) -> FeedInfo {
+    FeedInfo {
+        title: feed
+            .title
+            .as_ref()
+            .map(|t| html::plain_text(&t.content))
+            .filter(|t| !t.is_empty()),
+        site_url: alternate_link(&feed.links, ctx.fetch_url).map(String::from),
+    }
+}
+
+/// Normalize every entry of `feed`.
+pub fn normalize_feed(feed: &Feed, ctx: &Context<'_>) -> Vec<Item> {
+    let feed_base = alternate_link(&feed.links, ctx.fetch_url)
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .unwrap_or_else(|| ctx.fetch_url.clone());
+    // A feed that gives several entries the same guid cannot be trusted with guids alone.
+    let mut guid_uses: HashMap<&str, usize> = HashMap::new();
+    for e in &feed.entries {
+        if !e.id.is_empty() {
+            *guid_uses.entry(e.id.as_str()).or_default() += 1;
+        }
+    }
+    let feed_language = feed.language.as_deref();
+    // feed-rs copies an RSS 2.0 pubDate into `updated`; an upstream that never said when an
+    // item changed must not look as if it had.
+    let copies_published = feed.feed_type == feed_rs::model::FeedType::RSS2;
+    feed.entries
+        .iter()
+        .map(|e| {
+            let repeated = guid_uses.get(e.id.as_str()).is_some_and(|n| *n > 1);
+            let mut item = normalize_entry(e, &feed_base, feed_language, repeated, ctx);
+            if copies_published && item.updated == item.published {
+                item.updated = None;
+            }
+            item
+        })
+        .collect()
+}
+
+fn normalize_entry(
+    e: &Entry,
+    feed_base: &Url,
+    feed_language: Option<&str>,
+    guid_repeated: bool,
+    ctx: &Context<'_>,
+) -> Item {
+    // xml:base on the entry wins over the feed's link for resolving relative URLs.
+    let base = e
+        .base
+        .as_deref()
+        .and_then(|b| feed_base.join(b).ok())
+        .unwrap_or_else(|| feed_base.clone());
+    let guid = Some(e.id.trim())
+        .filter(|g| !g.is_empty())
+        .map(String::from);
+    let link = alternate_link(&e.links, &base)
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(String::from);
+    let title = e
+        .title
+        .as_ref()
+        .map(|t| html::plain_text(&t.content))
+        .filter(|t| !t.is_empty());
+    let clamp = |d: DateTime<Utc>| d.min(ctx.fetched_at);
+    let published = e.published.map(clamp);
+    let updated = e.updated.map(clamp);
+
+    let summary = e.summary.as_ref().and_then(|t| {
+        html::sanitize_text(
+            &t.content,
+            t.content_type.essence().to_string().as_str(),
+            &base,
+        )
+    });
+    let content = e.content.as_ref().and_then(|c| {
+        let body = c.body.as_deref()?;
+        html::sanitize_text(body, c.content_type.essence().to_string().as_str(), &base)
+    });
+
+    let identity_key = match (&guid, &link) {
+        (Some(g), Some(l)) if guid_repeated => format!("guid+link\n{g}\n{l}"),
+        (Some(g), _) => format!("guid\n{g}"),
+        (None, Some(l)) => format!("link\n{l}"),
+        (None, None) => format!(
+            "hash\n{}\n{}\n{}",
+            title.as_deref().unwrap_or(""),
+            published
+                .or(updated)
+                .map(|d| d.to_rfc3339())
+                .unwrap_or_default(),
+            content.as_deref().or(summary.as_deref()).unwrap_or("")
+        ),
+    };
+
+    Item {
+        id: identity(&identity_key),
+        guid,
+        title,
+        link,
+        published,
+        updated,
+        authors: dedupe(
+            e.authors
+                .iter()
+                .filter_map(|p| p.name.as_deref().or(p.email.as_deref()))
+                .map(html::plain_text),
+        ),
+        summary,
+        content,
+        categories: dedupe(e.categories.iter().map(|c| {
+            html::plain_text(
+                c.label
+                    .as_deref()
+                    .filter(|l| !l.trim().is_empty())
+                    .unwrap_or(&c.term),
+            )
+        })),
+        language: e
+            .language
+            .as_deref()
+            .or(feed_language)
+            .map(|l| l.trim().to_ascii_lowercase())
+            .filter(|l| !l.is_empty()),
+        enclosures: enclosures(e, &base),
+    }
+}
+
+/// A 32-hex-digit digest of an identity key: short, URL-safe and stable.
+fn identity(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The entry's or feed's page: an `alternate` (or rel-less) link, made absolute against `base`,
+/// never a `javascript:` one.
+fn alternate_link(links: &[feed_rs::model::Link], base: &Url) -> Option<Url> {
+    links
+        .iter()
+        .filter(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        .filter(|l| !l.media_type.as_deref().is_some_and(is_feed_type))
+        .find_map(|l| resolve(&l.href, base))
+}
+
+fn is_feed_type(mime: &str) -> bool {
+    mime.contains("rss") || mime.contains("atom") || mime.contains("feed+json")
+}
+
+/// Resolve `href` against `base`, accepting protocol-relative URLs and refusing script URLs.
+fn resolve(href: &str, base: &Url) -> Option<Url> {
+    let href = href.trim();
+    if href.is_empty() {
+        return None;
+    }
+    let url = base.join(href).ok()?;
+    match url.scheme() {
+        "http" | "https" | "file" => Some(url),
+        _ => None,
+    }
+}
+
+fn enclosures(e: &Entry, base: &Url) -> Vec<Enclosure> {
+    let mut out: Vec<Enclosure> = Vec::new();
+    for content in e.media.iter().flat_map(|m| m.content.iter()) {
+        let Some(url) = content
+            .url
+            .as_ref()
+            .and_then(|u| resolve(u.as_str(), base))
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+        else {
+            continue;
+        };
+        if out.iter().any(|o| o.url == url.as_str()) {
+            continue;
+        }
+        out.push(Enclosure {
+            url: url.into(),
+            mime_type: content.content_type.as_ref().map(|t| t.to_string()),
+            length: content.size,
+        });
+    }
+    out
+}
+
+fn dedupe(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !v.is_empty() && !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_feed;
+    use chrono::TimeZone;
+    use chrono_tz::Tz;
+
+    fn items(xml: &str) -> Vec<Item> {
+        let base = Url::parse("https://news.example.com/feed.xml").unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 4, 0, 0).unwrap();
+        let feed = parse_feed(xml.as_bytes(), &base, Tz::Asia__Shanghai, now).unwrap();
+        normalize_feed(
+            &feed,
+            &Context {
+                fetch_url: &base,
+                fetched_at: now,
+            },
+        )
+    }
+
+    const RSS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+<title>Demo</title><link>https://news.example.com/</link><description>d</description>
+<item><title>TikTok Shop &amp;amp; sellers</title><link>/a/1.html</link><guid isPermaLink="false">n-1</guid>
+<pubDate>2026-11-20 20:42:39</pubDate><dc:creator>王小明</dc:creator><category>跨境</category>
+<description><![CDATA[<p onclick="x()">Hi <script>alert(1)</script><a href="/b">b</a><img src="//img.example.com/x.png"></p>]]></description>
+<enclosure url="/m.mp3" type="audio/mpeg" length="123"/></item>
+<item><title>No guid</title><link>javascript:alert(1)</link><description>plain</description></item>
+<item><title>Future</title><link>https://news.example.com/f</link><pubDate>Fri, 01 Jan 2100 00:00:00 GMT</pubDate></item>
+</channel></rss>"#;
+
+    #[test]
+    fn an_rss_item_is_normalized_completely() {
+        let all = items(RSS);
+        let a = &all[0];
+        assert_eq!(a.guid.as_deref(), Some("n-1"));
+        assert_eq!(a.title.as_deref(), Some("TikTok Shop & sellers"));
+        assert_eq!(a.link.as_deref(), Some("https://news.example.com/a/1.html"));
+        assert_eq!(
+            a.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-11-20T12:42:39+00:00")
+        );
+        assert_eq!(a.updated, None, "updated is not copied from published");
+        assert_eq!(a.authors, vec!["王小明".to_owned()]);
+        assert_eq!(a.categories, vec!["跨境".to_owned()]);
+        let summary = a.summary.as_deref().unwrap();
+        assert!(
+            !summary.contains("script") && !summary.contains("onclick"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains(r#"href="https://news.example.com/b""#),
+            "{summary}"
+        );
+        assert!(
+            summary.contains(r#"src="https://img.example.com/x.png""#),
+            "{summary}"
+        );
+        assert!(summary.contains("noopener noreferrer"), "{summary}");
+        assert_eq!(a.enclosures[0].url, "https://news.example.com/m.mp3");
+        assert_eq!(a.enclosures[0].length, Some(123));
+        assert_eq!(a.id.len(), 32);
+    }
+
+    #[test]
+    fn identity_is_stable_and_script_links_are_dropped() {
+        let first = items(RSS);
+        let second = items(RSS);
+        assert_eq!(
+            first.iter().map(|i| &i.id).collect::<Vec<_>>(),
+            second.iter().map(|i| &i.id).collect::<Vec<_>>()
+        );
+        assert_eq!(first[1].guid, None);
+        assert_eq!(first[1].link, None);
+        assert_ne!(first[1].id, first[2].id);
+    }
+
+    #[test]
+    fn future_dates_are_clamped_to_the_fetch_time() {
+        let f = &items(RSS)[2];
+        assert_eq!(
+            f.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-11-26T04:00:00+00:00")
+        );
+    }
+
+    #[test]
+    fn repeated_guids_are_told_apart_by_link() {
+        let xml = r#"<rss version="2.0"><channel><title>t</title><link>https://e.com/</link><description>d</description>
+<item><guid>same</guid><link>https://e.com/1</link><title>1</title></item>
+<item><guid>same</guid><link>https://e.com/2</link><title>2</title></item></channel></rss>"#;
+        let all = items(xml);
+        assert_ne!(all[0].id, all[1].id);
+        assert_eq!(all[0].guid.as_deref(), Some("same"));
+    }
+}

@@ -1,0 +1,396 @@
+//! Stored items as feeds: RSS 2.0 (the `rss` crate), Atom 1.0 (`atom_syndication`) and JSON
+//! Feed 1.1 (serde). Items link to the original article; ids are stable UUIDs derived from the
+//! source and the item's identity, so they survive a change of `public_url`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::normalize::html::plain_text;
+use crate::store::items::StoredItem;
+
+/// Namespace for item UUIDs (v5): fixed forever, or every reader sees every item as new.
+const ITEM_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c1f_3a52_8d0e_4b7a_9f21_c0ff_eefe_ed01);
+
+/// Longest plain-text excerpt used as a title for an item that has none.
+const UNTITLED_EXCERPT: usize = 80;
+
+/// An output format, chosen by the URL's extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Rss,
+    Atom,
+    Json,
+}
+
+impl Format {
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        match ext {
+            "rss" => Some(Self::Rss),
+            "atom" => Some(Self::Atom),
+            "json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Rss => "application/rss+xml; charset=utf-8",
+            Self::Atom => "application/atom+xml; charset=utf-8",
+            Self::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+/// What a feed says about itself.
+#[derive(Debug, Clone)]
+pub struct FeedMeta {
+    pub title: String,
+    pub description: String,
+    /// The URL the feed was requested at, query included.
+    pub self_url: String,
+    /// The human-readable page the feed belongs to.
+    pub home_url: String,
+    /// Newest change among the items (or now, for an empty feed).
+    pub updated: DateTime<Utc>,
+}
+
+/// What the feeds show about each item's source.
+#[derive(Debug, Clone)]
+pub struct SourceInfo {
+    pub title: String,
+    pub url: String,
+}
+
+/// The stable public id of an item: `urn:uuid:` of a v5 UUID over source and identity.
+pub fn item_urn(item: &StoredItem) -> String {
+    let name = format!("{}\n{}", item.source_id, item.item.id);
+    format!(
+        "urn:uuid:{}",
+        uuid::Uuid::new_v5(&ITEM_NAMESPACE, name.as_bytes())
+    )
+}
+
+/// A title for every item: its own, else the start of its text.
+fn display_title(item: &StoredItem) -> String {
+    if let Some(t) = item.item.title.as_deref().filter(|t| !t.is_empty()) {
+        return t.to_owned();
+    }
+    let text = item
+        .item
+        .summary
+        .as_deref()
+        .or(item.item.content.as_deref())
+        .map(plain_text)
+        .unwrap_or_default();
+    if text.is_empty() {
+        return "(untitled)".to_owned();
+    }
+    let mut excerpt: String = text.chars().take(UNTITLED_EXCERPT).collect();
+    if excerpt.len() < text.len() {
+        excerpt.push('…');
+    }
+    excerpt
+}
+
+/// The date an item is filed under: published, else updated, else first seen.
+fn item_date(item: &StoredItem) -> DateTime<Utc> {
+    item.item
+        .published
+        .or(item.item.updated)
+        .unwrap_or(item.sort_at)
+}
+
+fn is_web_url(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://")
+}
+
+/// Render `items` in `format`.
+pub fn render(
+    format: Format,
+    meta: &FeedMeta,
+    items: &[StoredItem],
+    sources: &HashMap<String, SourceInfo>,
+) -> String {
+    match format {
+        Format::Rss => rss(meta, items, sources),
+        Format::Atom => atom(meta, items, sources),
+        Format::Json => json(meta, items, sources),
+    }
+}
+
+fn rss(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceInfo>) -> String {
+    use rss::extension::atom::{AtomExtension, Link};
+    use rss::extension::dublincore::DublinCoreExtension;
+
+    let entries = items
+        .iter()
+        .map(|s| {
+            let i = &s.item;
+            let enclosure = i.enclosures.first().map(|e| rss::Enclosure {
+                url: e.url.clone(),
+                length: e.length.unwrap_or(0).to_string(),
+                mime_type: e
+                    .mime_type
+                    .clone()
+                    .unwrap_or_else(|| "application/octet-stream".into()),
+            });
+            let source = sources
+                .get(&s.source_id)
+                .filter(|src| is_web_url(&src.url))
+                .map(|src| rss::Source {
+                    url: src.url.clone(),
+                    title: Some(src.title.clone()),
+                });
+            rss::Item {
+                title: Some(display_title(s)),
+                link: i.link.clone(),
+                description: i.summary.clone().or_else(|| i.content.clone()),
+                content: i.content.clone(),
+                guid: Some(rss::Guid {
+                    value: item_urn(s),
+                    permalink: false,
+                }),
+                pub_date: Some(item_date(s).to_rfc2822()),
+                categories: i
+                    .categories
+                    .iter()
+                    .map(|c| rss::Category {
+                        name: c.clone(),
+                        domain: None,
+                    })
+                    .collect(),
+                enclosure,
+                source,
+                dublin_core_ext: (!i.authors.is_empty()).then(|| DublinCoreExtension {
+                    creators: i.authors.clone(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let channel = rss::Channel {
+        title: meta.title.clone(),
+        link: meta.home_url.clone(),
+        description: meta.description.clone(),
+        language: None,
+        last_build_date: Some(meta.updated.to_rfc2822()),
+        generator: Some(generator()),
+        atom_ext: Some(AtomExtension {
+            links: vec![Link {
+                href: meta.self_url.clone(),
+                rel: "self".into(),
+                mime_type: Some("application/rss+xml".into()),
+                ..Default::default()
+            }],
+        }),
+        items: entries,
+        ..Default::default()
+    };
+    channel.to_string()
+}
+
+fn atom(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceInfo>) -> String {
+    use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Text};
+
+    let link = |href: &str, rel: &str, mime: Option<&str>| Link {
+        href: href.to_owned(),
+        rel: rel.to_owned(),
+        mime_type: mime.map(str::to_owned),
+        ..Default::default()
+    };
+    let entries = items
+        .iter()
+        .map(|s| {
+            let i = &s.item;
+            let mut links: Vec<Link> = i.link.iter().map(|l| link(l, "alternate", None)).collect();
+            links.extend(i.enclosures.iter().map(|e| Link {
+                length: e.length.map(|l| l.to_string()),
+                ..link(&e.url, "enclosure", e.mime_type.as_deref())
+            }));
+            let source = sources
+                .get(&s.source_id)
+                .map(|src| atom_syndication::Source {
+                    title: Text::plain(src.title.clone()),
+                    links: if is_web_url(&src.url) {
+                        vec![link(&src.url, "self", None)]
+                    } else {
+                        vec![]
+                    },
+                    ..Default::default()
+                });
+            Entry {
+                title: Text::plain(display_title(s)),
+                id: item_urn(s),
+                updated: i
+                    .updated
+                    .or(i.published)
+                    .unwrap_or(s.sort_at)
+                    .fixed_offset(),
+                published: i.published.map(|d| d.fixed_offset()),
+                authors: i
+                    .authors
+                    .iter()
+                    .map(|a| Person {
+                        name: a.clone(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                links,
+                summary: i.summary.clone().map(Text::html),
+                content: i.content.clone().map(|c| Content {
+                    value: Some(c),
+                    content_type: Some("html".into()),
+                    ..Default::default()
+                }),
+                categories: i
+                    .categories
+                    .iter()
+                    .map(|c| Category {
+                        term: c.clone(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                source,
+                ..Default::default()
+            }
+        })
+        .collect();
+    let feed = Feed {
+        title: Text::plain(meta.title.clone()),
+        id: meta
+            .self_url
+            .split('?')
+            .next()
+            .unwrap_or(&meta.self_url)
+            .to_owned(),
+        updated: meta.updated.fixed_offset(),
+        subtitle: Some(Text::plain(meta.description.clone())),
+        // Atom wants an author on every entry; the feed's stands in for entries without one.
+        authors: vec![Person {
+            name: "crossfeed".into(),
+            ..Default::default()
+        }],
+        links: vec![
+            link(&meta.self_url, "self", Some("application/atom+xml")),
+            link(&meta.home_url, "alternate", Some("text/html")),
+        ],
+        generator: Some(Generator {
+            value: "crossfeed".into(),
+            uri: Some(env!("CARGO_PKG_REPOSITORY").into()),
+            version: Some(env!("CARGO_PKG_VERSION").into()),
+        }),
+        entries,
+        ..Default::default()
+    };
+    feed.to_string()
+}
+
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: &'a str,
+    home_page_url: &'a str,
+    feed_url: &'a str,
+    description: &'a str,
+    items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonItem<'a> {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_html: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<String>,
+    date_published: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<JsonAuthor<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<JsonAttachment<'a>>,
+    /// Our extension (JSON Feed allows keys starting with `_`).
+    _crossfeed: JsonExtension<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonAuthor<'a> {
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonAttachment<'a> {
+    url: &'a str,
+    mime_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct JsonExtension<'a> {
+    about: &'static str,
+    source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_title: Option<&'a str>,
+    topics: Vec<&'a str>,
+}
+
+fn json(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceInfo>) -> String {
+    let items = items
+        .iter()
+        .map(|s| {
+            let i = &s.item;
+            JsonItem {
+                id: item_urn(s),
+                url: i.link.as_deref(),
+                title: display_title(s),
+                // JSON Feed requires content_html or content_text; the summary stands in.
+                content_html: i.content.as_deref().or(i.summary.as_deref()),
+                summary: i.summary.as_deref().map(plain_text),
+                date_published: item_date(s).to_rfc3339(),
+                date_modified: i.updated.map(|d| d.to_rfc3339()),
+                authors: i.authors.iter().map(|a| JsonAuthor { name: a }).collect(),
+                tags: i.categories.iter().map(String::as_str).collect(),
+                language: i.language.as_deref(),
+                attachments: i
+                    .enclosures
+                    .iter()
+                    .map(|e| JsonAttachment {
+                        url: &e.url,
+                        mime_type: e.mime_type.as_deref().unwrap_or("application/octet-stream"),
+                        size_in_bytes: e.length,
+                    })
+                    .collect(),
+                _crossfeed: JsonExtension {
+                    about: env!("CARGO_PKG_REPOSITORY"),
+                    source: &s.source_id,
+                    source_title: sources.get(&s.source_id).map(|src| src.title.as_str()),
+                    topics: s.topics.iter().map(|t| t.slug.as_str()).collect(),
+                },
+            }
+        })
+        .collect();
+    let feed = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: &meta.title,
+        home_page_url: &meta.home_url,
+        feed_url: &meta.self_url,
+        description: &meta.description,
+        items,
+    };
+    serde_json::to_string_pretty(&feed).unwrap_or_else(|_| "{}".to_owned())
+}
+
+fn generator() -> String {
+    format!("crossfeed {}", env!("CARGO_PKG_VERSION"))
+}

@@ -1,0 +1,56 @@
+//! The one mapping from errors to HTTP answers: a status and a JSON body
+//! `{"error": {"code": "...", "message": "..."}}`, never a panic or an HTML page.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad parameter {name}: {message}")]
+    BadParameter { name: String, message: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadParameter { .. } => "bad_parameter",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Store(StoreError::Pool(_)) => "store_unavailable",
+            ApiError::Store(_) => "internal",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadParameter { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Store(StoreError::Pool(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            // Store internals stay in the log, not in the answer.
+            ApiError::Store(e) => {
+                tracing::error!(error = %e, "store error while serving");
+                match e {
+                    StoreError::Pool(_) => "the store is unreachable; try again shortly".to_owned(),
+                    _ => "internal error".to_owned(),
+                }
+            }
+            other => other.to_string(),
+        };
+        HttpResponse::build(self.status_code())
+            .json(json!({ "error": { "code": self.code(), "message": message } }))
+    }
+}

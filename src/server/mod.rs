@@ -1,0 +1,63 @@
+//! The HTTP server: topic feeds, the JSON API and health checks. It reads the store and
+//! renders; it never fetches or parses upstream feeds.
+
+mod api;
+mod error;
+mod feeds;
+mod health;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, middleware, web};
+
+pub use error::ApiError;
+
+use crate::config::Config;
+use crate::store::Store;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+}
+
+/// Serve on `listener` until the returned server is stopped.
+pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(middleware::Compress::default())
+            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+            .app_data(data.clone())
+            .app_data(web::QueryConfig::default().error_handler(|err, _req| {
+                ApiError::BadParameter {
+                    name: "query".into(),
+                    message: err.to_string(),
+                }
+                .into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|err, _req| {
+                ApiError::BadParameter {
+                    name: "path".into(),
+                    message: err.to_string(),
+                }
+                .into()
+            }))
+            .configure(feeds::config)
+            .configure(api::config)
+            .configure(health::config)
+            .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                Err::<actix_web::HttpResponse, _>(ApiError::NotFound(format!(
+                    "no route for {}",
+                    req.path()
+                )))
+            }))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}

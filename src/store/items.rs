@@ -1,0 +1,261 @@
+//! The `items` table: normalized upstream entries, one row per (source, identity).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::schema::{item_topics, items};
+use super::{DbConn, StoreError, item_topics as topics_table, json_list, on_backend, to_json};
+use crate::domain::{Item, TopicMatch};
+
+/// Rows looked up per query when matching incoming identities (well under SQLite's limit).
+const LOOKUP_CHUNK: usize = 500;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = items)]
+struct ItemRow {
+    id: i64,
+    source_id: String,
+    identity: String,
+    guid: Option<String>,
+    title: Option<String>,
+    link: Option<String>,
+    published: Option<NaiveDateTime>,
+    updated: Option<NaiveDateTime>,
+    sort_at: NaiveDateTime,
+    date_is_first_seen: bool,
+    authors: String,
+    summary: Option<String>,
+    content: Option<String>,
+    categories: String,
+    language: Option<String>,
+    enclosures: String,
+    first_seen_at: NaiveDateTime,
+    changed_at: NaiveDateTime,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = items, treat_none_as_null = true)]
+struct ItemValues<'a> {
+    guid: Option<&'a str>,
+    title: Option<&'a str>,
+    link: Option<&'a str>,
+    published: Option<NaiveDateTime>,
+    updated: Option<NaiveDateTime>,
+    sort_at: NaiveDateTime,
+    date_is_first_seen: bool,
+    authors: String,
+    summary: Option<&'a str>,
+    content: Option<&'a str>,
+    categories: String,
+    language: Option<&'a str>,
+    enclosures: String,
+    content_hash: String,
+    changed_at: NaiveDateTime,
+}
+
+impl<'a> ItemValues<'a> {
+    fn new(item: &'a Item, first_seen: NaiveDateTime, now: NaiveDateTime) -> Self {
+        let dated = item.published.or(item.updated).map(|d| d.naive_utc());
+        Self {
+            guid: item.guid.as_deref(),
+            title: item.title.as_deref(),
+            link: item.link.as_deref(),
+            published: item.published.map(|d| d.naive_utc()),
+            updated: item.updated.map(|d| d.naive_utc()),
+            sort_at: dated.unwrap_or(first_seen),
+            date_is_first_seen: dated.is_none(),
+            authors: to_json(&item.authors),
+            summary: item.summary.as_deref(),
+            content: item.content.as_deref(),
+            categories: to_json(&item.categories),
+            language: item.language.as_deref(),
+            enclosures: to_json(&item.enclosures),
+            content_hash: content_hash(item),
+            changed_at: now,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = items)]
+struct NewItem<'a> {
+    source_id: &'a str,
+    identity: &'a str,
+    first_seen_at: NaiveDateTime,
+    #[diesel(embed)]
+    values: ItemValues<'a>,
+}
+
+/// A stored item with what the store adds to it.
+#[derive(Debug, Clone)]
+pub struct StoredItem {
+    /// The store's own id (used in URLs).
+    pub id: i64,
+    pub source_id: String,
+    pub item: Item,
+    /// `published`, else `updated`, else when crossfeed first saw the item.
+    pub sort_at: DateTime<Utc>,
+    /// True when the item had no date and `sort_at` is the first-seen time.
+    pub date_is_first_seen: bool,
+    pub first_seen_at: DateTime<Utc>,
+    /// When the row was last inserted or changed.
+    pub changed_at: DateTime<Utc>,
+    pub topics: Vec<TopicMatch>,
+}
+
+/// What an upsert did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertCounts {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Store the items of one poll of `source_id`: insert new ones, update changed ones (with
+/// their topics), leave unchanged ones untouched. Idempotent; run it inside the poll's
+/// transaction. An identity repeated within `incoming` is stored once (the first wins).
+pub fn upsert_for_source(
+    conn: &mut DbConn,
+    source_id: &str,
+    incoming: &[(Item, Vec<TopicMatch>)],
+    now: DateTime<Utc>,
+) -> Result<UpsertCounts, StoreError> {
+    let now = now.naive_utc();
+    let mut existing: HashMap<String, (i64, String, NaiveDateTime)> = HashMap::new();
+    let identities: Vec<&str> = incoming.iter().map(|(i, _)| i.id.as_str()).collect();
+    for chunk in identities.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<(i64, String, String, NaiveDateTime)> = items::table
+            .filter(items::source_id.eq(source_id))
+            .filter(items::identity.eq_any(chunk))
+            .select((
+                items::id,
+                items::identity,
+                items::content_hash,
+                items::first_seen_at,
+            ))
+            .load(conn)?;
+        for (id, identity, hash, first_seen) in rows {
+            existing.insert(identity, (id, hash, first_seen));
+        }
+    }
+
+    let mut counts = UpsertCounts::default();
+    let mut seen = std::collections::HashSet::new();
+    for (item, topics) in incoming {
+        if !seen.insert(item.id.as_str()) {
+            continue;
+        }
+        match existing.get(&item.id) {
+            None => {
+                let row = NewItem {
+                    source_id,
+                    identity: &item.id,
+                    first_seen_at: now,
+                    values: ItemValues::new(item, now, now),
+                };
+                let id: i64 = on_backend!(conn, |c| diesel::insert_into(items::table)
+                    .values(&row)
+                    .returning(items::id)
+                    .get_result(c))?;
+                topics_table::replace(conn, id, topics)?;
+                counts.new += 1;
+            }
+            Some((id, hash, first_seen)) => {
+                let values = ItemValues::new(item, *first_seen, now);
+                if values.content_hash == *hash {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                diesel::update(items::table.find(*id))
+                    .set(&values)
+                    .execute(conn)?;
+                topics_table::replace(conn, *id, topics)?;
+                counts.updated += 1;
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// Which items a listing wants.
+#[derive(Debug, Clone, Default)]
+pub struct ItemQuery {
+    pub topic: Option<String>,
+    pub source: Option<String>,
+    pub limit: i64,
+}
+
+/// Items matching `query`, newest first, with their topics.
+pub fn latest(conn: &mut DbConn, query: &ItemQuery) -> Result<Vec<StoredItem>, StoreError> {
+    let mut q = items::table.select(ItemRow::as_select()).into_boxed();
+    if let Some(topic) = &query.topic {
+        q = q.filter(
+            items::id.eq_any(
+                item_topics::table
+                    .filter(item_topics::topic.eq(topic.clone()))
+                    .select(item_topics::item_id),
+            ),
+        );
+    }
+    if let Some(source) = &query.source {
+        q = q.filter(items::source_id.eq(source.clone()));
+    }
+    let rows: Vec<ItemRow> = q
+        .order((items::sort_at.desc(), items::id.desc()))
+        .limit(query.limit)
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut topics = topics_table::for_items(conn, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let t = topics.remove(&row.id).unwrap_or_default();
+            stored(row, t)
+        })
+        .collect()
+}
+
+/// How many items a source has stored.
+pub fn count_for_source(conn: &mut DbConn, source_id: &str) -> Result<i64, StoreError> {
+    Ok(items::table
+        .filter(items::source_id.eq(source_id))
+        .count()
+        .get_result(conn)?)
+}
+
+fn stored(row: ItemRow, topics: Vec<TopicMatch>) -> Result<StoredItem, StoreError> {
+    let utc = |t: NaiveDateTime| t.and_utc();
+    Ok(StoredItem {
+        id: row.id,
+        source_id: row.source_id,
+        item: Item {
+            id: row.identity,
+            guid: row.guid,
+            title: row.title,
+            link: row.link,
+            published: row.published.map(utc),
+            updated: row.updated.map(utc),
+            authors: json_list(&row.authors)?,
+            summary: row.summary,
+            content: row.content,
+            categories: json_list(&row.categories)?,
+            language: row.language,
+            enclosures: json_list(&row.enclosures)?,
+        },
+        sort_at: utc(row.sort_at),
+        date_is_first_seen: row.date_is_first_seen,
+        first_seen_at: utc(row.first_seen_at),
+        changed_at: utc(row.changed_at),
+        topics,
+    })
+}
+
+/// A digest of everything stored about an item, to tell a changed upstream item from an
+/// unchanged one without comparing every column.
+fn content_hash(item: &Item) -> String {
+    let bytes = serde_json::to_vec(item).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,260 @@
+//! The store: one diesel code path over Postgres (production) and SQLite (embedded default).
+//! Owns the connection pool, the embedded migrations and the queries, which live beside their
+//! table. It never imports HTTP or fetching code.
+
+pub mod item_topics;
+pub mod items;
+pub mod schema;
+pub mod sources;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// How long a SQLite connection waits for a lock before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
+
+/// A connection to either backend. Simple queries and transactions work on it directly; a
+/// query a backend must compile on its own (upserts, RETURNING) goes through [`on_backend!`].
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Run the same diesel expression on whichever concrete connection `conn` holds, so that
+/// backend-specific query builders (ON CONFLICT, RETURNING) are written once.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::DbConn::Pg($c) => $body,
+            $crate::store::DbConn::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "unsupported database URL {0:?}: expected sqlite://path, sqlite:///abs/path or postgres://…"
+    )]
+    BadUrl(String),
+    #[error("cannot prepare the SQLite directory {path}: {source}")]
+    Directory {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the store is unreachable: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("the store task was cancelled")]
+    Cancelled,
+}
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A database URL split into its backend and what that backend's driver takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    backend: Backend,
+    target: String,
+}
+
+impl DatabaseUrl {
+    /// Choose the backend by scheme (never by trying each driver in turn, which hides errors).
+    pub fn parse(raw: &str) -> Result<Self, StoreError> {
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self {
+                backend: Backend::Postgres,
+                target: raw.to_owned(),
+            });
+        }
+        match raw.strip_prefix("sqlite://") {
+            // sqlite://relative/path and sqlite:///absolute/path
+            Some(path) if !path.is_empty() => Ok(Self {
+                backend: Backend::Sqlite,
+                target: path.to_owned(),
+            }),
+            _ => Err(StoreError::BadUrl(raw.to_owned())),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+/// Opens connections for the pool, tuned per backend.
+#[derive(Debug)]
+struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match self.url.backend {
+            Backend::Postgres => PgConnection::establish(&self.url.target)
+                .map(DbConn::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.url.target)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // WAL lets readers work during ingest; the busy timeout queues writers instead
+                // of failing with "database is locked".
+                conn.batch_execute(&format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// The store: a connection pool and the backend it talks to. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connect to `url` and run pending migrations.
+    pub fn open(url: &str, pool_size: u32) -> Result<Self, StoreError> {
+        let url = DatabaseUrl::parse(url)?;
+        if url.backend == Backend::Sqlite {
+            let path = PathBuf::from(&url.target);
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+            }
+        }
+        let backend = url.backend;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size.max(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager { url })?;
+        let store = Self { pool, backend };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Apply every migration not yet applied.
+    pub fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.get()?;
+        let result = match &mut *conn {
+            DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()),
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        };
+        result.map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// Run blocking store work on a connection from the pool.
+    pub fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.pool.get()?;
+        f(&mut conn)
+    }
+
+    /// Run store work on a blocking thread, for async callers.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.with_conn(f))
+            .await
+            .map_err(|_| StoreError::Cancelled)?
+    }
+
+    /// Run store work in one transaction on a blocking thread: all of it lands, or none.
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.run(move |conn| conn.transaction(f)).await
+    }
+
+    /// Check that the store answers a trivial query.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.with_conn(|c| c.ping().map_err(StoreError::from))
+    }
+}
+
+/// Decode a JSON list stored in a TEXT column.
+pub(crate) fn json_list<T: serde::de::DeserializeOwned>(raw: &str) -> Result<Vec<T>, StoreError> {
+    serde_json::from_str(raw)
+        .map_err(|e| StoreError::Corrupt(format!("bad JSON list {raw:?}: {e}")))
+}
+
+/// Encode a list for a TEXT column.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // Serializing plain strings and structs of them cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_their_backend_by_scheme() {
+        let rel = DatabaseUrl::parse("sqlite://data/x.db").unwrap();
+        assert_eq!(
+            (rel.backend, rel.target.as_str()),
+            (Backend::Sqlite, "data/x.db")
+        );
+        let abs = DatabaseUrl::parse("sqlite:///var/lib/x.db").unwrap();
+        assert_eq!(abs.target, "/var/lib/x.db");
+        let pg = DatabaseUrl::parse("postgres://u@h/db").unwrap();
+        assert_eq!(pg.backend, Backend::Postgres);
+        assert!(matches!(
+            DatabaseUrl::parse("mysql://h/db"),
+            Err(StoreError::BadUrl(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("sqlite://"),
+            Err(StoreError::BadUrl(_))
+        ));
+    }
+}

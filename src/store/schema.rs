@@ -1,0 +1,62 @@
+// @generated automatically by Diesel CLI (`diesel print-schema` against the Postgres migrations;
+// the SQLite migrations create the same tables with the same column types).
+
+diesel::table! {
+    item_topics (item_id, topic) {
+        item_id -> Int8,
+        topic -> Text,
+        matched -> Text,
+    }
+}
+
+diesel::table! {
+    items (id) {
+        id -> Int8,
+        source_id -> Text,
+        identity -> Text,
+        guid -> Nullable<Text>,
+        title -> Nullable<Text>,
+        link -> Nullable<Text>,
+        published -> Nullable<Timestamp>,
+        updated -> Nullable<Timestamp>,
+        sort_at -> Timestamp,
+        date_is_first_seen -> Bool,
+        authors -> Text,
+        summary -> Nullable<Text>,
+        content -> Nullable<Text>,
+        categories -> Text,
+        language -> Nullable<Text>,
+        enclosures -> Text,
+        content_hash -> Text,
+        first_seen_at -> Timestamp,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sources (id) {
+        id -> Text,
+        url -> Text,
+        title -> Nullable<Text>,
+        feed_title -> Nullable<Text>,
+        site_url -> Nullable<Text>,
+        schedule -> Text,
+        timezone -> Text,
+        tags -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        next_fetch_at -> Timestamp,
+        last_fetch_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        error_count -> Int4,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(item_topics -> items (item_id));
+diesel::joinable!(items -> sources (source_id));
+
+diesel::allow_tables_to_appear_in_same_query!(item_topics, items, sources,);
