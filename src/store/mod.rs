@@ -54,6 +54,8 @@ pub enum StoreError {
     },
     #[error("the store is unreachable: {0}")]
     Pool(#[from] r2d2::PoolError),
+    #[error("cannot connect to the store: {0}")]
+    Connect(diesel::ConnectionError),
     #[error("query failed: {0}")]
     Query(#[from] diesel::result::Error),
     #[error("migration failed: {0}")]
@@ -120,11 +122,11 @@ impl ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url.target)
                     .map_err(r2d2::Error::ConnectionError)?;
-                // WAL lets readers work during ingest; the busy timeout queues writers instead
-                // of failing with "database is locked".
+                // The busy timeout queues writers instead of failing with "database is
+                // locked". WAL mode is set once per file, in `Store::open`.
                 conn.batch_execute(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON;"
                 ))
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
@@ -212,12 +214,42 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
     {
-        self.run(move |conn| conn.transaction(f)).await
+        self.run(move |conn| transaction(conn, f)).await
     }
 
     /// Check that the store answers a trivial query.
     pub fn ping(&self) -> Result<(), StoreError> {
         self.with_conn(|c| c.ping().map_err(StoreError::from))
+    }
+}
+
+/// Run `f` in a transaction: commit when it returns Ok, roll back otherwise. On SQLite the
+/// transaction is IMMEDIATE: it takes the write lock up front, where the busy timeout applies.
+/// A deferred one that read first would fail at once with "database is locked" when it tried
+/// to write while another connection was writing.
+pub fn transaction<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    match conn {
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+    }
+    let result = f(conn);
+    let finished = match &result {
+        Ok(_) => on_backend!(conn, |c| AnsiTransactionManager::commit_transaction(c)),
+        Err(_) => on_backend!(conn, |c| AnsiTransactionManager::rollback_transaction(c)),
+    };
+    match (result, finished) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Ok(_), Err(commit)) => {
+            // A failed commit leaves the transaction open; close it before the connection
+            // goes back to the pool.
+            let _ = on_backend!(conn, |c| AnsiTransactionManager::rollback_transaction(c));
+            Err(commit.into())
+        }
+        (Err(e), _) => Err(e),
     }
 }
 

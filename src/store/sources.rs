@@ -94,7 +94,7 @@ pub fn sync_from_config(
     due_now: bool,
 ) -> Result<SyncReport, StoreError> {
     let now = now.naive_utc();
-    conn.transaction(|conn| {
+    super::transaction(conn, |conn| {
         let existing: Vec<SourceRow> = sources::table.select(SourceRow::as_select()).load(conn)?;
         let mut report = SyncReport::default();
         for s in configured {
