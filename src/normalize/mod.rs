@@ -235,7 +235,7 @@ mod tests {
     fn items(xml: &str) -> Vec<Item> {
         let base = Url::parse("https://news.example.com/feed.xml").unwrap();
         let now = Utc.with_ymd_and_hms(2026, 11, 26, 4, 0, 0).unwrap();
-        let feed = parse_feed(xml.as_bytes(), &base, Tz::Asia__Shanghai, now).unwrap();
+        let feed = parse_feed(xml.as_bytes(), Tz::Asia__Shanghai, now).unwrap();
         normalize_feed(
             &feed,
             &Context {

@@ -7,7 +7,6 @@ pub mod dates;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use feed_rs::model::Feed;
-use url::Url;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
@@ -17,19 +16,15 @@ pub enum ParseError {
     Empty,
 }
 
-/// Parse `bytes` fetched from `base`, reading zone-less dates in `tz`; `now` bounds dates that
-/// lack a year.
-pub fn parse_feed(
-    bytes: &[u8],
-    base: &Url,
-    tz: Tz,
-    now: DateTime<Utc>,
-) -> Result<Feed, ParseError> {
+/// Parse `bytes`, reading zone-less dates in `tz`; `now` bounds dates that lack a year.
+///
+/// feed-rs is given no base URI on purpose: it would resolve relative links against the fetch
+/// URL, while the feed's own link must come first; `normalize` resolves them in that order.
+pub fn parse_feed(bytes: &[u8], tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
     let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(base.as_str()))
         // An empty id tells normalize that the upstream gave none.
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)

@@ -146,7 +146,11 @@ fn conditional(
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    let last_modified = last_modified.map(|t| HttpDate::from(SystemTime::from(t)));
+    // HTTP dates have whole seconds; compare at that precision or a client echoing our own
+    // Last-Modified would never get a 304.
+    let last_modified = last_modified
+        .and_then(|t| DateTime::from_timestamp(t.timestamp(), 0))
+        .map(|t| HttpDate::from(SystemTime::from(t)));
 
     let headers = req.headers();
     let not_modified = if let Some(inm) = headers.get(header::IF_NONE_MATCH) {
