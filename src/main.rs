@@ -149,7 +149,7 @@ async fn fetch(config: &Config, only: Option<&str>) -> anyhow::Result<ExitCode> 
             bar.inc(1);
             bar.set_message(report.source_id.clone());
             if let PollOutcome::Failed(error) = &report.outcome {
-                bar.println(format!("failed: {}: {error}", report.source_id));
+                bar.suspend(|| eprintln!("failed: {}: {error}", report.source_id));
             }
         },
     )

@@ -1,6 +1,8 @@
 //! End to end: a real upstream on 127.0.0.1, the real app on port 0, a fresh store; every test
 //! runs on SQLite and on Postgres.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{Backend, TestApp, TestDb, Upstream, sorted, titles};
@@ -371,4 +373,79 @@ async fn feeds_answer_conditional_gets_and_filters(backend: Backend) {
 on_both_backends!(
     feeds_answer_conditional_gets_and_filters,
     feeds_answer_conditional_gets_and_filters
+);
+
+async fn the_shipped_configuration_serves_the_bundled_samples_offline(backend: Backend) {
+    let db = TestDb::new(backend);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/crossfeed.yaml");
+    let mut config = crossfeed::config::Config::load(&path).unwrap();
+    config.database.url = db.url.clone();
+    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    let app = TestApp::spawn(config).await;
+    app.wait_for_first_polls().await;
+
+    let rows = app.running.store.run(sources::list).await.unwrap();
+    assert_eq!(rows.len(), 6);
+    assert!(rows.iter().all(|r| r.last_error.is_none()), "{rows:?}");
+
+    let feed = |slug: &'static str| {
+        let app = &app;
+        async move {
+            sorted(titles(
+                &app.get(&format!("/feeds/{slug}.rss"))
+                    .await
+                    .bytes()
+                    .await
+                    .unwrap(),
+            ))
+        }
+    };
+    assert_eq!(
+        feed("tiktok").await,
+        sorted(vec![
+            "TikTok Shop美区黑五大促首日：家居与美妆类目订单量翻倍".into(),
+            "Court schedules hearing in TikTok's U.S. ownership dispute".into(),
+            "TikTok东南亚直播电商：泰国站服饰类目增长最快".into(),
+            "TikTok Shop opens cross-border selling in Japan to Chinese merchants".into(),
+            "TikTok Shop Malaysia hands live sellers a lower commission in December".into(),
+            "抖音电商“全球购”新增宠物用品类目，跨境商家可申请首批白名单".into(),
+            "Ep. 87: Working with TikTok affiliate creators without burning cash".into(),
+        ])
+    );
+    assert_eq!(
+        feed("amazon").await,
+        sorted(vec![
+            "Amazon trims referral fees on low-priced apparel for 2027".into(),
+            "Amazon to open two fulfillment centers near Monterrey".into(),
+            "亚马逊日本站开放中国卖家新品牌孵化计划".into(),
+            "亚马逊公布2027年FBA费用调整：小号标准件配送费小幅下调".into(),
+            "What Prime Big Deal Days taught small brands about ad budgets".into(),
+            "Ep. 86: Amazon PPC after the 2026 placement changes".into(),
+        ]),
+        "the rainforest story stays out"
+    );
+    assert_eq!(
+        feed("lazada").await,
+        sorted(vec![
+            "Ep. 88: Scaling a home-goods brand on Lazada and Shopee".into(),
+            "Lazada's 11.11 sale set a Philippine record for cross-border orders".into(),
+            "Shopee and Lazada trade places in Indonesian electronics".into(),
+            "Lazada adds a cross-border returns hub in Shenzhen".into(),
+            "Lazada放宽LazMall跨境入驻门槛，新增越南、泰国本地仓选项".into(),
+            "来赞达越南站年终大促报名开启，跨境卖家可享免佣".into(),
+        ])
+    );
+    let all = titles(
+        &app.get("/feeds/all.json?limit=200")
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(all.len(), 27);
+    app.stop().await;
+}
+on_both_backends!(
+    the_shipped_configuration_serves_the_bundled_samples_offline,
+    the_shipped_configuration_serves_the_bundled_samples_offline
 );

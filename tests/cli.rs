@@ -1,0 +1,182 @@
+//! The `crossfeed` binary: check-config, parse and fetch as a user runs them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::Command;
+
+fn crossfeed() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossfeed"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .env_remove("CROSSFEED_CONFIG")
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+#[test]
+fn the_shipped_configuration_is_valid() {
+    let out = crossfeed().arg("check-config").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("OK (6 sources"), "{stdout}");
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.yaml");
+    std::fs::write(
+        &path,
+        "sources:\n  - id: a\n    url: https://e.com/a\n  - id: a\n    url: https://e.com/b\n    schedule: \"*/5 * * * *\"\n    colour: red\n",
+    )
+    .unwrap();
+    let out = crossfeed()
+        .args(["--config", path.to_str().unwrap(), "check-config"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let shown = path.display().to_string();
+    // Unknown keys stop deserialization, so that is the one error reported for this file.
+    assert!(stderr.contains(&format!("{shown}:7:5:")), "{stderr}");
+    assert!(stderr.contains("colour"), "{stderr}");
+
+    std::fs::write(&path, "sources:\n  - id: a\n    url: https://e.com/a\n  - id: a\n    url: ftp://e.com/b\n    schedule: \"*/5 * * * *\"\n").unwrap();
+    let out = crossfeed()
+        .args(["--config", path.to_str().unwrap(), "check-config"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    assert!(
+        lines[0].starts_with(&format!("{shown}:4:9: duplicate source id")),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{shown}:5:10: source url")),
+        "{stderr}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("{shown}:6:15: source schedule")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn parse_prints_one_normalized_json_object_per_item() {
+    let out = crossfeed()
+        .args([
+            "parse",
+            "config/samples/chuhai-gbk.xml",
+            "--timezone",
+            "Asia/Shanghai",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    let first = &lines[0];
+    for field in [
+        "id",
+        "guid",
+        "title",
+        "link",
+        "published",
+        "updated",
+        "authors",
+        "summary",
+        "content",
+        "categories",
+        "language",
+        "enclosures",
+    ] {
+        assert!(first.get(field).is_some(), "missing {field}: {first}");
+    }
+    // GBK decoded into proper UTF-8 text; the +0800 date is in UTC.
+    assert_eq!(first["title"], "亚马逊日本站开放中国卖家新品牌孵化计划");
+    assert_eq!(first["published"], "2026-11-25T02:30:00Z");
+    assert_eq!(first["updated"], serde_json::Value::Null);
+    assert_eq!(first["content"], serde_json::Value::Null);
+    assert_eq!(first["authors"], serde_json::json!([]));
+}
+
+#[test]
+fn parse_of_a_missing_file_fails_clearly() {
+    let out = crossfeed()
+        .args(["parse", "no/such/feed.xml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no/such/feed.xml"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_summarizes_and_exits_1_when_a_source_failed() {
+    let upstream = common::Upstream::start().await;
+    common::serve_fixtures(&upstream).await;
+    upstream.fail("/gone.xml", 404).await;
+    let db = common::TestDb::new(common::Backend::Sqlite);
+    let config = common::config(
+        &db,
+        &format!(
+            "{}  - id: gone\n    url: {}\n",
+            common::fixture_sources(&upstream),
+            upstream.url("/gone.xml")
+        ),
+    );
+    let path = config.path.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        crossfeed()
+            .args(["--config", path.to_str().unwrap(), "fetch"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("4 sources: 9 new, 0 updated, 0 unchanged, 1 failed"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gone: HTTP 404"));
+
+    let path = db.dir().join("crossfeed.yaml");
+    let out = tokio::task::spawn_blocking(move || {
+        crossfeed()
+            .args([
+                "--config",
+                path.to_str().unwrap(),
+                "fetch",
+                "--source",
+                "kuajing",
+            ])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("1 sources: 0 new, 0 updated, 4 unchanged, 0 failed")
+    );
+}

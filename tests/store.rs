@@ -1,0 +1,206 @@
+//! The store on both backends: migrations, source sync from the configuration, upserts.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chrono::{Duration, Utc};
+use common::{Backend, TestDb};
+use crossfeed::domain::{Item, TopicMatch};
+use crossfeed::store::items::{self, ItemQuery};
+use crossfeed::store::sources;
+
+fn item(id: &str, title: &str, hours_ago: i64) -> Item {
+    Item {
+        id: id.into(),
+        guid: Some(format!("guid-{id}")),
+        title: Some(title.into()),
+        link: Some(format!("https://e.example.com/{id}")),
+        published: Some(Utc::now() - Duration::hours(hours_ago)),
+        updated: None,
+        authors: vec!["作者".into()],
+        summary: Some("<p>摘要</p>".into()),
+        content: None,
+        categories: vec!["跨境".into()],
+        language: Some("zh-cn".into()),
+        enclosures: vec![],
+    }
+}
+
+fn topic(slug: &str, matched: &str) -> Vec<TopicMatch> {
+    vec![TopicMatch {
+        slug: slug.into(),
+        matched: vec![matched.into()],
+    }]
+}
+
+async fn configured_sources_are_synced_and_removed_ones_disabled(backend: Backend) {
+    let db = TestDb::new(backend);
+    let two = common::config(
+        &db,
+        "  - id: a\n    url: https://a.example.com/rss\n  - id: b\n    url: https://b.example.com/rss\n",
+    );
+    let store = db.store();
+    let now = Utc::now();
+    let report = store
+        .with_conn(|c| sources::sync_from_config(c, &two.sources, now, true))
+        .unwrap();
+    assert_eq!((report.added, report.updated, report.disabled), (2, 0, 0));
+    // Syncing the same configuration again changes nothing.
+    let again = store
+        .with_conn(|c| sources::sync_from_config(c, &two.sources, now, false))
+        .unwrap();
+    assert_eq!((again.added, again.updated, again.disabled), (0, 0, 0));
+
+    store
+        .with_conn(|c| items::upsert_for_source(c, "b", &[(item("1", "keep me", 1), vec![])], now))
+        .unwrap();
+    let one = common::config(&db, "  - id: a\n    url: https://a.example.com/feed.xml\n");
+    let report = store
+        .with_conn(|c| sources::sync_from_config(c, &one.sources, now, false))
+        .unwrap();
+    assert_eq!((report.added, report.updated, report.disabled), (0, 1, 1));
+    let rows = store.with_conn(sources::list).unwrap();
+    assert_eq!(rows[0].url, "https://a.example.com/feed.xml");
+    assert!(!rows[1].enabled);
+    assert_eq!(
+        rows[1].disabled_reason.as_deref(),
+        Some(sources::REMOVED_FROM_CONFIG)
+    );
+    assert_eq!(
+        store
+            .with_conn(|c| items::count_for_source(c, "b"))
+            .unwrap(),
+        1,
+        "items kept"
+    );
+    // Due sources: only the enabled one.
+    let due = store
+        .with_conn(|c| sources::due(c, now + Duration::seconds(1), 10))
+        .unwrap();
+    assert_eq!(
+        due.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        vec!["a"]
+    );
+
+    // Back in the configuration: enabled again.
+    store
+        .with_conn(|c| sources::sync_from_config(c, &two.sources, now, false))
+        .unwrap();
+    let rows = store.with_conn(sources::list).unwrap();
+    assert!(
+        rows.iter()
+            .all(|r| r.enabled && r.disabled_reason.is_none())
+    );
+}
+on_both_backends!(
+    configured_sources_are_synced_and_removed_ones_disabled,
+    configured_sources_are_synced_and_removed_ones_disabled
+);
+
+async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
+    let db = TestDb::new(backend);
+    let config = common::config(&db, "  - id: s\n    url: https://s.example.com/rss\n");
+    let store = db.store();
+    let now = Utc::now();
+    store
+        .with_conn(|c| sources::sync_from_config(c, &config.sources, now, false))
+        .unwrap();
+
+    let batch = vec![
+        (
+            item("1", "TikTok Shop 新政", 3),
+            topic("tiktok", "TikTok Shop"),
+        ),
+        (item("2", "亚马逊旺季", 2), topic("amazon", "亚马逊")),
+        // The same identity twice in one poll is stored once.
+        (item("2", "亚马逊旺季", 2), topic("amazon", "亚马逊")),
+    ];
+    let first = store
+        .with_conn(|c| items::upsert_for_source(c, "s", &batch, now))
+        .unwrap();
+    assert_eq!((first.new, first.updated, first.unchanged), (2, 0, 0));
+    let second = store
+        .with_conn(|c| items::upsert_for_source(c, "s", &batch, now))
+        .unwrap();
+    assert_eq!((second.new, second.updated, second.unchanged), (0, 0, 2));
+
+    // An edited item moves to another topic; no second copy appears.
+    let edited = vec![(item("2", "Lazada 旺季", 2), topic("lazada", "Lazada"))];
+    let third = store
+        .with_conn(|c| items::upsert_for_source(c, "s", &edited, now))
+        .unwrap();
+    assert_eq!((third.new, third.updated), (0, 1));
+    assert_eq!(
+        store
+            .with_conn(|c| items::count_for_source(c, "s"))
+            .unwrap(),
+        2
+    );
+
+    let query = |topic: Option<&str>| ItemQuery {
+        topic: topic.map(String::from),
+        source: None,
+        limit: 10,
+    };
+    let lazada = store
+        .with_conn(|c| items::latest(c, &query(Some("lazada"))))
+        .unwrap();
+    assert_eq!(lazada.len(), 1);
+    assert_eq!(lazada[0].item.title.as_deref(), Some("Lazada 旺季"));
+    assert_eq!(lazada[0].topics, topic("lazada", "Lazada"));
+    assert!(
+        store
+            .with_conn(|c| items::latest(c, &query(Some("amazon"))))
+            .unwrap()
+            .is_empty()
+    );
+
+    // Everything, newest first, with JSON columns read back intact.
+    let all = store.with_conn(|c| items::latest(c, &query(None))).unwrap();
+    assert_eq!(
+        all.iter().map(|s| s.item.id.as_str()).collect::<Vec<_>>(),
+        vec!["2", "1"]
+    );
+    assert_eq!(all[1].item.authors, vec!["作者".to_owned()]);
+    assert_eq!(all[1].item.categories, vec!["跨境".to_owned()]);
+    assert!(!all[1].date_is_first_seen);
+}
+on_both_backends!(
+    upserts_are_idempotent_and_keep_topics_current,
+    upserts_are_idempotent_and_keep_topics_current
+);
+
+async fn an_undated_item_is_filed_under_its_first_sighting(backend: Backend) {
+    let db = TestDb::new(backend);
+    let config = common::config(&db, "  - id: s\n    url: https://s.example.com/rss\n");
+    let store = db.store();
+    let now = Utc::now();
+    store
+        .with_conn(|c| sources::sync_from_config(c, &config.sources, now, false))
+        .unwrap();
+    let mut undated = item("u", "no date", 0);
+    undated.published = None;
+    store
+        .with_conn(|c| items::upsert_for_source(c, "s", &[(undated, vec![])], now))
+        .unwrap();
+    let all = store
+        .with_conn(|c| {
+            items::latest(
+                c,
+                &ItemQuery {
+                    topic: None,
+                    source: None,
+                    limit: 5,
+                },
+            )
+        })
+        .unwrap();
+    assert!(all[0].date_is_first_seen);
+    assert_eq!(all[0].item.published, None, "the date is not invented");
+    assert_eq!(all[0].sort_at.timestamp(), now.timestamp());
+}
+on_both_backends!(
+    an_undated_item_is_filed_under_its_first_sighting,
+    an_undated_item_is_filed_under_its_first_sighting
+);
