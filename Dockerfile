@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: compile in the Rust image, run in a slim Debian image as a non-root user.
+
+FROM rust:1.95-slim-bookworm AS builder
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Build the dependencies first so that a source change does not rebuild them.
+COPY Cargo.toml Cargo.lock ./
+RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
+    && cargo build --release --locked \
+    && rm -rf src
+COPY src ./src
+COPY migrations ./migrations
+RUN touch src/main.rs src/lib.rs && cargo build --release --locked
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates libpq5 \
+    && rm -rf /var/lib/apt/lists/* \
+    && groupadd --system --gid 10001 crossfeed \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin crossfeed
+WORKDIR /app
+COPY --from=builder /src/target/release/crossfeed /usr/local/bin/crossfeed
+COPY config ./config
+RUN mkdir -p /app/data && chown crossfeed:crossfeed /app/data
+USER 10001:10001
+ENV CROSSFEED_LISTEN=0.0.0.0:8080 \
+    RUST_LOG=info
+EXPOSE 8080
+VOLUME ["/app/data"]
+ENTRYPOINT ["crossfeed"]
+CMD ["serve"]
