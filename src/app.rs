@@ -211,7 +211,7 @@ pub async fn parse_one(target: &str, tz: Tz, fetch: &FetchConfig) -> anyhow::Res
     };
     let fetched = Fetcher::new(fetch)?.fetch(&url).await?;
     let now = Utc::now();
-    let feed = parse::parse_feed(&fetched.body, tz, now)
+    let feed = parse::parse_feed(&fetched.body, fetched.charset(), tz, now)
         .with_context(|| format!("cannot parse {target}"))?;
     let ctx = normalize::Context {
         fetch_url: &fetched.url,

@@ -390,6 +390,22 @@ impl Validator {
         })
     }
 
+    /// Record a duplicate of a name already `seen`, pointing at the first definition.
+    fn unique(&mut self, seen: &mut HashMap<String, u64>, name: &Spanned<String>, what: &str) {
+        match seen.get(&name.value) {
+            Some(first) => self.push(
+                name,
+                format!(
+                    "duplicate {what} {:?} (first defined at line {first})",
+                    name.value
+                ),
+            ),
+            None => {
+                seen.insert(name.value.clone(), name.referenced.line());
+            }
+        }
+    }
+
     fn positive(
         &mut self,
         raw: &Option<Spanned<u64>>,
@@ -431,17 +447,7 @@ impl Validator {
         let mut out = Vec::with_capacity(raw.len());
         for s in raw {
             let id = self.check(&s.id, "source id", |v| SourceId::parse(v));
-            if let Some(first) = seen.get(&s.id.value) {
-                self.push(
-                    &s.id,
-                    format!(
-                        "duplicate source id {:?} (first defined at line {first})",
-                        s.id.value
-                    ),
-                );
-            } else {
-                seen.insert(s.id.value.clone(), s.id.referenced.line());
-            }
+            self.unique(&mut seen, &s.id, "source id");
             let url = self.check(&s.url, "source url", |v| resolve_source_url(v, base_dir));
             let schedule = match &s.schedule {
                 Some(sch) => self.check(sch, "source schedule", |v| Schedule::parse(v)),
@@ -475,17 +481,7 @@ impl Validator {
         let mut out = Vec::with_capacity(raw.len());
         for t in raw {
             let slug = self.check(&t.slug, "topic slug", |v| TopicSlug::parse(v));
-            if let Some(first) = seen.get(&t.slug.value) {
-                self.push(
-                    &t.slug,
-                    format!(
-                        "duplicate topic slug {:?} (first defined at line {first})",
-                        t.slug.value
-                    ),
-                );
-            } else {
-                seen.insert(t.slug.value.clone(), t.slug.referenced.line());
-            }
+            self.unique(&mut seen, &t.slug, "topic slug");
             let keywords = clean_list(t.keywords.value.clone());
             if keywords.is_empty() {
                 self.push(&t.keywords, "a topic needs at least one keyword");

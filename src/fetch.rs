@@ -55,6 +55,22 @@ pub struct Fetched {
     pub content_type: Option<String>,
 }
 
+impl Fetched {
+    /// The `charset` parameter of the Content-Type header, if any.
+    pub fn charset(&self) -> Option<&str> {
+        self.content_type
+            .as_deref()?
+            .split(';')
+            .skip(1)
+            .find_map(|param| {
+                let (name, value) = param.split_once('=')?;
+                name.trim()
+                    .eq_ignore_ascii_case("charset")
+                    .then(|| value.trim().trim_matches(|c| c == '"' || c == '\''))
+            })
+    }
+}
+
 /// Fetches feeds with one shared connection pool.
 #[derive(Debug, Clone)]
 pub struct Fetcher {

@@ -181,7 +181,7 @@ impl Ingestor {
         let status = fetched.status.map(i32::from);
         let classifier = Arc::clone(&self.classifier);
         let prepared = tokio::task::spawn_blocking(move || {
-            let feed = parse::parse_feed(&fetched.body, tz, now)?;
+            let feed = parse::parse_feed(&fetched.body, fetched.charset(), tz, now)?;
             let ctx = normalize::Context {
                 fetch_url: &fetched.url,
                 fetched_at: now,

@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use common::{Backend, TestDb};
 use crossfeed::domain::{Item, TopicMatch};
 use crossfeed::store::items::{self, ItemQuery};
-use crossfeed::store::sources;
+use crossfeed::store::{Store, sources};
 
 fn item(id: &str, title: &str, hours_ago: i64) -> Item {
     Item {
@@ -98,14 +98,20 @@ on_both_backends!(
     configured_sources_are_synced_and_removed_ones_disabled
 );
 
-async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
+/// A fresh store holding one configured source, `s`.
+fn store_with_one_source(backend: Backend) -> (TestDb, Store) {
     let db = TestDb::new(backend);
     let config = common::config(&db, "  - id: s\n    url: https://s.example.com/rss\n");
     let store = db.store();
-    let now = Utc::now();
     store
-        .with_conn(|c| sources::sync_from_config(c, &config.sources, now, false))
+        .with_conn(|c| sources::sync_from_config(c, &config.sources, Utc::now(), false))
         .unwrap();
+    (db, store)
+}
+
+async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
+    let (_db, store) = store_with_one_source(backend);
+    let now = Utc::now();
 
     let batch = vec![
         (
@@ -172,13 +178,8 @@ on_both_backends!(
 );
 
 async fn an_undated_item_is_filed_under_its_first_sighting(backend: Backend) {
-    let db = TestDb::new(backend);
-    let config = common::config(&db, "  - id: s\n    url: https://s.example.com/rss\n");
-    let store = db.store();
+    let (_db, store) = store_with_one_source(backend);
     let now = Utc::now();
-    store
-        .with_conn(|c| sources::sync_from_config(c, &config.sources, now, false))
-        .unwrap();
     let mut undated = item("u", "no date", 0);
     undated.published = None;
     store

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::domain::{Enclosure, Item};
+use crate::parse::PLACEHOLDER_BASE;
 
 /// Where and when a feed was fetched.
 #[derive(Debug, Clone)]
@@ -79,7 +80,7 @@ fn normalize_entry(
     let base = e
         .base
         .as_deref()
-        .and_then(|b| feed_base.join(b).ok())
+        .and_then(|b| resolve(b, feed_base))
         .unwrap_or_else(|| feed_base.clone());
     let guid = Some(e.id.trim())
         .filter(|g| !g.is_empty())
@@ -180,15 +181,34 @@ fn is_feed_type(mime: &str) -> bool {
 }
 
 /// Resolve `href` against `base`, accepting protocol-relative URLs and refusing script URLs.
+/// An href that feed-rs resolved against the placeholder base is rebased onto `base`.
 fn resolve(href: &str, base: &Url) -> Option<Url> {
     let href = href.trim();
     if href.is_empty() {
         return None;
     }
-    let url = base.join(href).ok()?;
+    let url = match unplaceholder(href) {
+        Some(relative) => base.join(&relative).ok()?,
+        None => base.join(href).ok()?,
+    };
     match url.scheme() {
         "http" | "https" | "file" => Some(url),
         _ => None,
+    }
+}
+
+/// The relative reference that feed-rs resolved against [`PLACEHOLDER_BASE`], if `href` is one.
+fn unplaceholder(href: &str) -> Option<String> {
+    let placeholder = Url::parse(PLACEHOLDER_BASE).ok()?;
+    let url = Url::parse(href).ok()?;
+    if url.host_str() != placeholder.host_str() {
+        return None;
+    }
+    if url.path().starts_with("/__crossfeed__/") {
+        placeholder.make_relative(&url)
+    } else {
+        // An absolute-path reference ("/news/1.html"): keep path, query and fragment.
+        Some(url[url::Position::BeforePath..].to_owned())
     }
 }
 
@@ -235,7 +255,7 @@ mod tests {
     fn items(xml: &str) -> Vec<Item> {
         let base = Url::parse("https://news.example.com/feed.xml").unwrap();
         let now = Utc.with_ymd_and_hms(2026, 11, 26, 4, 0, 0).unwrap();
-        let feed = parse_feed(xml.as_bytes(), Tz::Asia__Shanghai, now).unwrap();
+        let feed = parse_feed(xml.as_bytes(), None, Tz::Asia__Shanghai, now).unwrap();
         normalize_feed(
             &feed,
             &Context {
@@ -308,6 +328,26 @@ mod tests {
         assert_eq!(
             f.published.map(|d| d.to_rfc3339()).as_deref(),
             Some("2026-11-26T04:00:00+00:00")
+        );
+    }
+
+    #[test]
+    fn relative_urls_resolve_against_xml_base_then_the_feed_link() {
+        let xml = r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://blog.example.org/zh/">
+<title>t</title><id>urn:x</id><updated>2026-11-20T00:00:00Z</updated>
+<link href="https://blog.example.org/"/>
+<entry><id>e1</id><title>1</title><updated>2026-11-20T00:00:00Z</updated><link href="posts/1"/></entry>
+<entry xml:base="/en/"><id>e2</id><title>2</title><updated>2026-11-20T00:00:00Z</updated><link href="../posts/2?a=1#c"/>
+<link rel="enclosure" href="audio.mp3" type="audio/mpeg" length="10"/></entry>
+</feed>"#;
+        let all = items(xml);
+        assert_eq!(
+            all[0].link.as_deref(),
+            Some("https://blog.example.org/zh/posts/1")
+        );
+        assert_eq!(
+            all[1].link.as_deref(),
+            Some("https://blog.example.org/posts/2?a=1#c")
         );
     }
 

@@ -1,8 +1,11 @@
-//! Turn fetched bytes into feed-rs's model: RSS 0.9x/1.0/2.0, Atom and JSON Feed. Dates are
-//! read by our own parser (which knows the source's time zone), and feed-rs's invented ids are
-//! switched off so that `normalize` can compute a stable identity itself.
+//! Turn fetched bytes into feed-rs's model: RSS 0.9x/1.0/2.0, Atom and JSON Feed. The bytes are
+//! decoded to UTF-8 first (`charset`), dates are read by our own parser (which knows the
+//! source's time zone), and feed-rs's invented ids are switched off so that `normalize` can
+//! compute a stable identity itself.
 
+pub mod charset;
 pub mod dates;
+pub mod discover;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -14,23 +17,45 @@ pub enum ParseError {
     Feed(String),
     #[error("empty document")]
     Empty,
+    #[error("an HTML page that advertises no feed (no <link rel=\"alternate\"> to a feed)")]
+    Html,
 }
 
-/// Parse `bytes`, reading zone-less dates in `tz`; `now` bounds dates that lack a year.
+/// Parse `bytes` (with the HTTP charset, if any), reading zone-less dates in `tz`; `now` bounds
+/// dates that lack a year.
 ///
-/// feed-rs is given no base URI on purpose: it would resolve relative links against the fetch
-/// URL, while the feed's own link must come first; `normalize` resolves them in that order.
-pub fn parse_feed(bytes: &[u8], tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+/// feed-rs resolves relative URLs as it parses (and drops relative enclosure URLs when it has no
+/// base), but the feed's own link must win over the fetch URL, which feed-rs cannot know yet. So
+/// it resolves against [`PLACEHOLDER_BASE`], and `normalize` rebases what points there.
+pub fn parse_feed(
+    bytes: &[u8],
+    http_charset: Option<&str>,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Feed, ParseError> {
+    let decoded = charset::to_utf8(bytes, http_charset);
+    parse_text(&decoded.text, tz, now)
+}
+
+/// A base no real URL has; see [`parse_feed`]. Deep, so that `../` references survive.
+pub const PLACEHOLDER_BASE: &str = "https://base.crossfeed.invalid/__crossfeed__/a/b/c/d/e/f/";
+
+/// Parse text already decoded to UTF-8.
+pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseError> {
+    if text.trim().is_empty() {
         return Err(ParseError::Empty);
     }
+    if discover::looks_like_html(text) {
+        return Err(ParseError::Html);
+    }
     let parser = feed_rs::parser::Builder::new()
+        .base_uri(Some(PLACEHOLDER_BASE))
         // An empty id tells normalize that the upstream gave none.
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
         .timestamp_parser(move |text| dates::parse_date(text, tz, now))
         .build();
     parser
-        .parse(bytes)
+        .parse(text.as_bytes())
         .map_err(|e| ParseError::Feed(e.to_string()))
 }

@@ -1,0 +1,226 @@
+//! Bytes to UTF-8 before parsing. The encoding is decided in the order RFC 7303 gives: a byte
+//! order mark, then the HTTP `charset`, then the XML declaration; a declared encoding is trusted
+//! only if the bytes decode under it without error. Otherwise valid UTF-8 is UTF-8, and anything
+//! else is sniffed with chardetng. The XML declaration is rewritten to say UTF-8, so the parser
+//! does not decode the text a second time.
+
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
+
+/// Where the encoding came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    ByteOrderMark,
+    HttpCharset,
+    XmlDeclaration,
+    ValidUtf8,
+    Sniffed,
+}
+
+/// A document decoded to UTF-8.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub text: String,
+    pub encoding: &'static Encoding,
+    pub evidence: Evidence,
+}
+
+/// Decode `bytes`, given the `charset` parameter of the HTTP Content-Type if there was one.
+pub fn to_utf8(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+        return finish(text.into_owned(), encoding, Evidence::ByteOrderMark);
+    }
+    let declared = declared_encoding(bytes);
+    for (label, evidence) in [
+        (http_charset, Evidence::HttpCharset),
+        (declared, Evidence::XmlDeclaration),
+    ] {
+        let Some(encoding) = label.and_then(|l| Encoding::for_label(l.trim().as_bytes())) else {
+            continue;
+        };
+        // Without a BOM, bytes we could read as ASCII are not UTF-16 whatever they claim.
+        if encoding == UTF_16LE || encoding == UTF_16BE {
+            continue;
+        }
+        if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(bytes) {
+            return finish(text.into_owned(), encoding, evidence);
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return finish(text.to_owned(), UTF_8, Evidence::ValidUtf8);
+    }
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let encoding = detector.guess(None, Utf8Detection::Allow);
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    finish(text.into_owned(), encoding, Evidence::Sniffed)
+}
+
+fn finish(text: String, encoding: &'static Encoding, evidence: Evidence) -> Decoded {
+    Decoded {
+        text: declare_utf8(text),
+        encoding,
+        evidence,
+    }
+}
+
+/// The `encoding` of an XML declaration at the start of `bytes`, if any.
+fn declared_encoding(bytes: &[u8]) -> Option<&str> {
+    let head = &bytes[..bytes.len().min(512)];
+    let start = head.iter().position(|b| !b.is_ascii_whitespace())?;
+    let head = head.get(start..)?;
+    if !head.starts_with(b"<?xml") {
+        return None;
+    }
+    let end = head.windows(2).position(|w| w == b"?>")?;
+    let decl = std::str::from_utf8(&head[..end]).ok()?;
+    let (_, value) = attribute(decl, "encoding")?;
+    Some(value)
+}
+
+/// Find `name="value"` (or single quotes) in an XML declaration: the value's byte range and text.
+fn attribute<'a>(decl: &'a str, name: &str) -> Option<(std::ops::Range<usize>, &'a str)> {
+    let at = decl.find(name)?;
+    let rest = &decl[at + name.len()..];
+    let eq = rest.find('=')?;
+    if !rest[..eq].trim().is_empty() {
+        return None;
+    }
+    let after_eq = &rest[eq + 1..];
+    let quote_at = after_eq.find(['"', '\''])?;
+    if !after_eq[..quote_at].trim().is_empty() {
+        return None;
+    }
+    let quote = after_eq[quote_at..].chars().next()?;
+    let value_start = at + name.len() + eq + 1 + quote_at + 1;
+    let len = decl[value_start..].find(quote)?;
+    Some((
+        value_start..value_start + len,
+        &decl[value_start..value_start + len],
+    ))
+}
+
+/// Make the XML declaration (if any) say UTF-8, which the text now is.
+fn declare_utf8(mut text: String) -> String {
+    let start = text.len() - text.trim_start().len();
+    if !text[start..].starts_with("<?xml") {
+        return text;
+    }
+    let Some(end) = text[start..].find("?>") else {
+        return text;
+    };
+    if let Some((range, value)) = attribute(&text[start..start + end], "encoding")
+        && !value.eq_ignore_ascii_case("utf-8")
+    {
+        text.replace_range(start + range.start..start + range.end, "UTF-8");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode(text: &str, label: &str) -> Vec<u8> {
+        let encoding = Encoding::for_label(label.as_bytes()).unwrap();
+        let (bytes, _, unmappable) = encoding.encode(text);
+        assert!(!unmappable, "{text} is not representable in {label}");
+        bytes.into_owned()
+    }
+
+    const XML: &str = "<?xml version=\"1.0\" encoding=\"ENC\"?><rss><channel><title>跨境电商：亚马逊与TikTok Shop的旺季备货指南，卖家们正在为黑五做准备</title></channel></rss>";
+
+    #[test]
+    fn declared_encodings_are_decoded_and_the_declaration_fixed() {
+        for label in ["GBK", "gb2312", "GB18030", "Big5", "Shift_JIS", "EUC-KR"] {
+            let text = if matches!(label, "Shift_JIS" | "EUC-KR") {
+                XML.replace(
+                    "跨境电商：亚马逊与TikTok Shop的旺季备货指南，卖家们正在为黑五做准备",
+                    "Amazon と TikTok",
+                )
+            } else if label == "Big5" {
+                XML.replace(
+                    "跨境电商：亚马逊与TikTok Shop的旺季备货指南，卖家们正在为黑五做准备",
+                    "跨境電商：亞馬遜",
+                )
+            } else {
+                XML.to_owned()
+            };
+            let text = text.replace("ENC", label);
+            let decoded = to_utf8(&encode(&text, label), None);
+            assert_eq!(decoded.evidence, Evidence::XmlDeclaration, "{label}");
+            assert_eq!(decoded.text, text.replace(label, "UTF-8"), "{label}");
+        }
+    }
+
+    #[test]
+    fn gb18030_four_byte_characters_outside_the_bmp_survive() {
+        let text = XML.replace("ENC", "GB18030").replace("旺季", "𠮷野家");
+        let decoded = to_utf8(&encode(&text, "GB18030"), None);
+        assert!(decoded.text.contains("𠮷野家"), "{}", decoded.text);
+    }
+
+    #[test]
+    fn the_http_charset_wins_over_the_declaration_when_it_decodes_cleanly() {
+        let text = XML.replace("ENC", "ISO-8859-1");
+        let decoded = to_utf8(&encode(&text, "GBK"), Some("gbk"));
+        assert_eq!(decoded.evidence, Evidence::HttpCharset);
+        assert!(decoded.text.contains("亚马逊"));
+    }
+
+    #[test]
+    fn gbk_bytes_mislabelled_as_utf8_are_sniffed() {
+        let text = XML.replace("ENC", "UTF-8");
+        let decoded = to_utf8(&encode(&text, "GBK"), Some("utf-8"));
+        assert_eq!(decoded.evidence, Evidence::Sniffed);
+        assert_eq!(decoded.encoding, encoding_rs::GBK);
+        assert!(
+            decoded.text.contains("亚马逊与TikTok Shop"),
+            "{}",
+            decoded.text
+        );
+    }
+
+    #[test]
+    fn byte_order_marks_decide_utf16_and_utf8() {
+        let text = XML.replace("ENC", "UTF-16");
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        let decoded = to_utf8(&le, Some("iso-8859-1"));
+        assert_eq!(decoded.evidence, Evidence::ByteOrderMark);
+        assert_eq!(decoded.text, XML.replace("ENC", "UTF-8"));
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(|u| u.to_be_bytes()));
+        assert_eq!(to_utf8(&be, None).text, XML.replace("ENC", "UTF-8"));
+        let mut utf8 = vec![0xEF, 0xBB, 0xBF];
+        utf8.extend(XML.replace("ENC", "utf-8").as_bytes());
+        assert_eq!(to_utf8(&utf8, None).text, XML.replace("ENC", "utf-8"));
+    }
+
+    #[test]
+    fn cyrillic_and_western_single_byte_encodings() {
+        for (label, word) in [
+            ("windows-1251", "Маркетплейс"),
+            ("KOI8-R", "Маркетплейс"),
+            ("windows-1252", "Café €5"),
+        ] {
+            let text = XML.replace("ENC", label).replace(
+                "跨境电商：亚马逊与TikTok Shop的旺季备货指南，卖家们正在为黑五做准备",
+                word,
+            );
+            let decoded = to_utf8(&encode(&text, label), None);
+            assert!(decoded.text.contains(word), "{label}: {}", decoded.text);
+        }
+    }
+
+    #[test]
+    fn undeclared_utf8_and_json_pass_through() {
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"跨境"}"#;
+        let decoded = to_utf8(json.as_bytes(), None);
+        assert_eq!(
+            (decoded.text.as_str(), decoded.evidence),
+            (json, Evidence::ValidUtf8)
+        );
+    }
+}
