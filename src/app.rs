@@ -13,8 +13,8 @@ use url::Url;
 use crate::classify::Classifier;
 use crate::config::{Config, FetchConfig};
 use crate::domain::Item;
-use crate::fetch::Fetcher;
-use crate::ingest::{Ingestor, PollReport, Summary};
+use crate::fetch::{Fetcher, Validators};
+use crate::ingest::{self, Ingestor, PollReport, Summary};
 use crate::normalize;
 use crate::parse;
 use crate::scheduler::{self, SchedulerHandle};
@@ -67,7 +67,30 @@ pub fn redact(url: &str) -> String {
 fn ingestor(config: &Config, store: Store) -> anyhow::Result<Arc<Ingestor>> {
     let fetcher = Fetcher::new(&config.fetch)?;
     let classifier = Arc::new(Classifier::new(&config.topics)?);
-    Ok(Arc::new(Ingestor::new(fetcher, store, classifier)))
+    Ok(Arc::new(Ingestor::new(
+        fetcher,
+        store,
+        classifier,
+        config.timing,
+    )))
+}
+
+/// A name for this process in source leases: host, pid and a random part.
+pub fn process_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".to_owned());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &random[..8])
+}
+
+/// How long a poll may hold its source: long enough for the fetch (with redirects and a
+/// discovered feed) and the write, short enough that a dead process's sources come back soon.
+pub fn lease_length(config: &Config) -> std::time::Duration {
+    config.fetch.timeout * 8 + std::time::Duration::from_secs(60)
 }
 
 /// A running `serve`: the HTTP server and/or the scheduler.
@@ -97,7 +120,9 @@ pub async fn start(config: Config, role: Role) -> anyhow::Result<Running> {
 
     let scheduler = if role.polls() {
         let ingestor = ingestor(&config, store.clone())?;
-        Some(scheduler::start(ingestor, config.fetch.max_concurrency).await?)
+        let lease = lease_length(&config);
+        let retention = config.fetch.log_retention;
+        Some(scheduler::start(ingestor, config.fetch.max_concurrency, lease, retention).await?)
     } else {
         None
     };
@@ -171,11 +196,12 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// Poll every enabled source (or only `only`) once now; `on_start` learns how many will run.
+/// Poll every enabled source (or only `only`) once now. `on_start` learns how many will run
+/// and which are being polled by another process right now (and so are skipped).
 pub async fn fetch_once(
     config: &Config,
     only: Option<&str>,
-    on_start: impl FnOnce(usize),
+    on_start: impl FnOnce(usize, &[String]),
     on_done: impl FnMut(&PollReport),
 ) -> anyhow::Result<Summary> {
     let store = open_store(config).await?;
@@ -191,15 +217,31 @@ pub async fn fetch_once(
         }
         None => rows.retain(|r| r.enabled),
     }
-    on_start(rows.len());
+    let wanted: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+    let owner = process_id();
+    let now = Utc::now();
+    let until = now + chrono::Duration::from_std(lease_length(config))?;
+    let (claimed, ids) = {
+        let owner = owner.clone();
+        let ids = wanted.clone();
+        let claimed = store
+            .run(move |c| sources::claim(c, &owner, sources::Claim::Ids(&ids), now, until))
+            .await?;
+        (claimed, wanted)
+    };
+    let skipped: Vec<String> = ids
+        .into_iter()
+        .filter(|id| !claimed.iter().any(|r| &r.id == id))
+        .collect();
+    on_start(claimed.len(), &skipped);
     let ingestor = ingestor(config, store)?;
     Ok(ingestor
-        .poll_many(rows, config.fetch.max_concurrency, on_done)
+        .poll_many(claimed, &owner, config.fetch.max_concurrency, on_done)
         .await)
 }
 
-/// Parse and normalize one feed (a file path, a `file:` URL or an http(s) URL) without a
-/// store, reading zone-less dates in `tz`.
+/// Parse and normalize one feed (a file path, a `file:` URL or an http(s) URL; an HTML page is
+/// followed to the feed it advertises) without a store, reading zone-less dates in `tz`.
 pub async fn parse_one(target: &str, tz: Tz, fetch: &FetchConfig) -> anyhow::Result<Vec<Item>> {
     let url = match Url::parse(target) {
         Ok(u) if matches!(u.scheme(), "http" | "https" | "file") => u,
@@ -209,10 +251,15 @@ pub async fn parse_one(target: &str, tz: Tz, fetch: &FetchConfig) -> anyhow::Res
                 .map_err(|()| anyhow::anyhow!("cannot read {}", path.display()))?
         }
     };
-    let fetched = Fetcher::new(fetch)?.fetch(&url).await?;
+    let fetcher = Fetcher::new(fetch)?;
+    let (fetched, text) =
+        match ingest::fetch_document(&fetcher, &url, &Validators::default()).await? {
+            ingest::Document::Feed { fetched, text, .. } => (*fetched, text),
+            ingest::Document::NotModified(_) => anyhow::bail!("{target}: unexpected 304"),
+        };
     let now = Utc::now();
-    let feed = parse::parse_feed(&fetched.body, fetched.charset(), tz, now)
-        .with_context(|| format!("cannot parse {target}"))?;
+    let feed =
+        parse::parse_text(&text, tz, now).with_context(|| format!("cannot parse {target}"))?;
     let ctx = normalize::Context {
         fetch_url: &fetched.url,
         fetched_at: now,

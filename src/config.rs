@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use url::Url;
 
-use crate::domain::{Schedule, SourceId, TopicSlug};
+use crate::domain::{Schedule, SourceId, Timing, TopicSlug};
 
 /// The configuration file used when neither `--config` nor `CROSSFEED_CONFIG` names one.
 pub const DEFAULT_PATH: &str = "config/crossfeed.yaml";
@@ -28,6 +28,8 @@ pub struct Config {
     pub fetch: FetchConfig,
     /// Used by sources that set no `schedule` of their own.
     pub default_schedule: Schedule,
+    /// Bounds on poll times: minimum interval, backoff, jitter.
+    pub timing: Timing,
     pub sources: Vec<SourceConfig>,
     pub topics: Vec<TopicConfig>,
 }
@@ -57,6 +59,8 @@ pub struct FetchConfig {
     pub max_concurrency: usize,
     pub per_host_concurrency: usize,
     pub user_agent: String,
+    /// How long the fetch log keeps its rows.
+    pub log_retention: Duration,
 }
 
 /// One upstream feed.
@@ -239,12 +243,18 @@ struct RawFetch {
     max_concurrency: Option<Spanned<u64>>,
     per_host_concurrency: Option<Spanned<u64>>,
     user_agent: Option<String>,
+    log_retention: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawSchedule {
     default: Option<Spanned<String>>,
+    min_interval: Option<Spanned<String>>,
+    max_interval: Option<Spanned<String>>,
+    jitter: Option<Spanned<String>>,
+    backoff_base: Option<Spanned<String>>,
+    backoff_max: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -358,6 +368,21 @@ impl Validator {
             Some(s) => self.check(s, "schedule.default", |v| Schedule::parse(v)),
             None => Schedule::parse(DEFAULT_SCHEDULE).ok(),
         };
+        let t = Timing::default();
+        let sch = &raw.schedule;
+        let min_interval =
+            self.duration(&sch.min_interval, "schedule.min_interval", t.min_interval);
+        let max_interval =
+            self.duration(&sch.max_interval, "schedule.max_interval", t.max_interval);
+        let jitter = self.duration_or_zero(&sch.jitter, "schedule.jitter", t.jitter);
+        let backoff_base =
+            self.duration(&sch.backoff_base, "schedule.backoff_base", t.backoff_base);
+        let backoff_max = self.duration(&sch.backoff_max, "schedule.backoff_max", t.backoff_max);
+        let log_retention = self.duration(
+            &fetch.log_retention,
+            "fetch.log_retention",
+            Duration::from_secs(7 * 24 * 3600),
+        );
 
         let sources = self.sources(base_dir, raw.sources, default_schedule.as_ref());
         let topics = self.topics(raw.topics);
@@ -383,8 +408,16 @@ impl Validator {
                 max_concurrency: max_concurrency?,
                 per_host_concurrency: per_host_concurrency?,
                 user_agent: fetch.user_agent.clone().unwrap_or_else(default_user_agent),
+                log_retention: log_retention?,
             },
             default_schedule: default_schedule?,
+            timing: Timing {
+                min_interval: min_interval?,
+                max_interval: max_interval?,
+                jitter: jitter?,
+                backoff_base: backoff_base?,
+                backoff_max: backoff_max?,
+            },
             sources,
             topics,
         })
@@ -432,6 +465,21 @@ impl Validator {
                 Ok(d) if d.is_zero() => Err("must be longer than zero".to_owned()),
                 Ok(d) => Ok(d),
                 Err(e) => Err(format!("{e} (write e.g. \"20s\" or \"1m\")")),
+            }),
+            None => Some(default),
+        }
+    }
+
+    /// A duration where "0s" is allowed (e.g. no jitter).
+    fn duration_or_zero(
+        &mut self,
+        raw: &Option<Spanned<String>>,
+        what: &str,
+        default: Duration,
+    ) -> Option<Duration> {
+        match raw {
+            Some(s) => self.check(s, what, |v| {
+                humantime::parse_duration(v).map_err(|e| format!("{e} (write e.g. \"30s\")"))
             }),
             None => Some(default),
         }

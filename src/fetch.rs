@@ -1,26 +1,43 @@
-//! Getting a feed's bytes: http(s) with reqwest (never `.text()`: charset decisions belong to
-//! the parser's side), or a local `file:` URL (the bundled samples). Bodies are capped at
-//! `fetch.max_body` while streaming, after decompression.
+//! Getting a feed's bytes: http(s) with reqwest, or a local `file:` URL (the bundled samples).
+//! Conditional GET with the validators of the last fetch; gzip, brotli and deflate; a body cap
+//! (`fetch.max_body`) enforced while streaming on the decompressed bytes; connect and total
+//! timeouts; redirects followed by hand (at most five, loops refused) so that a permanent one can
+//! update the stored URL; at most `fetch.per_host_concurrency` requests per host at once.
+//! Bytes only, never `.text()`: charset decisions belong to `parse::charset`.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap};
 use tokio::io::AsyncReadExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::FetchConfig;
 
 /// The most redirects followed before giving up.
-const MAX_REDIRECTS: usize = 5;
+pub const MAX_REDIRECTS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    #[error("HTTP {status}")]
-    Status { status: u16 },
+    #[error("HTTP {status}{}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    Status {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
     #[error("the body is larger than the limit of {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("timed out after {0:?}")]
     Timeout(Duration),
+    #[error("redirect loop at {0}")]
+    RedirectLoop(String),
+    #[error("more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects,
+    #[error("redirect without a usable Location header")]
+    BadRedirect,
     #[error("request failed: {0}")]
     Http(String),
     #[error("cannot read {path}: {source}")]
@@ -38,21 +55,49 @@ impl FetchError {
     /// The HTTP status that caused the error, if any.
     pub fn status(&self) -> Option<u16> {
         match self {
-            FetchError::Status { status } => Some(*status),
+            FetchError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// How long the upstream asked us to wait (429/503 with Retry-After).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
 }
 
-/// What a fetch brought back.
+/// What the upstream said about when to come back.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheHints {
+    /// `Cache-Control: max-age`.
+    pub max_age: Option<Duration>,
+    /// `Expires`.
+    pub expires: Option<DateTime<Utc>>,
+}
+
+/// The validators of the last successful fetch, sent back for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A fetch that brought a body.
 #[derive(Debug, Clone)]
 pub struct Fetched {
     pub body: Vec<u8>,
     /// The URL the body came from, after redirects.
     pub url: Url,
+    /// Set when every redirect on the way was permanent (301/308): the URL to fetch from now on.
+    pub moved_to: Option<Url>,
     /// The HTTP status (None for files).
     pub status: Option<u16>,
     pub content_type: Option<String>,
+    pub validators: Validators,
+    pub hints: CacheHints,
 }
 
 impl Fetched {
@@ -71,12 +116,25 @@ impl Fetched {
     }
 }
 
+/// What a fetch came to.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// 304: nothing changed since the validators were issued.
+    NotModified {
+        hints: CacheHints,
+        moved_to: Option<Url>,
+    },
+    Fetched(Fetched),
+}
+
 /// Fetches feeds with one shared connection pool.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
     max_body: u64,
     timeout: Duration,
+    per_host: usize,
+    hosts: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
 }
 
 impl Fetcher {
@@ -85,58 +143,123 @@ impl Fetcher {
             .user_agent(&config.user_agent)
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| FetchError::Client(e.to_string()))?;
         Ok(Self {
             client,
             max_body: config.max_body,
             timeout: config.timeout,
+            per_host: config.per_host_concurrency.max(1),
+            hosts: Arc::default(),
         })
     }
 
-    /// Fetch `url`; any status other than 2xx is an error.
-    pub async fn fetch(&self, url: &Url) -> Result<Fetched, FetchError> {
+    /// Fetch `url`, conditionally when `validators` are given; any final status other than
+    /// 2xx or 304 is an error.
+    pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Outcome, FetchError> {
         match url.scheme() {
-            "http" | "https" => self.fetch_http(url).await,
-            "file" => self.fetch_file(url).await,
+            "http" | "https" => {
+                let _permit = self.host_permit(url).await;
+                self.fetch_http(url, validators).await
+            }
+            "file" => self.fetch_file(url).await.map(Outcome::Fetched),
             other => Err(FetchError::Scheme(other.to_owned())),
         }
     }
 
-    async fn fetch_http(&self, url: &Url) -> Result<Fetched, FetchError> {
-        let mut response = self
-            .client
-            .get(url.as_str())
-            .send()
-            .await
-            .map_err(|e| self.http_error(e))?;
-        let status = response.status().as_u16();
-        if !response.status().is_success() {
-            return Err(FetchError::Status { status });
+    /// Wait for a free slot on `url`'s host.
+    async fn host_permit(&self, url: &Url) -> Option<OwnedSemaphorePermit> {
+        let host = url.host_str()?.to_ascii_lowercase();
+        let semaphore = {
+            let mut hosts = self.hosts.lock().ok()?;
+            Arc::clone(
+                hosts
+                    .entry(host)
+                    .or_insert_with(|| Arc::new(Semaphore::new(self.per_host))),
+            )
+        };
+        semaphore.acquire_owned().await.ok()
+    }
+
+    async fn fetch_http(
+        &self,
+        start: &Url,
+        validators: &Validators,
+    ) -> Result<Outcome, FetchError> {
+        let mut url = start.clone();
+        let mut visited = vec![url.clone()];
+        let mut all_permanent = true;
+        let mut response = loop {
+            let mut request = self.client.get(url.as_str());
+            if let Some(etag) = &validators.etag {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &validators.last_modified {
+                request = request.header(header::IF_MODIFIED_SINCE, lm);
+            }
+            let response = request.send().await.map_err(|e| self.http_error(e))?;
+            let status = response.status();
+            if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
+                break response;
+            }
+            let next = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|loc| url.join(loc.trim()).ok())
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or(FetchError::BadRedirect)?;
+            if visited.contains(&next) {
+                return Err(FetchError::RedirectLoop(next.to_string()));
+            }
+            if visited.len() > MAX_REDIRECTS {
+                return Err(FetchError::TooManyRedirects);
+            }
+            all_permanent &= matches!(
+                status,
+                StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+            );
+            visited.push(next.clone());
+            url = next;
+        };
+        let moved_to = (all_permanent && url != *start).then(|| url.clone());
+        let status = response.status();
+        let hints = cache_hints(response.headers());
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Outcome::NotModified { hints, moved_to });
         }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                status: status.as_u16(),
+                retry_after: retry_after(response.headers()),
+            });
+        }
+        let headers = response.headers();
         // A declared length over the cap is refused before reading anything.
-        let declared = response
-            .headers()
-            .get(CONTENT_LENGTH)
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
-        let compressed = response
-            .headers()
-            .contains_key(reqwest::header::CONTENT_ENCODING);
-        if let Some(len) = declared.filter(|_| !compressed)
+        if let Some(len) = declared.filter(|_| !headers.contains_key(header::CONTENT_ENCODING))
             && len > self.max_body
         {
             return Err(FetchError::TooLarge {
                 limit: self.max_body,
             });
         }
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let final_url = Url::parse(response.url().as_str()).unwrap_or_else(|_| url.clone());
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &header::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = text(header::CONTENT_TYPE);
+        let validators = Validators {
+            etag: text(header::ETAG),
+            last_modified: text(header::LAST_MODIFIED),
+        };
+        // Chunks arrive decompressed, so the cap bounds what a compression bomb inflates to.
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.http_error(e))? {
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
@@ -146,12 +269,15 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched {
+        Ok(Outcome::Fetched(Fetched {
             body,
-            url: final_url,
-            status: Some(status),
+            url,
+            moved_to,
+            status: Some(status.as_u16()),
             content_type,
-        })
+            validators,
+            hints,
+        }))
     }
 
     async fn fetch_file(&self, url: &Url) -> Result<Fetched, FetchError> {
@@ -178,8 +304,11 @@ impl Fetcher {
         Ok(Fetched {
             body,
             url: url.clone(),
+            moved_to: None,
             status: None,
             content_type: None,
+            validators: Validators::default(),
+            hints: CacheHints::default(),
         })
     }
 
@@ -197,5 +326,95 @@ impl Fetcher {
             }
             FetchError::Http(message)
         }
+    }
+}
+
+fn cache_hints(headers: &HeaderMap) -> CacheHints {
+    let max_age = headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|d| {
+            let (name, value) = d.trim().split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("max-age")
+                .then(|| value.trim().trim_matches('"').parse::<u64>().ok())?
+        })
+        .map(Duration::from_secs);
+    let expires = headers
+        .get(header::EXPIRES)
+        .and_then(|v| v.to_str().ok())
+        .and_then(http_date);
+    CacheHints { max_age, expires }
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let raw = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = raw.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = http_date(raw)?;
+    Some((at - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+}
+
+fn http_date(raw: &str) -> Option<DateTime<Utc>> {
+    let t: SystemTime = httpdate::parse_http_date(raw.trim()).ok()?;
+    Some(DateTime::<Utc>::from(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn cache_hints_read_max_age_and_expires() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=600"),
+        );
+        h.insert(
+            header::EXPIRES,
+            HeaderValue::from_static("Thu, 26 Nov 2026 05:00:00 GMT"),
+        );
+        let hints = cache_hints(&h);
+        assert_eq!(hints.max_age, Some(Duration::from_secs(600)));
+        assert_eq!(
+            hints.expires.map(|e| e.to_rfc3339()).as_deref(),
+            Some("2026-11-26T05:00:00+00:00")
+        );
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("120"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(120)));
+        h.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static("Wed, 01 Jan 2020 00:00:00 GMT"),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn charset_comes_from_the_content_type() {
+        let f = |ct: &str| Fetched {
+            body: vec![],
+            url: Url::parse("http://e.com/").unwrap(),
+            moved_to: None,
+            status: Some(200),
+            content_type: Some(ct.into()),
+            validators: Validators::default(),
+            hints: CacheHints::default(),
+        };
+        assert_eq!(f("application/rss+xml; charset=GBK").charset(), Some("GBK"));
+        assert_eq!(f("text/xml;Charset=\"utf-8\"").charset(), Some("utf-8"));
+        assert_eq!(f("text/xml").charset(), None);
     }
 }

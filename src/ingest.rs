@@ -1,9 +1,11 @@
-//! The pipeline for one source, in one order: fetch → parse → normalize → classify → upsert.
-//! Everything a poll stores (its items, their topics, the source's fetch state) is written in
-//! one transaction, so a crash mid-poll leaves nothing half-written. A failure is recorded on
-//! the source and never stops other sources.
+//! The pipeline for one source, in one order: fetch (conditional GET) → decode → (discover a
+//! feed on an HTML page) → parse → normalize → classify → upsert. Everything a poll stores (its
+//! items, their topics, the source's fetch state and the fetch log entry) is written in one
+//! transaction, so a crash mid-poll leaves nothing half-written. A failure is recorded on the
+//! source, its next attempt backed off, and never stops other sources.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -12,10 +14,11 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::classify::Classifier;
-use crate::domain::{Item, Schedule, TopicMatch};
-use crate::fetch::{FetchError, Fetcher};
+use crate::domain::{Freshness, Item, Schedule, Timing, TopicMatch};
+use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher, Outcome, Validators};
 use crate::normalize::{self, FeedInfo};
-use crate::parse::{self, ParseError};
+use crate::parse::{self, ParseError, charset, discover};
+use crate::store::fetch_log::{self, LogEntry};
 use crate::store::items::{self, UpsertCounts};
 use crate::store::sources::{self, FetchRecord, SourceRow};
 use crate::store::{Store, StoreError};
@@ -37,10 +40,21 @@ pub enum IngestError {
     Task,
 }
 
+impl IngestError {
+    fn status(&self) -> Option<i32> {
+        match self {
+            IngestError::Fetch(e) => e.status().map(i32::from),
+            _ => None,
+        }
+    }
+}
+
 /// How one poll went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PollOutcome {
     Stored(UpsertCounts),
+    /// 304 Not Modified: nothing parsed, nothing written but the source's state.
+    NotModified,
     Failed(String),
 }
 
@@ -57,6 +71,7 @@ pub struct Summary {
     pub new: usize,
     pub updated: usize,
     pub unchanged: usize,
+    pub not_modified: usize,
     pub failed: usize,
 }
 
@@ -69,9 +84,21 @@ impl Summary {
                 self.updated += c.updated;
                 self.unchanged += c.unchanged;
             }
+            PollOutcome::NotModified => self.not_modified += 1,
             PollOutcome::Failed(_) => self.failed += 1,
         }
     }
+}
+
+/// A fetched feed, parsed and classified, ready to store.
+struct Prepared {
+    fetched: Fetched,
+    /// The feed URL found on an HTML page, when the source pointed at one.
+    discovered: Option<Url>,
+    info: FeedInfo,
+    ttl: Option<Duration>,
+    skip_hours: Vec<u32>,
+    items: Vec<(Item, Vec<TopicMatch>)>,
 }
 
 /// Runs the pipeline; shared by the scheduler and the `fetch` command.
@@ -79,78 +106,185 @@ pub struct Ingestor {
     fetcher: Fetcher,
     store: Store,
     classifier: Arc<Classifier>,
+    timing: Timing,
 }
 
 impl Ingestor {
-    pub fn new(fetcher: Fetcher, store: Store, classifier: Arc<Classifier>) -> Self {
+    pub fn new(
+        fetcher: Fetcher,
+        store: Store,
+        classifier: Arc<Classifier>,
+        timing: Timing,
+    ) -> Self {
         Self {
             fetcher,
             store,
             classifier,
+            timing,
         }
     }
 
-    /// Poll one source now and record the outcome on it.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Poll one source that `owner` has claimed, record the outcome and release the lease.
     #[tracing::instrument(skip_all, fields(source = %source.id))]
-    pub async fn poll(&self, source: &SourceRow) -> PollReport {
+    pub async fn poll(&self, source: &SourceRow, owner: &str) -> PollReport {
+        let started = Instant::now();
         let now = Utc::now();
         let tz: Tz = source.timezone.parse().unwrap_or(Tz::UTC);
         let schedule = Schedule::parse(&source.schedule)
             .or_else(|_| Schedule::parse(FALLBACK_SCHEDULE))
             .ok();
-        let next = schedule.map_or(now + chrono::Duration::minutes(15), |s| {
-            s.next_after(now, tz)
-        });
         let id = source.id.clone();
+        let validators = Validators {
+            etag: source.etag.clone(),
+            last_modified: source.last_modified.clone(),
+        };
 
-        let outcome = match self.prepare(source, tz, now).await {
-            Ok((status, info, prepared)) => {
+        let result = match Url::parse(source.current_url()) {
+            Ok(url) => self.prepare(&url, &validators, tz, now).await,
+            Err(_) => Err(IngestError::Url(source.current_url().to_owned())),
+        };
+        let elapsed = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let next_success = |freshness: &Freshness| match &schedule {
+            Some(s) => self.timing.after_success(s, tz, now, freshness, &id),
+            None => now + chrono::Duration::minutes(15),
+        };
+        let log = |outcome: &str, status, bytes: usize, counts: UpsertCounts, error| LogEntry {
+            source_id: id.clone(),
+            started_at: now.naive_utc(),
+            duration_ms: elapsed(),
+            outcome: outcome.to_owned(),
+            status,
+            bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
+            items_new: i32::try_from(counts.new).unwrap_or(i32::MAX),
+            items_updated: i32::try_from(counts.updated).unwrap_or(i32::MAX),
+            error,
+        };
+        let owner_s = owner.to_owned();
+
+        let stored = match result {
+            Ok(Ok(prepared)) => {
+                let moved_to = prepared
+                    .discovered
+                    .as_ref()
+                    .map(|d| prepared.fetched.moved_to.as_ref().unwrap_or(d))
+                    .or(prepared.fetched.moved_to.as_ref())
+                    .map(Url::to_string);
+                if let Some(to) = &moved_to {
+                    tracing::info!(from = %source.current_url(), to = %to, "source moved; fetching from the new URL from now on");
+                }
+                let next = next_success(&freshness(
+                    &prepared.fetched.hints,
+                    prepared.ttl,
+                    prepared.skip_hours.clone(),
+                    now,
+                ));
+                let status = prepared.fetched.status.map(i32::from);
                 let record = FetchRecord::Success {
                     status,
-                    title: info.title,
-                    site_url: info.site_url,
+                    title: prepared.info.title,
+                    site_url: prepared.info.site_url,
+                    etag: prepared.fetched.validators.etag,
+                    last_modified: prepared.fetched.validators.last_modified,
+                    moved_to,
                 };
+                let mut entry = log(
+                    "stored",
+                    status,
+                    prepared.fetched.body.len(),
+                    UpsertCounts::default(),
+                    None,
+                );
+                let items = prepared.items;
                 let sid = id.clone();
-                let stored = self
-                    .store
+                self.store
                     .transaction(move |conn| {
-                        let counts = items::upsert_for_source(conn, &sid, &prepared, now)?;
-                        sources::record_fetch(conn, &sid, now, next, &record)?;
+                        let counts = items::upsert_for_source(conn, &sid, &items, now)?;
+                        sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
+                        entry.items_new = i32::try_from(counts.new).unwrap_or(i32::MAX);
+                        entry.items_updated = i32::try_from(counts.updated).unwrap_or(i32::MAX);
+                        fetch_log::insert(conn, &entry)?;
                         Ok(counts)
                     })
-                    .await;
-                match stored {
-                    Ok(counts) => Ok(counts),
-                    Err(e) => Err((None, IngestError::Store(e))),
-                }
+                    .await
+                    .map(PollOutcome::Stored)
+                    .map_err(IngestError::Store)
+            }
+            Ok(Err(NotModified { hints, moved_to })) => {
+                let next = next_success(&freshness(&hints, None, Vec::new(), now));
+                let record = FetchRecord::NotModified {
+                    moved_to: moved_to.map(String::from),
+                };
+                let entry = log("not_modified", Some(304), 0, UpsertCounts::default(), None);
+                let sid = id.clone();
+                self.store
+                    .transaction(move |conn| {
+                        sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
+                        fetch_log::insert(conn, &entry)
+                    })
+                    .await
+                    .map(|()| PollOutcome::NotModified)
+                    .map_err(IngestError::Store)
             }
             Err(e) => Err(e),
         };
 
-        match outcome {
-            Ok(counts) => {
-                tracing::info!(
-                    new = counts.new,
-                    updated = counts.updated,
-                    unchanged = counts.unchanged,
-                    "polled"
-                );
+        match stored {
+            Ok(outcome) => {
+                match &outcome {
+                    PollOutcome::Stored(c) => tracing::info!(
+                        new = c.new,
+                        updated = c.updated,
+                        unchanged = c.unchanged,
+                        "polled"
+                    ),
+                    _ => tracing::info!("not modified"),
+                }
                 PollReport {
                     source_id: id,
-                    outcome: PollOutcome::Stored(counts),
+                    outcome,
                 }
             }
-            Err((status, e)) => {
+            Err(e) => {
                 let error = e.to_string();
-                tracing::warn!(error = %error, "poll failed");
+                let status = e.status();
+                let errors = u32::try_from(source.error_count.saturating_add(1)).unwrap_or(1);
+                let retry_after = match &e {
+                    IngestError::Fetch(f) => f.retry_after(),
+                    _ => None,
+                };
+                let next = match &schedule {
+                    Some(s) => self
+                        .timing
+                        .after_failure(s, tz, now, errors, retry_after, &id),
+                    None => now + chrono::Duration::minutes(15),
+                };
+                let disable = (status == Some(410))
+                    .then(|| "410 Gone: the upstream says this feed is gone for good".to_owned());
+                tracing::warn!(error = %error, errors, next = %next, disabled = disable.is_some(), "poll failed");
                 let record = FetchRecord::Failure {
                     status,
                     error: error.clone(),
+                    disable,
                 };
+                let entry = log(
+                    "failed",
+                    status,
+                    0,
+                    UpsertCounts::default(),
+                    Some(error.clone()),
+                );
                 let sid = id.clone();
+                let owner_s = owner.to_owned();
                 if let Err(store_err) = self
                     .store
-                    .run(move |conn| sources::record_fetch(conn, &sid, now, next, &record))
+                    .transaction(move |conn| {
+                        sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
+                        fetch_log::insert(conn, &entry)
+                    })
                     .await
                 {
                     tracing::error!(error = %store_err, "cannot record the failure");
@@ -164,24 +298,26 @@ impl Ingestor {
     }
 
     /// Fetch, then parse, normalize and classify on a blocking thread (CPU work).
+    /// `Ok(Err(_))` is a 304.
     async fn prepare(
         &self,
-        source: &SourceRow,
+        url: &Url,
+        validators: &Validators,
         tz: Tz,
         now: DateTime<Utc>,
-    ) -> Result<(Option<i32>, FeedInfo, Vec<(Item, Vec<TopicMatch>)>), (Option<i32>, IngestError)>
-    {
-        let url =
-            Url::parse(&source.url).map_err(|_| (None, IngestError::Url(source.url.clone())))?;
-        let fetched = self
-            .fetcher
-            .fetch(&url)
-            .await
-            .map_err(|e| (e.status().map(i32::from), e.into()))?;
-        let status = fetched.status.map(i32::from);
+    ) -> Result<Result<Prepared, NotModified>, IngestError> {
+        let (fetched, text, discovered) =
+            match fetch_document(&self.fetcher, url, validators).await? {
+                Document::NotModified(nm) => return Ok(Err(nm)),
+                Document::Feed {
+                    fetched,
+                    text,
+                    discovered,
+                } => (*fetched, text, discovered),
+            };
         let classifier = Arc::clone(&self.classifier);
-        let prepared = tokio::task::spawn_blocking(move || {
-            let feed = parse::parse_feed(&fetched.body, fetched.charset(), tz, now)?;
+        tokio::task::spawn_blocking(move || {
+            let feed = parse::parse_text(&text, tz, now)?;
             let ctx = normalize::Context {
                 fetch_url: &fetched.url,
                 fetched_at: now,
@@ -193,20 +329,28 @@ impl Ingestor {
                     let topics = classifier.classify(&item);
                     (item, topics)
                 })
-                .collect::<Vec<_>>();
-            Ok::<_, ParseError>((info, items))
+                .collect();
+            let ttl = feed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));
+            let skip_hours = parse::skip_hours(&text);
+            Ok(Ok(Prepared {
+                fetched,
+                discovered,
+                info,
+                ttl,
+                skip_hours,
+                items,
+            }))
         })
         .await
-        .map_err(|_| (status, IngestError::Task))?
-        .map_err(|e| (status, IngestError::Parse(e)))?;
-        Ok((status, prepared.0, prepared.1))
+        .map_err(|_| IngestError::Task)?
     }
 
-    /// Poll `sources` with at most `concurrency` at a time; `on_done` sees each report as it
-    /// arrives.
+    /// Poll `sources` (already claimed by `owner`) with at most `concurrency` at a time;
+    /// `on_done` sees each report as it arrives.
     pub async fn poll_many(
         self: &Arc<Self>,
         sources: Vec<SourceRow>,
+        owner: &str,
         concurrency: usize,
         mut on_done: impl FnMut(&PollReport),
     ) -> Summary {
@@ -215,9 +359,10 @@ impl Ingestor {
         for source in sources {
             let this = Arc::clone(self);
             let limit = Arc::clone(&limit);
+            let owner = owner.to_owned();
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                this.poll(&source).await
+                this.poll(&source, &owner).await
             });
         }
         let mut summary = Summary::default();
@@ -231,8 +376,83 @@ impl Ingestor {
         }
         summary
     }
+}
 
-    pub fn store(&self) -> &Store {
-        &self.store
+/// What fetching a source's URL came to.
+pub enum Document {
+    /// 304: nothing changed.
+    NotModified(NotModified),
+    /// A feed, decoded to UTF-8.
+    Feed {
+        fetched: Box<Fetched>,
+        text: String,
+        /// The feed URL found on an HTML page, when `url` pointed at one.
+        discovered: Option<Url>,
+    },
+}
+
+/// Fetch `url` and decode it to UTF-8; an HTML page is followed to the first feed it
+/// advertises (`<link rel="alternate">`).
+pub async fn fetch_document(
+    fetcher: &Fetcher,
+    url: &Url,
+    validators: &Validators,
+) -> Result<Document, IngestError> {
+    let fetched = match fetcher.fetch(url, validators).await? {
+        Outcome::NotModified { hints, moved_to } => {
+            return Ok(Document::NotModified(NotModified { hints, moved_to }));
+        }
+        Outcome::Fetched(f) => f,
+    };
+    let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
+    if !discover::looks_like_html(&text) {
+        return Ok(Document::Feed {
+            fetched: Box::new(fetched),
+            text,
+            discovered: None,
+        });
+    }
+    let feed_url = discover::alternates(&text, &fetched.url)
+        .into_iter()
+        .next()
+        .ok_or(IngestError::Parse(ParseError::Html))?;
+    tracing::info!(page = %fetched.url, feed = %feed_url, "HTML page; following the feed it advertises");
+    let fetched = match fetcher.fetch(&feed_url, &Validators::default()).await? {
+        Outcome::Fetched(f) => f,
+        Outcome::NotModified { .. } => return Err(IngestError::Parse(ParseError::Html)),
+    };
+    let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
+    Ok(Document::Feed {
+        fetched: Box::new(fetched),
+        text,
+        discovered: Some(feed_url),
+    })
+}
+
+/// A 304 answer and what came with it.
+pub struct NotModified {
+    hints: CacheHints,
+    moved_to: Option<Url>,
+}
+
+/// When the upstream's own hints say the feed is fresh until.
+fn freshness(
+    hints: &CacheHints,
+    ttl: Option<Duration>,
+    skip_hours: Vec<u32>,
+    now: DateTime<Utc>,
+) -> Freshness {
+    let after = |d: Duration| chrono::Duration::from_std(d).ok().map(|d| now + d);
+    let fresh_until = [
+        hints.max_age.and_then(after),
+        hints.expires,
+        ttl.and_then(after),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    Freshness {
+        fresh_until,
+        skip_hours,
     }
 }

@@ -144,7 +144,12 @@ async fn fetch(config: &Config, only: Option<&str>) -> anyhow::Result<ExitCode> 
     let summary = app::fetch_once(
         config,
         only,
-        |n| bar.set_length(n as u64),
+        |n, skipped| {
+            bar.set_length(n as u64);
+            for id in skipped {
+                bar.suspend(|| eprintln!("skipped: {id}: another process is polling it right now"));
+            }
+        },
         |report| {
             bar.inc(1);
             bar.set_message(report.source_id.clone());
@@ -156,8 +161,13 @@ async fn fetch(config: &Config, only: Option<&str>) -> anyhow::Result<ExitCode> 
     .await?;
     bar.finish_and_clear();
     println!(
-        "{} sources: {} new, {} updated, {} unchanged, {} failed",
-        summary.sources, summary.new, summary.updated, summary.unchanged, summary.failed
+        "{} sources: {} new, {} updated, {} unchanged, {} failed ({} not modified)",
+        summary.sources,
+        summary.new,
+        summary.updated,
+        summary.unchanged,
+        summary.failed,
+        summary.not_modified
     );
     Ok(if summary.failed > 0 {
         ExitCode::FAILURE

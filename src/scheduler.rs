@@ -1,79 +1,96 @@
 //! Polling on schedule. tokio-cron-scheduler runs one dispatcher tick every few seconds; the
-//! tick takes sources whose `next_fetch_at` is due from the store into a bounded pool of poll
-//! tasks. There is deliberately no cron job per source: the library drops job starts when
-//! thousands fire at once and does not stop a slow job overlapping itself (DEPENDENCIES.md).
+//! tick claims due sources in the store (a lease, so that several processes sharing a Postgres
+//! never poll the same source at once) into a bounded pool of poll tasks. There is deliberately
+//! no cron job per source: the library drops job starts when thousands fire at once and does not
+//! stop a slow job overlapping itself (DEPENDENCIES.md). A second job prunes the fetch log.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::ingest::Ingestor;
-use crate::store::sources;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, fetch_log, sources};
 
 /// How often the dispatcher looks for due sources (6-field cron, seconds first). Two seconds
 /// keeps a due source waiting at most that long, for one cheap indexed query per tick.
 const DISPATCH_EVERY: &str = "*/2 * * * * *";
 
-/// Hands due sources to poll tasks, never more than `max_concurrency` at once and never the
-/// same source twice at the same time.
+/// When the fetch log is pruned: hourly, at an odd minute to stay clear of other hourly work.
+const PRUNE_EVERY: &str = "0 17 * * * *";
+
+/// How long shutdown waits for polls in flight before leaving them to their leases.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Hands claimed sources to poll tasks, never more than `max_concurrency` at once.
 struct Dispatcher {
     ingestor: Arc<Ingestor>,
     store: Store,
     permits: Arc<Semaphore>,
-    in_flight: Mutex<HashSet<String>>,
+    max_concurrency: usize,
+    owner: String,
+    lease: Duration,
 }
 
 impl Dispatcher {
-    /// Start polls for due sources; returns how many were started.
+    /// Claim due sources for the free poll slots and start their polls; returns how many.
     async fn tick(self: &Arc<Self>) -> Result<usize, StoreError> {
         let free = self.permits.available_permits();
         if free == 0 {
             return Ok(0);
         }
-        let busy = self.in_flight.lock().map(|s| s.len()).unwrap_or(0);
-        let limit = i64::try_from(free + busy).unwrap_or(i64::MAX);
-        let due = self
+        let now = Utc::now();
+        let until =
+            now + chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::hours(1));
+        let owner = self.owner.clone();
+        let limit = i64::try_from(free).unwrap_or(i64::MAX);
+        let claimed = self
             .store
-            .run(move |c| sources::due(c, Utc::now(), limit))
+            .run(move |c| sources::claim(c, &owner, sources::Claim::Due(limit), now, until))
             .await?;
-        let mut started = 0;
-        for source in due {
-            let fresh = self
-                .in_flight
-                .lock()
-                .map(|mut s| s.insert(source.id.clone()))
-                .unwrap_or(false);
-            if !fresh {
-                continue;
-            }
-            started += 1;
+        let started = claimed.len();
+        for source in claimed {
             let this = Arc::clone(self);
             tokio::spawn(async move {
                 let _permit = Arc::clone(&this.permits).acquire_owned().await;
-                this.ingestor.poll(&source).await;
-                if let Ok(mut s) = this.in_flight.lock() {
-                    s.remove(&source.id);
-                }
+                this.ingestor.poll(&source, &this.owner).await;
             });
         }
         Ok(started)
     }
 }
 
-/// The running scheduler; drop or [`SchedulerHandle::shutdown`] to stop it.
+/// The running scheduler.
 pub struct SchedulerHandle {
     jobs: JobScheduler,
+    dispatcher: Arc<Dispatcher>,
+    nudge: Arc<Notify>,
 }
 
 impl SchedulerHandle {
-    /// Stop dispatching (polls already running finish on their own).
+    /// Look for due sources now instead of at the next tick (after a refresh request).
+    pub fn nudge(&self) {
+        self.nudge.notify_one();
+    }
+
+    /// A handle that can nudge the dispatcher from elsewhere (the HTTP server).
+    pub fn nudger(&self) -> Arc<Notify> {
+        Arc::clone(&self.nudge)
+    }
+
+    /// Stop dispatching and give polls in flight a moment to finish; any still running keep
+    /// their leases, which expire, so another process takes the sources over.
     pub async fn shutdown(mut self) {
         if let Err(e) = self.jobs.shutdown().await {
             tracing::warn!(error = %e, "scheduler shutdown");
+        }
+        let all = u32::try_from(self.dispatcher.max_concurrency).unwrap_or(u32::MAX);
+        let waited =
+            tokio::time::timeout(SHUTDOWN_GRACE, self.dispatcher.permits.acquire_many(all)).await;
+        if waited.is_err() {
+            tracing::warn!("polls still running at shutdown; their leases will expire");
         }
     }
 }
@@ -82,13 +99,18 @@ impl SchedulerHandle {
 pub async fn start(
     ingestor: Arc<Ingestor>,
     max_concurrency: usize,
+    lease: Duration,
+    log_retention: Duration,
 ) -> Result<SchedulerHandle, JobSchedulerError> {
     let dispatcher = Arc::new(Dispatcher {
         store: ingestor.store().clone(),
         ingestor,
         permits: Arc::new(Semaphore::new(max_concurrency.max(1))),
-        in_flight: Mutex::new(HashSet::new()),
+        max_concurrency: max_concurrency.max(1),
+        owner: crate::app::process_id(),
+        lease,
     });
+    tracing::info!(owner = %dispatcher.owner, "scheduler starting");
     let jobs = JobScheduler::new().await?;
     let d = Arc::clone(&dispatcher);
     jobs.add(Job::new_async(DISPATCH_EVERY, move |_, _| {
@@ -96,9 +118,27 @@ pub async fn start(
         Box::pin(async move { run_tick(&d).await })
     })?)
     .await?;
+    let store = dispatcher.store.clone();
+    jobs.add(Job::new_async(PRUNE_EVERY, move |_, _| {
+        let store = store.clone();
+        Box::pin(async move { prune_log(&store, log_retention).await })
+    })?)
+    .await?;
     jobs.start().await?;
-    tokio::spawn(async move { run_tick(&dispatcher).await });
-    Ok(SchedulerHandle { jobs })
+
+    let nudge = Arc::new(Notify::new());
+    let (d, n) = (Arc::clone(&dispatcher), Arc::clone(&nudge));
+    tokio::spawn(async move {
+        loop {
+            run_tick(&d).await;
+            n.notified().await;
+        }
+    });
+    Ok(SchedulerHandle {
+        jobs,
+        dispatcher,
+        nudge,
+    })
 }
 
 async fn run_tick(d: &Arc<Dispatcher>) {
@@ -106,5 +146,16 @@ async fn run_tick(d: &Arc<Dispatcher>) {
         Ok(0) => {}
         Ok(n) => tracing::debug!(started = n, "dispatched polls"),
         Err(e) => tracing::warn!(error = %e, "dispatcher tick failed; retrying next tick"),
+    }
+}
+
+/// Delete fetch log entries older than `retention`.
+async fn prune_log(store: &Store, retention: Duration) {
+    let before =
+        Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(7));
+    match store.run(move |c| fetch_log::prune(c, before)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(deleted = n, "pruned the fetch log"),
+        Err(e) => tracing::warn!(error = %e, "cannot prune the fetch log"),
     }
 }

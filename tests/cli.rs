@@ -154,7 +154,7 @@ async fn fetch_summarizes_and_exits_1_when_a_source_failed() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("4 sources: 9 new, 0 updated, 0 unchanged, 1 failed"),
+        stdout.contains("4 sources: 9 new, 0 updated, 0 unchanged, 1 failed (0 not modified)"),
         "{stdout}"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("gone: HTTP 404"));
@@ -177,6 +177,6 @@ async fn fetch_summarizes_and_exits_1_when_a_source_failed() {
     assert!(out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stdout)
-            .contains("1 sources: 0 new, 0 updated, 4 unchanged, 0 failed")
+            .contains("1 sources: 0 new, 0 updated, 4 unchanged, 0 failed (0 not modified)")
     );
 }

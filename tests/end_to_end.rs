@@ -112,14 +112,14 @@ async fn polling_again_stores_nothing_twice(backend: Backend) {
     common::serve_fixtures(&upstream).await;
     let config = common::config(&db, &common::fixture_sources(&upstream));
 
-    let first = app::fetch_once(&config, None, |_| {}, |_| {})
+    let first = app::fetch_once(&config, None, |_, _| {}, |_| {})
         .await
         .unwrap();
     assert_eq!(
         (first.sources, first.new, first.updated, first.failed),
         (3, 9, 0, 0)
     );
-    let second = app::fetch_once(&config, None, |_| {}, |_| {})
+    let second = app::fetch_once(&config, None, |_, _| {}, |_| {})
         .await
         .unwrap();
     assert_eq!(
@@ -154,7 +154,7 @@ async fn a_changed_upstream_item_is_updated_in_place(backend: Backend) {
         upstream.url("/kuajing.rss")
     );
     let config = common::config(&db, &sources_yaml);
-    app::fetch_once(&config, None, |_| {}, |_| {})
+    app::fetch_once(&config, None, |_, _| {}, |_| {})
         .await
         .unwrap();
 
@@ -162,7 +162,7 @@ async fn a_changed_upstream_item_is_updated_in_place(backend: Backend) {
     upstream
         .serve("/kuajing.rss", "kuajing-v2.rss", "application/rss+xml")
         .await;
-    let again = app::fetch_once(&config, None, |_| {}, |_| {})
+    let again = app::fetch_once(&config, None, |_, _| {}, |_| {})
         .await
         .unwrap();
     assert_eq!((again.new, again.updated, again.unchanged), (1, 1, 1));
@@ -200,7 +200,7 @@ async fn a_broken_upstream_is_recorded_while_the_others_land(backend: Backend) {
         upstream.url("/broken.xml"),
     );
     let config = common::config(&db, &sources_yaml);
-    let summary = app::fetch_once(&config, None, |_| {}, |_| {})
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
         .await
         .unwrap();
     assert_eq!((summary.sources, summary.new, summary.failed), (5, 9, 2));
@@ -232,7 +232,7 @@ async fn a_broken_upstream_is_recorded_while_the_others_land(backend: Backend) {
     );
 
     // A second failure counts up; the good sources stay untouched.
-    app::fetch_once(&config, Some("down"), |_| {}, |_| {})
+    app::fetch_once(&config, Some("down"), |_, _| {}, |_| {})
         .await
         .unwrap();
     let rows = db.store().with_conn(sources::list).unwrap();

@@ -4,9 +4,11 @@
 mod item;
 mod schedule;
 mod source_id;
+mod timing;
 mod topic_slug;
 
 pub use item::{Enclosure, Item, TopicMatch};
 pub use schedule::{Schedule, ScheduleError};
 pub use source_id::{SourceId, SourceIdError};
+pub use timing::{Freshness, Timing};
 pub use topic_slug::{TopicSlug, TopicSlugError};

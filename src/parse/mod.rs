@@ -59,3 +59,52 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         .parse(text.as_bytes())
         .map_err(|e| ParseError::Feed(e.to_string()))
 }
+
+/// The hours (0–23, GMT) an RSS feed's `<skipHours>` asks readers not to poll in.
+pub fn skip_hours(text: &str) -> Vec<u32> {
+    let Some(start) = text.find("<skipHours>") else {
+        return Vec::new();
+    };
+    let Some(len) = text[start..].find("</skipHours>") else {
+        return Vec::new();
+    };
+    let block = &text[start..start + len];
+    let mut hours: Vec<u32> = block
+        .split("<hour>")
+        .skip(1)
+        .filter_map(|part| part.split("</hour>").next()?.trim().parse().ok())
+        .filter(|h| *h < 24)
+        .collect();
+    hours.sort_unstable();
+    hours.dedup();
+    hours
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skip_hours_are_read_from_the_channel() {
+        let rss = "<rss><channel><skipHours><hour>0</hour><hour> 23 </hour><hour>99</hour><hour>x</hour></skipHours></channel></rss>";
+        assert_eq!(skip_hours(rss), vec![0, 23]);
+        assert!(skip_hours("<rss></rss>").is_empty());
+    }
+
+    #[test]
+    fn html_and_empty_documents_are_not_feeds() {
+        let now = Utc::now();
+        assert!(matches!(
+            parse_text("  ", Tz::UTC, now),
+            Err(ParseError::Empty)
+        ));
+        assert!(matches!(
+            parse_text("<!DOCTYPE html><html></html>", Tz::UTC, now),
+            Err(ParseError::Html)
+        ));
+        assert!(matches!(
+            parse_text("\u{0}\u{1}binary", Tz::UTC, now),
+            Err(ParseError::Feed(_))
+        ));
+    }
+}

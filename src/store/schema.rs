@@ -2,6 +2,21 @@
 // the SQLite migrations create the same tables with the same column types).
 
 diesel::table! {
+    fetch_log (id) {
+        id -> Int8,
+        source_id -> Text,
+        started_at -> Timestamp,
+        duration_ms -> Int8,
+        outcome -> Text,
+        status -> Nullable<Int4>,
+        bytes -> Int8,
+        items_new -> Int4,
+        items_updated -> Int4,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     item_topics (item_id, topic) {
         item_id -> Int8,
         topic -> Text,
@@ -53,10 +68,16 @@ diesel::table! {
         error_count -> Int4,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        fetch_url -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        last_modified -> Nullable<Text>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
     }
 }
 
+diesel::joinable!(fetch_log -> sources (source_id));
 diesel::joinable!(item_topics -> items (item_id));
 diesel::joinable!(items -> sources (source_id));
 
-diesel::allow_tables_to_appear_in_same_query!(item_topics, items, sources,);
+diesel::allow_tables_to_appear_in_same_query!(fetch_log, item_topics, items, sources,);

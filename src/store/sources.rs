@@ -2,10 +2,11 @@
 //! fetches went.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::IntoSql;
 use diesel::prelude::*;
 
 use super::schema::sources;
-use super::{DbConn, StoreError, json_list, to_json};
+use super::{DbConn, StoreError, json_list, on_backend, to_json};
 use crate::config::SourceConfig;
 
 /// The reason recorded on a source that has left the configuration.
@@ -32,9 +33,21 @@ pub struct SourceRow {
     pub error_count: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Where the feed is actually fetched from, when that is not `url` (after a permanent
+    /// redirect, or a feed discovered on an HTML page).
+    pub fetch_url: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
 }
 
 impl SourceRow {
+    /// The URL to fetch now.
+    pub fn current_url(&self) -> &str {
+        self.fetch_url.as_deref().unwrap_or(&self.url)
+    }
+
     /// The configured title, else the feed's own, else the id.
     pub fn display_title(&self) -> &str {
         self.title
@@ -127,6 +140,16 @@ pub fn sync_from_config(
                         || row.timezone != s.timezone.name()
                         || row.tags != tags
                         || row.disabled_reason.as_deref() == Some(REMOVED_FROM_CONFIG);
+                    if row.url != url {
+                        // A new address: forget what was learned about the old one.
+                        diesel::update(sources::table.find(id))
+                            .set((
+                                sources::fetch_url.eq(None::<String>),
+                                sources::etag.eq(None::<String>),
+                                sources::last_modified.eq(None::<String>),
+                            ))
+                            .execute(conn)?;
+                    }
                     if changed {
                         diesel::update(sources::table.find(id))
                             .set(ConfigChanges {
@@ -193,7 +216,8 @@ pub fn get(conn: &mut DbConn, id: &str) -> Result<Option<SourceRow>, StoreError>
         .optional()?)
 }
 
-/// Enabled sources whose next fetch is due at `now`, most overdue first.
+/// Enabled sources whose next fetch is due at `now`, most overdue first (without claiming
+/// them; see [`claim`] for polling).
 pub fn due(
     conn: &mut DbConn,
     now: DateTime<Utc>,
@@ -208,6 +232,94 @@ pub fn due(
         .load(conn)?)
 }
 
+/// Which sources a claim takes.
+#[derive(Debug, Clone)]
+pub enum Claim<'a> {
+    /// Up to this many enabled sources that are due.
+    Due(i64),
+    /// These sources (enabled or not), due or not: a poll the operator asked for.
+    Ids(&'a [String]),
+}
+
+/// Lease sources to `owner` until `lease_until` and return them. A source leased to another
+/// process whose lease has not expired is skipped, so no two processes poll it at once; a
+/// lease left by a dead process expires. On Postgres the candidates are locked with
+/// `FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait for each other; on SQLite the
+/// IMMEDIATE transaction serializes claimers.
+pub fn claim(
+    conn: &mut DbConn,
+    owner: &str,
+    what: Claim<'_>,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Vec<SourceRow>, StoreError> {
+    let now = now.naive_utc();
+    let until = lease_until.naive_utc();
+    super::transaction(conn, |conn| {
+        let (due_only, limit, ids): (bool, i64, &[String]) = match what {
+            Claim::Due(limit) => (true, limit, &[]),
+            Claim::Ids(ids) => (false, i64::try_from(ids.len()).unwrap_or(i64::MAX), ids),
+        };
+        let candidates = sources::table
+            .select(sources::id)
+            .filter(
+                sources::lease_until
+                    .is_null()
+                    .or(sources::lease_until.lt(now)),
+            )
+            .filter(
+                due_only
+                    .into_sql::<diesel::sql_types::Bool>()
+                    .and(sources::enabled.eq(true))
+                    .and(sources::next_fetch_at.le(now))
+                    .or(sources::id.eq_any(ids)),
+            )
+            .order(sources::next_fetch_at.asc())
+            .limit(limit);
+        let chosen: Vec<String> = match conn {
+            DbConn::Pg(c) => candidates.for_update().skip_locked().load(c)?,
+            DbConn::Sqlite(c) => candidates.load(c)?,
+        };
+        if chosen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut rows: Vec<SourceRow> = on_backend!(conn, |c| diesel::update(
+            sources::table.filter(sources::id.eq_any(&chosen))
+        )
+        .set((
+            sources::lease_owner.eq(owner),
+            sources::lease_until.eq(until)
+        ))
+        .returning(SourceRow::as_returning())
+        .get_results(c))?;
+        rows.sort_by_key(|r| r.next_fetch_at);
+        Ok(rows)
+    })
+}
+
+/// Give up `owner`'s lease on `id` without recording a poll (e.g. at shutdown).
+pub fn release(conn: &mut DbConn, id: &str, owner: &str) -> Result<(), StoreError> {
+    diesel::update(
+        sources::table
+            .find(id)
+            .filter(sources::lease_owner.eq(owner)),
+    )
+    .set((
+        sources::lease_owner.eq(None::<String>),
+        sources::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Make `id` due now (a refresh asked for over HTTP); false when there is no such source.
+pub fn make_due(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let n = diesel::update(sources::table.find(id))
+        .set(sources::next_fetch_at.eq(now.naive_utc()))
+        .execute(conn)?;
+    Ok(n > 0)
+}
+
 /// The outcome of one poll, as recorded on the source.
 #[derive(Debug, Clone)]
 pub enum FetchRecord {
@@ -215,17 +327,27 @@ pub enum FetchRecord {
         status: Option<i32>,
         title: Option<String>,
         site_url: Option<String>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        /// A new address to fetch from (permanent redirect or discovered feed).
+        moved_to: Option<String>,
+    },
+    NotModified {
+        moved_to: Option<String>,
     },
     Failure {
         status: Option<i32>,
         error: String,
+        /// Disable the source with this reason (410 Gone).
+        disable: Option<String>,
     },
 }
 
-/// Record a poll's outcome and when the source is next due.
+/// Record a poll's outcome and when the source is next due, and release `owner`'s lease.
 pub fn record_fetch(
     conn: &mut DbConn,
     id: &str,
+    owner: &str,
     at: DateTime<Utc>,
     next_fetch_at: DateTime<Utc>,
     record: &FetchRecord,
@@ -233,11 +355,25 @@ pub fn record_fetch(
     let at = at.naive_utc();
     let next = next_fetch_at.naive_utc();
     let target = sources::table.find(id);
+    let moved = match record {
+        FetchRecord::Success { moved_to, .. } | FetchRecord::NotModified { moved_to } => {
+            moved_to.as_deref()
+        }
+        FetchRecord::Failure { .. } => None,
+    };
+    if let Some(url) = moved {
+        diesel::update(target)
+            .set(sources::fetch_url.eq(url))
+            .execute(conn)?;
+    }
     match record {
         FetchRecord::Success {
             status,
             title,
             site_url,
+            etag,
+            last_modified,
+            ..
         } => {
             diesel::update(target)
                 .set((
@@ -249,10 +385,28 @@ pub fn record_fetch(
                     sources::next_fetch_at.eq(next),
                     sources::site_url.eq(site_url),
                     sources::feed_title.eq(title),
+                    sources::etag.eq(etag),
+                    sources::last_modified.eq(last_modified),
                 ))
                 .execute(conn)?;
         }
-        FetchRecord::Failure { status, error } => {
+        FetchRecord::NotModified { .. } => {
+            diesel::update(target)
+                .set((
+                    sources::last_fetch_at.eq(at),
+                    sources::last_success_at.eq(at),
+                    sources::last_status.eq(304),
+                    sources::last_error.eq(None::<String>),
+                    sources::error_count.eq(0),
+                    sources::next_fetch_at.eq(next),
+                ))
+                .execute(conn)?;
+        }
+        FetchRecord::Failure {
+            status,
+            error,
+            disable,
+        } => {
             diesel::update(target)
                 .set((
                     sources::last_fetch_at.eq(at),
@@ -262,7 +416,15 @@ pub fn record_fetch(
                     sources::next_fetch_at.eq(next),
                 ))
                 .execute(conn)?;
+            if let Some(reason) = disable {
+                diesel::update(target)
+                    .set((
+                        sources::enabled.eq(false),
+                        sources::disabled_reason.eq(reason),
+                    ))
+                    .execute(conn)?;
+            }
         }
     }
-    Ok(())
+    release(conn, id, owner)
 }
