@@ -106,9 +106,8 @@ pub struct Running {
 pub async fn start(config: Config, role: Role) -> anyhow::Result<Running> {
     let store = open_store(&config).await?;
     let configured = config.sources.clone();
-    let due_now = role.polls();
     let report = store
-        .run(move |c| sources::sync_from_config(c, &configured, Utc::now(), due_now))
+        .run(move |c| sources::sync_from_config(c, &configured, Utc::now()))
         .await
         .context("cannot load sources into the store")?;
     tracing::info!(
@@ -207,7 +206,7 @@ pub async fn fetch_once(
     let store = open_store(config).await?;
     let configured = config.sources.clone();
     store
-        .run(move |c| sources::sync_from_config(c, &configured, Utc::now(), false))
+        .run(move |c| sources::sync_from_config(c, &configured, Utc::now()))
         .await?;
     let mut rows = store.run(sources::list).await?;
     match only {

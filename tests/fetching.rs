@@ -33,10 +33,17 @@ async fn misbehaving_upstreams_fail_cleanly_and_the_rest_land(backend: Backend) 
     let up = Upstream::start().await;
     up.serve("/good.xml", GOOD_RSS, "application/rss+xml").await;
     let respond = |at: &'static str, template: ResponseTemplate| {
-        Mock::given(method("GET")).and(path(at)).respond_with(template)
+        Mock::given(method("GET"))
+            .and(path(at))
+            .respond_with(template)
     };
     let laughs = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]><rss version="2.0"><channel><title>&lol4;</title><item><title>&lol4;</title></item></channel></rss>"#;
-    respond("/laughs.xml", ResponseTemplate::new(200).set_body_raw(laughs, "application/rss+xml")).mount(&up.server).await;
+    respond(
+        "/laughs.xml",
+        ResponseTemplate::new(200).set_body_raw(laughs, "application/rss+xml"),
+    )
+    .mount(&up.server)
+    .await;
     respond(
         "/bomb.xml",
         ResponseTemplate::new(200)
@@ -45,22 +52,74 @@ async fn misbehaving_upstreams_fail_cleanly_and_the_rest_land(backend: Backend) 
     )
     .mount(&up.server)
     .await;
-    respond("/huge.xml", ResponseTemplate::new(200).set_body_raw(vec![b' '; 60 << 20], "application/rss+xml")).mount(&up.server).await;
-    respond("/loop-a", ResponseTemplate::new(302).insert_header("Location", "/loop-b")).mount(&up.server).await;
-    respond("/loop-b", ResponseTemplate::new(302).insert_header("Location", "/loop-a")).mount(&up.server).await;
-    respond("/error.xml", ResponseTemplate::new(500)).mount(&up.server).await;
-    respond("/busy.xml", ResponseTemplate::new(429).insert_header("Retry-After", "3600")).mount(&up.server).await;
-    respond("/gone.xml", ResponseTemplate::new(410)).mount(&up.server).await;
-    respond("/empty.xml", ResponseTemplate::new(200).set_body_raw("", "application/rss+xml")).mount(&up.server).await;
-    respond("/junk.bin", ResponseTemplate::new(200).set_body_raw((0..=255u8).cycle().take(5000).collect::<Vec<u8>>(), "application/octet-stream")).mount(&up.server).await;
-    respond("/plain.html", ResponseTemplate::new(200).set_body_raw("<!DOCTYPE html><html><head><title>新闻</title></head><body>无订阅</body></html>", "text/html")).mount(&up.server).await;
+    respond(
+        "/huge.xml",
+        ResponseTemplate::new(200).set_body_raw(vec![b' '; 60 << 20], "application/rss+xml"),
+    )
+    .mount(&up.server)
+    .await;
+    respond(
+        "/loop-a",
+        ResponseTemplate::new(302).insert_header("Location", "/loop-b"),
+    )
+    .mount(&up.server)
+    .await;
+    respond(
+        "/loop-b",
+        ResponseTemplate::new(302).insert_header("Location", "/loop-a"),
+    )
+    .mount(&up.server)
+    .await;
+    respond("/error.xml", ResponseTemplate::new(500))
+        .mount(&up.server)
+        .await;
+    respond(
+        "/busy.xml",
+        ResponseTemplate::new(429).insert_header("Retry-After", "3600"),
+    )
+    .mount(&up.server)
+    .await;
+    respond("/gone.xml", ResponseTemplate::new(410))
+        .mount(&up.server)
+        .await;
+    respond(
+        "/empty.xml",
+        ResponseTemplate::new(200).set_body_raw("", "application/rss+xml"),
+    )
+    .mount(&up.server)
+    .await;
+    respond(
+        "/junk.bin",
+        ResponseTemplate::new(200).set_body_raw(
+            (0..=255u8).cycle().take(5000).collect::<Vec<u8>>(),
+            "application/octet-stream",
+        ),
+    )
+    .mount(&up.server)
+    .await;
+    respond(
+        "/plain.html",
+        ResponseTemplate::new(200).set_body_raw(
+            "<!DOCTYPE html><html><head><title>新闻</title></head><body>无订阅</body></html>",
+            "text/html",
+        ),
+    )
+    .mount(&up.server)
+    .await;
     let drip = common::drip_server().await;
 
     let mut yaml = source_yaml("good", &up.url("/good.xml"));
     for (id, at) in [
-        ("laughs", "/laughs.xml"), ("bomb", "/bomb.xml"), ("huge", "/huge.xml"),
-        ("loop", "/loop-a"), ("error", "/error.xml"), ("busy", "/busy.xml"), ("gone", "/gone.xml"),
-        ("empty", "/empty.xml"), ("junk", "/junk.bin"), ("plain", "/plain.html"),
+        ("laughs", "/laughs.xml"),
+        ("bomb", "/bomb.xml"),
+        ("huge", "/huge.xml"),
+        ("loop", "/loop-a"),
+        ("error", "/error.xml"),
+        ("busy", "/busy.xml"),
+        ("gone", "/gone.xml"),
+        ("empty", "/empty.xml"),
+        ("junk", "/junk.bin"),
+        ("plain", "/plain.html"),
     ] {
         yaml.push_str(&source_yaml(id, &up.url(at)));
     }
@@ -71,33 +130,68 @@ async fn misbehaving_upstreams_fail_cleanly_and_the_rest_land(backend: Backend) 
     config.fetch.max_body = 8 << 20;
 
     let started = std::time::Instant::now();
-    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {}).await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     // Four items from the good feed and one from the billion-laughs feed (unexpanded).
-    assert_eq!((summary.sources, summary.failed, summary.new), (12, 10, 5), "{summary:?}");
+    assert_eq!(
+        (summary.sources, summary.failed, summary.new),
+        (12, 10, 5),
+        "{summary:?}"
+    );
 
     let error = |id: &str| row(&db, id).last_error.unwrap_or_default();
     assert_eq!(row(&db, "good").last_error, None);
     // Entities are not expanded: the document parses, with the references left unexpanded.
     assert_eq!(row(&db, "laughs").last_error, None, "{}", error("laughs"));
-    assert!(error("bomb").contains("larger than the limit"), "{}", error("bomb"));
-    assert!(error("huge").contains("larger than the limit"), "{}", error("huge"));
+    assert!(
+        error("bomb").contains("larger than the limit"),
+        "{}",
+        error("bomb")
+    );
+    assert!(
+        error("huge").contains("larger than the limit"),
+        "{}",
+        error("huge")
+    );
     assert!(error("loop").contains("redirect loop"), "{}", error("loop"));
     assert_eq!(error("error"), "HTTP 500");
     assert_eq!(error("busy"), "HTTP 429 (retry after 3600s)");
     let busy = row(&db, "busy");
     let wait = busy.next_fetch_at - busy.last_fetch_at.unwrap();
-    assert!(wait >= chrono::Duration::seconds(3599) && wait <= chrono::Duration::seconds(3601), "{wait}");
+    assert!(
+        wait >= chrono::Duration::seconds(3599) && wait <= chrono::Duration::seconds(3601),
+        "{wait}"
+    );
     let gone = row(&db, "gone");
     assert!(!gone.enabled);
     assert!(gone.disabled_reason.unwrap().contains("410"));
-    assert!(error("empty").contains("empty document"), "{}", error("empty"));
+    assert!(
+        error("empty").contains("empty document"),
+        "{}",
+        error("empty")
+    );
     assert!(error("junk").contains("not a feed"), "{}", error("junk"));
-    assert!(error("plain").contains("advertises no feed"), "{}", error("plain"));
+    assert!(
+        error("plain").contains("advertises no feed"),
+        "{}",
+        error("plain")
+    );
     assert!(error("drip").contains("timed out"), "{}", error("drip"));
     // Each failure is in the fetch log too.
-    let log = db.store().with_conn(|c| fetch_log::recent(c, "error", 5)).unwrap();
-    assert_eq!((log.len(), log[0].outcome.as_str(), log[0].status), (1, "failed", Some(500)));
+    let log = db
+        .store()
+        .with_conn(|c| fetch_log::recent(c, "error", 5))
+        .unwrap();
+    assert_eq!(
+        (log.len(), log[0].outcome.as_str(), log[0].status),
+        (1, "failed", Some(500))
+    );
 }
 on_both_backends!(
     misbehaving_upstreams_fail_cleanly_and_the_rest_land,
@@ -127,25 +221,49 @@ async fn an_unchanged_feed_costs_a_304_and_no_writes(backend: Backend) {
         .mount(&up.server)
         .await;
     let config = common::config(&db, &source_yaml("s", &up.url("/feed.xml")));
-    let first = app::fetch_once(&config, None, |_, _| {}, |_| {}).await.unwrap();
+    let first = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
     assert_eq!(first.new, 4);
     let after_first = row(&db, "s");
     assert_eq!(after_first.etag.as_deref(), Some("\"v1\""));
-    assert_eq!(after_first.last_modified.as_deref(), Some("Wed, 25 Nov 2026 12:00:00 GMT"));
+    assert_eq!(
+        after_first.last_modified.as_deref(),
+        Some("Wed, 25 Nov 2026 12:00:00 GMT")
+    );
     // max-age=7200 stretches the 15-minute default schedule to two hours.
     let wait = after_first.next_fetch_at - after_first.last_fetch_at.unwrap();
     assert!(wait >= chrono::Duration::hours(2), "{wait}");
 
-    let second = app::fetch_once(&config, None, |_, _| {}, |_| {}).await.unwrap();
-    assert_eq!((second.not_modified, second.new, second.unchanged, second.failed), (1, 0, 0, 0));
+    let second = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            second.not_modified,
+            second.new,
+            second.unchanged,
+            second.failed
+        ),
+        (1, 0, 0, 0)
+    );
     assert_eq!(row(&db, "s").last_status, Some(304));
-    let log = db.store().with_conn(|c| fetch_log::recent(c, "s", 5)).unwrap();
+    let log = db
+        .store()
+        .with_conn(|c| fetch_log::recent(c, "s", 5))
+        .unwrap();
     let outcomes: Vec<&str> = log.iter().map(|l| l.outcome.as_str()).collect();
     assert_eq!(outcomes, vec!["not_modified", "stored"]);
     let requests = up.server.received_requests().await.unwrap();
-    assert_eq!(requests[1].headers.get("if-modified-since").unwrap(), "Wed, 25 Nov 2026 12:00:00 GMT");
+    assert_eq!(
+        requests[1].headers.get("if-modified-since").unwrap(),
+        "Wed, 25 Nov 2026 12:00:00 GMT"
+    );
 }
-on_both_backends!(an_unchanged_feed_costs_a_304_and_no_writes, an_unchanged_feed_costs_a_304_and_no_writes);
+on_both_backends!(
+    an_unchanged_feed_costs_a_304_and_no_writes,
+    an_unchanged_feed_costs_a_304_and_no_writes
+);
 
 async fn a_permanent_redirect_moves_the_source_and_a_page_leads_to_its_feed(backend: Backend) {
     let db = TestDb::new(backend);
@@ -170,7 +288,12 @@ async fn a_permanent_redirect_moves_the_source_and_a_page_leads_to_its_feed(back
         .expect(1)
         .mount(&up.server)
         .await;
-    up.serve("/feeds/news.atom", "marketplace.atom", "application/atom+xml").await;
+    up.serve(
+        "/feeds/news.atom",
+        "marketplace.atom",
+        "application/atom+xml",
+    )
+    .await;
     let yaml = format!(
         "{}{}{}",
         source_yaml("moved", &up.url("/old.xml")),
@@ -178,13 +301,21 @@ async fn a_permanent_redirect_moves_the_source_and_a_page_leads_to_its_feed(back
         source_yaml("page", &up.url("/news/"))
     );
     let config = common::config(&db, &yaml);
-    let first = app::fetch_once(&config, None, |_, _| {}, |_| {}).await.unwrap();
+    let first = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
     assert_eq!((first.failed, first.new), (0, 4 + 4 + 3));
     assert_eq!(row(&db, "moved").fetch_url, Some(up.url("/new.xml")));
-    assert_eq!(row(&db, "temp").fetch_url, None, "a temporary redirect moves nothing");
+    assert_eq!(
+        row(&db, "temp").fetch_url,
+        None,
+        "a temporary redirect moves nothing"
+    );
     assert_eq!(row(&db, "page").fetch_url, Some(up.url("/feeds/news.atom")));
     // The second poll goes straight to the new addresses (the mocks' expect() counts check it).
-    let second = app::fetch_once(&config, None, |_, _| {}, |_| {}).await.unwrap();
+    let second = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
     assert_eq!((second.failed, second.new), (0, 0));
     // The configured URL stays as written; changing it in the file forgets the learned one.
     assert_eq!(row(&db, "moved").url, up.url("/old.xml"));
@@ -203,11 +334,94 @@ async fn failures_back_off_exponentially(backend: Backend) {
     config.timing.jitter = Duration::ZERO;
     let mut waits = Vec::new();
     for _ in 0..4 {
-        app::fetch_once(&config, None, |_, _| {}, |_| {}).await.unwrap();
+        app::fetch_once(&config, None, |_, _| {}, |_| {})
+            .await
+            .unwrap();
         let r = row(&db, "down");
         waits.push((r.next_fetch_at - r.last_fetch_at.unwrap()).num_minutes());
     }
     assert_eq!(waits, vec![1, 2, 4, 8]);
     assert_eq!(row(&db, "down").error_count, 4);
 }
-on_both_backends!(failures_back_off_exponentially, failures_back_off_exponentially);
+on_both_backends!(
+    failures_back_off_exponentially,
+    failures_back_off_exponentially
+);
+
+/// Two worker processes share one store: every source is polled exactly once, by one of them.
+async fn two_worker_processes_poll_each_source_exactly_once(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let mut yaml = String::new();
+    for n in 0..50 {
+        let at = format!("/feeds/{n}.xml");
+        up.serve(&at, GOOD_RSS, "application/rss+xml").await;
+        yaml.push_str(&source_yaml(&format!("s{n}"), &up.url(&at)));
+    }
+    let config = common::config(&db, &yaml);
+    // Both processes start on an empty database: they migrate and load sources together.
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_crossfeed"))
+            .args([
+                "--config",
+                config.path.to_str().unwrap(),
+                "serve",
+                "--role",
+                "worker",
+            ])
+            .env("RUST_LOG", "warn")
+            .env_remove("DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut workers = [spawn(), spawn()];
+
+    let store = db.store();
+    let mut done = false;
+    for _ in 0..300 {
+        let rows = store.with_conn(sources::list).unwrap();
+        if rows.len() == 50 && rows.iter().all(|r| r.last_fetch_at.is_some()) {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Give a double poll, if there were to be one, time to happen before counting.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for w in &mut workers {
+        assert!(
+            w.try_wait().unwrap().is_none(),
+            "a worker died: {:?}",
+            w.try_wait()
+        );
+        w.kill().unwrap();
+        w.wait().unwrap();
+    }
+    assert!(done, "not every source was polled within 30 seconds");
+    let requests = up.server.received_requests().await.unwrap();
+    let mut per_path = std::collections::HashMap::new();
+    for r in &requests {
+        *per_path.entry(r.url.path().to_owned()).or_insert(0) += 1;
+    }
+    assert_eq!(per_path.len(), 50);
+    assert!(per_path.values().all(|n| *n == 1), "{per_path:?}");
+    let logged: usize = (0..50)
+        .map(|n| {
+            store
+                .with_conn(|c| fetch_log::recent(c, &format!("s{n}"), 10))
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert_eq!(logged, 50);
+    let leases = store.with_conn(sources::list).unwrap();
+    assert!(
+        leases.iter().all(|r| r.lease_owner.is_none()),
+        "leases released"
+    );
+}
+on_both_backends!(
+    two_worker_processes_poll_each_source_exactly_once,
+    two_worker_processes_poll_each_source_exactly_once
+);

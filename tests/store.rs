@@ -43,12 +43,12 @@ async fn configured_sources_are_synced_and_removed_ones_disabled(backend: Backen
     let store = db.store();
     let now = Utc::now();
     let report = store
-        .with_conn(|c| sources::sync_from_config(c, &two.sources, now, true))
+        .with_conn(|c| sources::sync_from_config(c, &two.sources, now))
         .unwrap();
     assert_eq!((report.added, report.updated, report.disabled), (2, 0, 0));
     // Syncing the same configuration again changes nothing.
     let again = store
-        .with_conn(|c| sources::sync_from_config(c, &two.sources, now, false))
+        .with_conn(|c| sources::sync_from_config(c, &two.sources, now))
         .unwrap();
     assert_eq!((again.added, again.updated, again.disabled), (0, 0, 0));
 
@@ -57,7 +57,7 @@ async fn configured_sources_are_synced_and_removed_ones_disabled(backend: Backen
         .unwrap();
     let one = common::config(&db, "  - id: a\n    url: https://a.example.com/feed.xml\n");
     let report = store
-        .with_conn(|c| sources::sync_from_config(c, &one.sources, now, false))
+        .with_conn(|c| sources::sync_from_config(c, &one.sources, now))
         .unwrap();
     assert_eq!((report.added, report.updated, report.disabled), (0, 1, 1));
     let rows = store.with_conn(sources::list).unwrap();
@@ -85,7 +85,7 @@ async fn configured_sources_are_synced_and_removed_ones_disabled(backend: Backen
 
     // Back in the configuration: enabled again.
     store
-        .with_conn(|c| sources::sync_from_config(c, &two.sources, now, false))
+        .with_conn(|c| sources::sync_from_config(c, &two.sources, now))
         .unwrap();
     let rows = store.with_conn(sources::list).unwrap();
     assert!(
@@ -104,7 +104,7 @@ fn store_with_one_source(backend: Backend) -> (TestDb, Store) {
     let config = common::config(&db, "  - id: s\n    url: https://s.example.com/rss\n");
     let store = db.store();
     store
-        .with_conn(|c| sources::sync_from_config(c, &config.sources, Utc::now(), false))
+        .with_conn(|c| sources::sync_from_config(c, &config.sources, Utc::now()))
         .unwrap();
     (db, store)
 }

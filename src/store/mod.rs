@@ -19,6 +19,9 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
+/// The Postgres advisory lock key held while migrating ("crossfeed" in ASCII, truncated).
+const MIGRATION_LOCK: i64 = 0x6372_6f73_7366_6565;
+
 /// How long a SQLite connection waits for a lock before giving up.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
 
@@ -182,8 +185,25 @@ impl Store {
     pub fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.pool.get()?;
         let result = match &mut *conn {
-            DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()),
-            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+            DbConn::Pg(c) => {
+                // Processes starting together take turns; the second finds nothing to do.
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+                let result = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ());
+                c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+                result
+            }
+            // One IMMEDIATE transaction around the lot: a second process waits for the write
+            // lock, then finds nothing pending.
+            DbConn::Sqlite(c) => {
+                use diesel::connection::{AnsiTransactionManager, TransactionManager};
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+                let result = c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ());
+                match &result {
+                    Ok(()) => AnsiTransactionManager::commit_transaction(c)?,
+                    Err(_) => AnsiTransactionManager::rollback_transaction(c)?,
+                }
+                result
+            }
         };
         result.map_err(|e| StoreError::Migration(e.to_string()))
     }

@@ -97,14 +97,15 @@ pub struct SyncReport {
     pub disabled: usize,
 }
 
-/// Make the table match the configured sources: add new ones, update changed ones, and
-/// disable (never delete, so their items stay) those no longer configured. With `due_now`,
-/// every configured source is due at `now` (the first poll right after start).
+/// Make the table match the configured sources: add new ones (due at once), update changed
+/// ones, and disable (never delete, so their items stay) those no longer configured. Existing
+/// sources keep their next fetch time, so that a restart, or a second process starting, does
+/// not poll everything again; a source whose URL changed, or that comes back into the
+/// configuration, is due at once.
 pub fn sync_from_config(
     conn: &mut DbConn,
     configured: &[SourceConfig],
     now: DateTime<Utc>,
-    due_now: bool,
 ) -> Result<SyncReport, StoreError> {
     let now = now.naive_utc();
     super::transaction(conn, |conn| {
@@ -116,22 +117,24 @@ pub fn sync_from_config(
             let tags = to_json(&s.tags);
             match existing.iter().find(|r| r.id == id) {
                 None => {
-                    diesel::insert_into(sources::table)
-                        .values(NewSource {
-                            id,
-                            url,
-                            title: s.title.as_deref(),
-                            schedule: s.schedule.as_str(),
-                            timezone: s.timezone.name(),
-                            tags,
-                            enabled: true,
-                            next_fetch_at: now,
-                            error_count: 0,
-                            created_at: now,
-                            updated_at: now,
-                        })
-                        .execute(conn)?;
-                    report.added += 1;
+                    let row = NewSource {
+                        id,
+                        url,
+                        title: s.title.as_deref(),
+                        schedule: s.schedule.as_str(),
+                        timezone: s.timezone.name(),
+                        tags,
+                        enabled: true,
+                        next_fetch_at: now,
+                        error_count: 0,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    // Another process starting at the same moment may insert it first.
+                    report.added += on_backend!(conn, |c| diesel::insert_into(sources::table)
+                        .values(&row)
+                        .on_conflict_do_nothing()
+                        .execute(c))?;
                 }
                 Some(row) => {
                     let changed = row.url != url
@@ -144,6 +147,7 @@ pub fn sync_from_config(
                         // A new address: forget what was learned about the old one.
                         diesel::update(sources::table.find(id))
                             .set((
+                                sources::next_fetch_at.eq(now),
                                 sources::fetch_url.eq(None::<String>),
                                 sources::etag.eq(None::<String>),
                                 sources::last_modified.eq(None::<String>),
@@ -169,15 +173,8 @@ pub fn sync_from_config(
                             .set((
                                 sources::enabled.eq(true),
                                 sources::disabled_reason.eq(None::<String>),
+                                sources::next_fetch_at.eq(now),
                             ))
-                            .execute(conn)?;
-                    }
-                    if due_now
-                        && (row.enabled
-                            || row.disabled_reason.as_deref() == Some(REMOVED_FROM_CONFIG))
-                    {
-                        diesel::update(sources::table.find(id))
-                            .set(sources::next_fetch_at.eq(now))
                             .execute(conn)?;
                     }
                 }

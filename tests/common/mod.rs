@@ -314,7 +314,9 @@ pub async fn drip_server() -> String {
 pub fn gzip_bomb(size: usize) -> Vec<u8> {
     use std::io::Write;
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(b"<rss version=\"2.0\"><channel><title>").unwrap();
+    encoder
+        .write_all(b"<rss version=\"2.0\"><channel><title>")
+        .unwrap();
     let chunk = vec![b' '; 1 << 20];
     for _ in 0..size / chunk.len() {
         encoder.write_all(&chunk).unwrap();
