@@ -102,8 +102,24 @@ pub struct Running {
     scheduler: Option<SchedulerHandle>,
 }
 
-/// Migrate, load sources from the configuration, and start what `role` runs.
+/// Migrate, load sources from the configuration, and start what `role` runs. The admin token
+/// comes from the environment variable `server.admin_token_env` names.
 pub async fn start(config: Config, role: Role) -> anyhow::Result<Running> {
+    let admin_token = std::env::var(&config.server.admin_token_env)
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    if admin_token.is_none() {
+        tracing::info!(variable = %config.server.admin_token_env, "no admin token set; admin routes are disabled");
+    }
+    start_with_admin_token(config, role, admin_token).await
+}
+
+/// [`start`] with the admin token given rather than read from the environment.
+pub async fn start_with_admin_token(
+    config: Config,
+    role: Role,
+    admin_token: Option<String>,
+) -> anyhow::Result<Running> {
     let store = open_store(&config).await?;
     let configured = config.sources.clone();
     let report = store
@@ -130,9 +146,12 @@ pub async fn start(config: Config, role: Role) -> anyhow::Result<Running> {
         let listener = TcpListener::bind(config.server.listen)
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
         let addr = listener.local_addr()?;
+        let nudge = scheduler.as_ref().map(SchedulerHandle::nudger);
         let state = AppState {
             store: store.clone(),
             config: Arc::new(config),
+            admin_token,
+            nudge,
         };
         let server = server::run(listener, state)?;
         let handle = server.handle();

@@ -449,3 +449,71 @@ on_both_backends!(
     the_shipped_configuration_serves_the_bundled_samples_offline,
     the_shipped_configuration_serves_the_bundled_samples_offline
 );
+
+async fn sources_report_their_health_and_refresh_needs_the_admin_token(backend: Backend) {
+    let db = TestDb::new(backend);
+    let upstream = Upstream::start().await;
+    common::serve_fixtures(&upstream).await;
+    upstream.fail("/down.xml", 500).await;
+    let yaml = format!(
+        "{}  - id: down\n    url: {}\n",
+        common::fixture_sources(&upstream),
+        upstream.url("/down.xml")
+    );
+    let app = TestApp::spawn_with_token(common::config(&db, &yaml), Some("s3cret")).await;
+    app.wait_for_first_polls().await;
+
+    let body: serde_json::Value =
+        serde_json::from_slice(&app.get("/api/sources").await.bytes().await.unwrap()).unwrap();
+    let list = body["items"].as_array().unwrap();
+    assert_eq!(list.len(), 4);
+    let by_id = |id: &str| list.iter().find(|s| s["id"] == id).unwrap().clone();
+    let kuajing = by_id("kuajing");
+    assert_eq!(kuajing["items"], 4);
+    assert_eq!(kuajing["last_status"], 200);
+    assert_eq!(kuajing["enabled"], true);
+    assert_eq!(kuajing["tags"], serde_json::json!(["中文"]));
+    assert!(kuajing["last_fetched_at"].as_str().unwrap().ends_with('Z'));
+    let down = by_id("down");
+    assert_eq!(
+        (down["last_status"].clone(), down["error_count"].clone()),
+        (500.into(), 1.into())
+    );
+    assert_eq!(down["last_error"], "HTTP 500");
+    assert_eq!(down["items"], 0);
+
+    let refresh = |token: Option<&'static str>, id: &'static str| {
+        let mut request = app
+            .client
+            .post(format!("{}/api/sources/{id}/refresh", app.base));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        request.send()
+    };
+    assert_eq!(refresh(None, "down").await.unwrap().status(), 401);
+    assert_eq!(refresh(Some("wrong"), "down").await.unwrap().status(), 403);
+    assert_eq!(
+        refresh(Some("s3cret"), "nosuch").await.unwrap().status(),
+        404
+    );
+    let accepted = refresh(Some("s3cret"), "down").await.unwrap();
+    assert_eq!(accepted.status(), 202);
+    // The scheduler is woken and polls the source again at once.
+    let store = app.running.store.clone();
+    let mut errors = 1;
+    for _ in 0..100 {
+        let rows = store.run(sources::list).await.unwrap();
+        errors = rows.iter().find(|r| r.id == "down").unwrap().error_count;
+        if errors == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(errors, 2, "refreshed source was polled again");
+    app.stop().await;
+}
+on_both_backends!(
+    sources_report_their_health_and_refresh_needs_the_admin_token,
+    sources_report_their_health_and_refresh_needs_the_admin_token
+);

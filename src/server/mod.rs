@@ -22,6 +22,12 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
+    /// The admin bearer token (from the variable `server.admin_token_env` names); admin routes
+    /// refuse every request when it is unset.
+    pub admin_token: Option<String>,
+    /// Wakes this process's scheduler after a refresh request (None in the web role: a worker
+    /// picks the source up at its next tick).
+    pub nudge: Option<Arc<tokio::sync::Notify>>,
 }
 
 /// Serve on `listener` until the returned server is stopped.

@@ -217,6 +217,15 @@ pub fn latest(conn: &mut DbConn, query: &ItemQuery) -> Result<Vec<StoredItem>, S
         .collect()
 }
 
+/// How many items each source has stored.
+pub fn counts_by_source(conn: &mut DbConn) -> Result<HashMap<String, i64>, StoreError> {
+    let rows: Vec<(String, i64)> = items::table
+        .group_by(items::source_id)
+        .select((items::source_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 /// How many items a source has stored.
 pub fn count_for_source(conn: &mut DbConn, source_id: &str) -> Result<i64, StoreError> {
     Ok(items::table

@@ -229,7 +229,13 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(config: Config) -> Self {
-        let running = app::start(config, Role::All).await.unwrap();
+        Self::spawn_with_token(config, None).await
+    }
+
+    pub async fn spawn_with_token(config: Config, token: Option<&str>) -> Self {
+        let running = app::start_with_admin_token(config, Role::All, token.map(String::from))
+            .await
+            .unwrap();
         let addr = running.addr.unwrap();
         Self {
             base: format!("http://{addr}"),
