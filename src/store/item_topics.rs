@@ -16,23 +16,31 @@ struct NewItemTopic<'a> {
     matched: String,
 }
 
-/// Replace the topics of `item_id` with `topics`.
-pub fn replace(conn: &mut DbConn, item_id: i64, topics: &[TopicMatch]) -> Result<(), StoreError> {
-    diesel::delete(item_topics::table.filter(item_topics::item_id.eq(item_id))).execute(conn)?;
-    if topics.is_empty() {
-        return Ok(());
+/// Rows per multi-row INSERT (3 parameters each).
+const INSERT_CHUNK: usize = 1000;
+
+/// Replace the topics of each item with the given ones, in a few statements for all of them.
+pub fn replace_many(conn: &mut DbConn, items: &[(i64, &[TopicMatch])]) -> Result<(), StoreError> {
+    let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        diesel::delete(item_topics::table.filter(item_topics::item_id.eq_any(chunk)))
+            .execute(conn)?;
     }
-    let rows: Vec<NewItemTopic<'_>> = topics
+    let rows: Vec<NewItemTopic<'_>> = items
         .iter()
-        .map(|t| NewItemTopic {
-            item_id,
-            topic: &t.slug,
-            matched: to_json(&t.matched),
+        .flat_map(|(item_id, topics)| {
+            topics.iter().map(|t| NewItemTopic {
+                item_id: *item_id,
+                topic: &t.slug,
+                matched: to_json(&t.matched),
+            })
         })
         .collect();
-    on_backend!(conn, |c| diesel::insert_into(item_topics::table)
-        .values(&rows)
-        .execute(c))?;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        on_backend!(conn, |c| diesel::insert_into(item_topics::table)
+            .values(chunk)
+            .execute(c))?;
+    }
     Ok(())
 }
 

@@ -13,6 +13,9 @@ use crate::domain::{Item, TopicMatch};
 /// Rows looked up per query when matching incoming identities (well under SQLite's limit).
 const LOOKUP_CHUNK: usize = 500;
 
+/// Items per multi-row INSERT: 19 columns each stays far below SQLite's 32,766 parameters.
+const INSERT_CHUNK: usize = 200;
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = items)]
 struct ItemRow {
@@ -37,7 +40,7 @@ struct ItemRow {
 }
 
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = items, treat_none_as_null = true)]
+#[diesel(table_name = items, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct ItemValues<'a> {
     guid: Option<&'a str>,
     title: Option<&'a str>,
@@ -80,7 +83,7 @@ impl<'a> ItemValues<'a> {
 }
 
 #[derive(Insertable)]
-#[diesel(table_name = items)]
+#[diesel(table_name = items, treat_none_as_default_value = false)]
 struct NewItem<'a> {
     source_id: &'a str,
     identity: &'a str,
@@ -144,25 +147,22 @@ pub fn upsert_for_source(
 
     let mut counts = UpsertCounts::default();
     let mut seen = std::collections::HashSet::new();
+    let mut fresh: Vec<(NewItem<'_>, &[TopicMatch])> = Vec::new();
+    let mut changed: Vec<(i64, &[TopicMatch])> = Vec::new();
     for (item, topics) in incoming {
         if !seen.insert(item.id.as_str()) {
             continue;
         }
         match existing.get(&item.id) {
-            None => {
-                let row = NewItem {
+            None => fresh.push((
+                NewItem {
                     source_id,
                     identity: &item.id,
                     first_seen_at: now,
                     values: ItemValues::new(item, now, now),
-                };
-                let id: i64 = on_backend!(conn, |c| diesel::insert_into(items::table)
-                    .values(&row)
-                    .returning(items::id)
-                    .get_result(c))?;
-                topics_table::replace(conn, id, topics)?;
-                counts.new += 1;
-            }
+                },
+                topics,
+            )),
             Some((id, hash, first_seen)) => {
                 let values = ItemValues::new(item, *first_seen, now);
                 if values.content_hash == *hash {
@@ -172,11 +172,34 @@ pub fn upsert_for_source(
                 diesel::update(items::table.find(*id))
                     .set(&values)
                     .execute(conn)?;
-                topics_table::replace(conn, *id, topics)?;
-                counts.updated += 1;
+                changed.push((*id, topics));
             }
         }
     }
+    counts.updated = changed.len();
+    counts.new = fresh.len();
+
+    // New items go in as multi-row INSERTs, their topics likewise: a few round trips per poll,
+    // not a few per item.
+    let mut topic_rows: Vec<(i64, &[TopicMatch])> = changed;
+    for chunk in fresh.chunks(INSERT_CHUNK) {
+        let rows: Vec<&NewItem<'_>> = chunk.iter().map(|(row, _)| row).collect();
+        let ids: Vec<(i64, String)> = on_backend!(conn, |c| diesel::insert_into(items::table)
+            .values(rows.clone())
+            .returning((items::id, items::identity))
+            .get_results(c))?;
+        let by_identity: HashMap<&str, i64> = ids
+            .iter()
+            .map(|(id, ident)| (ident.as_str(), *id))
+            .collect();
+        for (row, topics) in chunk {
+            let id = by_identity.get(row.identity).copied().ok_or_else(|| {
+                StoreError::Corrupt(format!("no id came back for item {}", row.identity))
+            })?;
+            topic_rows.push((id, topics));
+        }
+    }
+    topics_table::replace_many(conn, &topic_rows)?;
     Ok(counts)
 }
 

@@ -1,0 +1,284 @@
+//! Fetch benchmark: N generated upstream feeds × 50 items (half RSS, half Atom, every tenth RSS
+//! feed GBK-encoded), served with ETag/304 support by a local HTTP server on 127.0.0.1, polled by
+//! the release `crossfeed fetch`: cold, then again when nothing changed (all 304). Newsboat
+//! reloads the same URLs in the same run as the peer when it is installed.
+//!
+//! `cargo bench --bench fetch` (200 feeds, SQLite; Postgres too when CROSSFEED_TEST_POSTGRES is
+//! set). `CROSSFEED_BENCH_FEEDS=10000` for the scale run. Figures go to BENCHMARKS.md.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+
+const ITEMS: usize = 50;
+
+const TITLES: &[&str] = &[
+    "TikTok Shop美区大促：家居类目订单增长",
+    "Amazon adjusts FBA fees for small standard items",
+    "亚马逊发布旺季备货指南，入库时效延长",
+    "Lazada launches cross-border seller incentives in Vietnam",
+    "Shopee 巴西站物流补贴政策更新",
+    "海运价格指数本周回落，美西航线舱位宽松",
+    "Temu expands semi-managed model to European sellers",
+    "跨境支付机构下调提现费率，卖家成本降低",
+];
+
+fn item_html(feed: usize, n: usize) -> String {
+    format!(
+        "<p>第{feed}号源的第{n}条资讯。跨境卖家关注平台政策、物流时效与广告成本的变化。</p>\
+         <p>Sellers on marketplaces follow policy, logistics and advertising changes closely; this \
+         paragraph pads the item to a realistic size for a news summary.</p>\
+         <p><a href=\"/news/{feed}/{n}.html\">阅读全文</a> <img src=\"/img/{feed}-{n}.jpg\"></p>"
+    )
+}
+
+fn rss(feed: usize, gbk: bool) -> Vec<u8> {
+    let mut s = format!(
+        "<?xml version=\"1.0\" encoding=\"{}\"?><rss version=\"2.0\"><channel><title>源 {feed}</title>\
+         <link>https://feed{feed}.example.cn/</link><description>bench</description>",
+        if gbk { "GBK" } else { "UTF-8" }
+    );
+    for n in 0..ITEMS {
+        s.push_str(&format!(
+            "<item><title>{} #{feed}-{n}</title><link>https://feed{feed}.example.cn/news/{n}.html</link>\
+             <guid isPermaLink=\"false\">f{feed}-{n}</guid><pubDate>2026-11-{:02} {:02}:{:02}:00</pubDate>\
+             <description><![CDATA[{}]]></description></item>",
+            TITLES[(feed + n) % TITLES.len()],
+            1 + n % 25,
+            n % 24,
+            n % 60,
+            item_html(feed, n)
+        ));
+    }
+    s.push_str("</channel></rss>");
+    if gbk {
+        encoding_rs::GBK.encode(&s).0.into_owned()
+    } else {
+        s.into_bytes()
+    }
+}
+
+fn atom(feed: usize) -> Vec<u8> {
+    let mut s = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">\
+         <title>Feed {feed}</title><id>urn:feed:{feed}</id><updated>2026-11-25T00:00:00Z</updated>\
+         <link href=\"https://feed{feed}.example.com/\"/><author><name>desk</name></author>"
+    );
+    for n in 0..ITEMS {
+        s.push_str(&format!(
+            "<entry><title>{} #{feed}-{n}</title><id>urn:feed:{feed}:{n}</id>\
+             <link href=\"https://feed{feed}.example.com/a/{n}\"/>\
+             <updated>2026-11-{:02}T{:02}:00:00Z</updated><content type=\"html\">{}</content></entry>",
+            TITLES[(feed * 3 + n) % TITLES.len()],
+            1 + n % 25,
+            n % 24,
+            html_escape::encode_text(&item_html(feed, n))
+        ));
+    }
+    s.push_str("</feed>");
+    s.into_bytes()
+}
+
+struct Feeds(Vec<(Vec<u8>, &'static str, String)>);
+
+async fn serve_feed(
+    req: HttpRequest,
+    n: web::Path<usize>,
+    feeds: web::Data<Arc<Feeds>>,
+) -> HttpResponse {
+    let Some((body, kind, etag)) = feeds.0.get(n.into_inner()) else {
+        return HttpResponse::NotFound().finish();
+    };
+    if req
+        .headers()
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return HttpResponse::NotModified()
+            .insert_header(("ETag", etag.as_str()))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .insert_header(("ETag", etag.as_str()))
+        .content_type(*kind)
+        .body(body.clone())
+}
+
+/// Run `cmd` under /usr/bin/time; returns (seconds, peak RSS in MiB, success).
+fn timed(cmd: &mut Command) -> (f64, f64, bool) {
+    let program = cmd.get_program().to_owned();
+    let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
+    let mut timed = Command::new("/usr/bin/time");
+    timed.arg("-f").arg("TIME %e %M").arg(program).args(args);
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => timed.env(k, v),
+            None => timed.env_remove(k),
+        };
+    }
+    let started = Instant::now();
+    let out = timed.output().unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("TIME "))
+        .unwrap_or("TIME 0 0");
+    let rss_kb: f64 = line
+        .split_whitespace()
+        .nth(2)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    (wall, rss_kb / 1024.0, out.status.success())
+}
+
+fn crossfeed_run(dir: &Path, label: &str, database: &str, urls: &[String]) {
+    let mut yaml = format!(
+        "database: {{ url: \"{database}\", pool_size: 8 }}\n\
+         fetch: {{ timeout: 30s, max_concurrency: 32, per_host_concurrency: 32 }}\nsources:\n"
+    );
+    for (i, u) in urls.iter().enumerate() {
+        yaml.push_str(&format!(
+            "  - {{ id: s{i}, url: \"{u}\", timezone: Asia/Shanghai }}\n"
+        ));
+    }
+    // The shipped topics, so that classification costs what it costs in real use.
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/crossfeed.yaml"
+    ))
+    .unwrap();
+    yaml.push_str(&shipped[shipped.find("\ntopics:").unwrap()..]);
+    let config = dir.join(format!("{label}.yaml"));
+    std::fs::write(&config, yaml).unwrap();
+    let run = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossfeed"));
+        cmd.args(["--config", config.to_str().unwrap(), "fetch"])
+            .env("RUST_LOG", "error")
+            .env_remove("DATABASE_URL");
+        timed(&mut cmd)
+    };
+    let (cold, cold_rss, ok1) = run();
+    let (again, again_rss, ok2) = run();
+    println!(
+        "crossfeed ({label}): cold {cold:.2} s, peak {cold_rss:.0} MiB; re-poll (all 304) {again:.2} s, peak {again_rss:.0} MiB{}",
+        if ok1 && ok2 {
+            ""
+        } else {
+            " (some fetches FAILED)"
+        }
+    );
+}
+
+fn newsboat_run(dir: &Path, urls: &[String]) {
+    if Command::new("newsboat").arg("--version").output().is_err() {
+        println!("newsboat: not installed (apt-get install newsboat), skipped");
+        return;
+    }
+    let list = dir.join("urls");
+    std::fs::write(&list, urls.join("\n") + "\n").unwrap();
+    let conf = dir.join("newsboat.conf");
+    std::fs::write(&conf, "").unwrap();
+    let cache = dir.join("newsboat.db");
+    let run = || {
+        let mut cmd = Command::new("newsboat");
+        cmd.args([
+            "-u",
+            list.to_str().unwrap(),
+            "-c",
+            cache.to_str().unwrap(),
+            "-C",
+            conf.to_str().unwrap(),
+            "-x",
+            "reload",
+        ])
+        .env("HOME", dir);
+        timed(&mut cmd)
+    };
+    let (cold, cold_rss, _) = run();
+    let (again, again_rss, _) = run();
+    println!(
+        "newsboat (default settings): cold {cold:.2} s, peak {cold_rss:.0} MiB; re-poll {again:.2} s, peak {again_rss:.0} MiB"
+    );
+}
+
+fn main() {
+    let count: usize = std::env::var("CROSSFEED_BENCH_FEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let started = Instant::now();
+    let feeds: Vec<(Vec<u8>, &'static str, String)> = (0..count)
+        .map(|i| {
+            let (body, kind) = if i % 2 == 1 {
+                (atom(i), "application/atom+xml")
+            } else {
+                (rss(i, i % 10 == 0), "application/rss+xml")
+            };
+            let etag = format!("\"v1-{i}\"");
+            (body, kind, etag)
+        })
+        .collect();
+    let bytes: usize = feeds.iter().map(|f| f.0.len()).sum();
+    println!(
+        "generated {count} feeds x {ITEMS} items, {:.1} MB, in {:.1} s",
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+
+    let feeds = web::Data::new(Arc::new(Feeds(feeds)));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(feeds.clone())
+            .route("/feeds/{n}", web::get().to(serve_feed))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    let handle = server.handle();
+    let thread = std::thread::spawn(move || actix_web::rt::System::new().block_on(server));
+    let urls: Vec<String> = (0..count)
+        .map(|i| format!("http://{addr}/feeds/{i}"))
+        .collect();
+
+    let dir = tempfile::tempdir().unwrap();
+    println!(
+        "machine: {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    crossfeed_run(
+        dir.path(),
+        "sqlite",
+        &format!("sqlite://{}", dir.path().join("bench.db").display()),
+        &urls,
+    );
+    if let Ok(admin) = std::env::var("CROSSFEED_TEST_POSTGRES") {
+        let name = format!("crossfeed_bench_{}", std::process::id());
+        let psql = |sql: &str| {
+            Command::new("psql")
+                .args([admin.as_str(), "-qc", sql])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false)
+        };
+        if psql(&format!("CREATE DATABASE {name}")) {
+            let mut url = url::Url::parse(&admin).unwrap();
+            url.set_path(&name);
+            crossfeed_run(dir.path(), "postgres", url.as_str(), &urls);
+            psql(&format!("DROP DATABASE {name} WITH (FORCE)"));
+        }
+    }
+    newsboat_run(dir.path(), &urls);
+    actix_web::rt::System::new().block_on(handle.stop(false));
+    let _ = thread.join();
+}
