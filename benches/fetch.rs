@@ -115,7 +115,11 @@ fn timed(cmd: &mut Command) -> (f64, f64, bool) {
     let program = cmd.get_program().to_owned();
     let args: Vec<_> = cmd.get_args().map(|a| a.to_owned()).collect();
     let mut timed = Command::new("/usr/bin/time");
-    timed.arg("-f").arg("TIME %e %M").arg(program).args(args);
+    timed
+        .arg("-f")
+        .arg("TIME %e %M %U %S")
+        .arg(program)
+        .args(args);
     for (k, v) in cmd.get_envs() {
         match v {
             Some(v) => timed.env(k, v),
@@ -126,6 +130,12 @@ fn timed(cmd: &mut Command) -> (f64, f64, bool) {
     let out = timed.output().unwrap();
     let wall = started.elapsed().as_secs_f64();
     let stderr = String::from_utf8_lossy(&out.stderr);
+    if std::env::var("CROSSFEED_BENCH_LOG").is_ok() {
+        eprintln!("{stderr}");
+    } else if let Some(times) = stderr.lines().rev().find(|l| l.starts_with("TIME ")) {
+        // wall, peak RSS (KiB), user and system CPU seconds
+        eprintln!("  {times}");
+    }
     let line = stderr
         .lines()
         .rev()
@@ -159,10 +169,31 @@ fn crossfeed_run(dir: &Path, label: &str, database: &str, urls: &[String]) {
     let config = dir.join(format!("{label}.yaml"));
     std::fs::write(&config, yaml).unwrap();
     let run = || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossfeed"));
+        // CROSSFEED_BENCH_BIN=target/profiling/crossfeed runs a build with symbols, for perf.
+        let bin = std::env::var("CROSSFEED_BENCH_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_crossfeed").to_owned());
+        let mut cmd = Command::new(bin);
         cmd.args(["--config", config.to_str().unwrap(), "fetch"])
-            .env("RUST_LOG", "error")
+            .env(
+                "RUST_LOG",
+                std::env::var("CROSSFEED_BENCH_LOG").unwrap_or_else(|_| "error".into()),
+            )
             .env_remove("DATABASE_URL");
+        if let Ok(wrapper) = std::env::var("CROSSFEED_BENCH_WRAP") {
+            // e.g. CROSSFEED_BENCH_WRAP="perf record -g -o /tmp/perf.data": profile a run.
+            let mut parts = wrapper.split_whitespace();
+            let mut wrapped = Command::new(parts.next().unwrap_or("env"));
+            wrapped
+                .args(parts)
+                .arg(cmd.get_program())
+                .args(cmd.get_args());
+            for (k, v) in cmd.get_envs() {
+                if let Some(v) = v {
+                    wrapped.env(k, v);
+                }
+            }
+            return timed(&mut wrapped);
+        }
         timed(&mut cmd)
     };
     let (cold, cold_rss, ok1) = run();

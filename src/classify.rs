@@ -4,11 +4,11 @@
 //! match inside unsegmented text (亚马逊 in 亚马逊卖家).
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use crate::config::TopicConfig;
 use crate::domain::{Item, TopicMatch};
-use crate::normalize::html::plain_text;
+use crate::normalize::html::text_of_sanitized;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the topic matcher: {0}")]
@@ -122,15 +122,23 @@ impl Classifier {
 fn fields(item: &Item) -> Vec<String> {
     let mut out = Vec::with_capacity(3 + item.categories.len());
     out.extend(item.title.clone());
-    out.extend(item.summary.as_deref().map(plain_text));
-    out.extend(item.content.as_deref().map(plain_text));
+    out.extend(item.summary.as_deref().map(text_of_sanitized));
+    out.extend(item.content.as_deref().map(text_of_sanitized));
     out.extend(item.categories.iter().cloned());
     out
 }
 
 /// Fold text for matching: NFKC (full-width to ASCII, compatibility forms) and lowercase.
+/// Most text is already in NFKC (all ASCII is), so the normalization pass is skipped when a
+/// quick check says so.
 pub fn fold(text: &str) -> String {
-    text.nfkc().flat_map(char::to_lowercase).collect()
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    match is_nfkc_quick(text.chars()) {
+        IsNormalized::Yes => text.to_lowercase(),
+        _ => text.nfkc().collect::<String>().to_lowercase(),
+    }
 }
 
 /// A character that belongs to a Latin-script word; CJK characters are never boundaries'
@@ -201,6 +209,21 @@ mod tests {
             ),
         ])
         .unwrap()
+    }
+
+    #[test]
+    fn folding_matches_full_nfkc_and_lowercase() {
+        for text in [
+            "TikTok Shop",
+            "ＴｉｋＴｏｋ 美区",
+            "亚马逊 Prime Day",
+            "Ａmazon ＦＢＡ费用",
+            "ｶﾀｶﾅ",
+            "Straße",
+        ] {
+            let slow: String = text.nfkc().flat_map(char::to_lowercase).collect();
+            assert_eq!(fold(text), slow, "{text}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::normalize::html::plain_text;
+use crate::normalize::html::text_of_sanitized;
 use crate::store::items::StoredItem;
 
 /// Namespace for item UUIDs (v5): fixed forever, or every reader sees every item as new.
@@ -82,7 +82,7 @@ fn display_title(item: &StoredItem) -> String {
         .summary
         .as_deref()
         .or(item.item.content.as_deref())
-        .map(plain_text)
+        .map(text_of_sanitized)
         .unwrap_or_default();
     if text.is_empty() {
         return "(untitled)".to_owned();
@@ -356,7 +356,7 @@ fn json(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
                 title: display_title(s),
                 // JSON Feed requires content_html or content_text; the summary stands in.
                 content_html: i.content.as_deref().or(i.summary.as_deref()),
-                summary: i.summary.as_deref().map(plain_text),
+                summary: i.summary.as_deref().map(text_of_sanitized),
                 date_published: item_date(s).to_rfc3339(),
                 date_modified: i.updated.map(|d| d.to_rfc3339()),
                 authors: i.authors.iter().map(|a| JsonAuthor { name: a }).collect(),

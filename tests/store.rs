@@ -205,3 +205,19 @@ on_both_backends!(
     an_undated_item_is_filed_under_its_first_sighting,
     an_undated_item_is_filed_under_its_first_sighting
 );
+
+#[test]
+fn a_sqlite_store_runs_in_wal_mode() {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Mode {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        journal_mode: String,
+    }
+    let db = TestDb::new(Backend::Sqlite);
+    let mode = db
+        .store()
+        .with_conn(|c| Ok(diesel::sql_query("PRAGMA journal_mode").get_result::<Mode>(c)?))
+        .unwrap();
+    assert_eq!(mode.journal_mode, "wal");
+}

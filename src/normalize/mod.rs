@@ -56,11 +56,14 @@ pub fn normalize_feed(feed: &Feed, ctx: &Context<'_>) -> Vec<Item> {
     // feed-rs copies an RSS 2.0 pubDate into `updated`; an upstream that never said when an
     // item changed must not look as if it had.
     let copies_published = feed.feed_type == feed_rs::model::FeedType::RSS2;
+    // One sanitizer per base URL (entries rarely have a base of their own).
+    let mut sanitizers: HashMap<Url, html::Sanitizer> = HashMap::new();
     feed.entries
         .iter()
         .map(|e| {
             let repeated = guid_uses.get(e.id.as_str()).is_some_and(|n| *n > 1);
-            let mut item = normalize_entry(e, &feed_base, feed_language, repeated, ctx);
+            let mut item =
+                normalize_entry(e, &feed_base, feed_language, repeated, ctx, &mut sanitizers);
             if copies_published && item.updated == item.published {
                 item.updated = None;
             }
@@ -75,6 +78,7 @@ fn normalize_entry(
     feed_language: Option<&str>,
     guid_repeated: bool,
     ctx: &Context<'_>,
+    sanitizers: &mut HashMap<Url, html::Sanitizer>,
 ) -> Item {
     // xml:base on the entry wins over the feed's link for resolving relative URLs.
     let base = e
@@ -97,16 +101,15 @@ fn normalize_entry(
     let published = e.published.map(clamp);
     let updated = e.updated.map(clamp);
 
+    let sanitizer = sanitizers
+        .entry(base.clone())
+        .or_insert_with(|| html::Sanitizer::new(&base));
     let summary = e.summary.as_ref().and_then(|t| {
-        html::sanitize_text(
-            &t.content,
-            t.content_type.essence().to_string().as_str(),
-            &base,
-        )
+        sanitizer.clean_typed(&t.content, t.content_type.essence().to_string().as_str())
     });
     let content = e.content.as_ref().and_then(|c| {
         let body = c.body.as_deref()?;
-        html::sanitize_text(body, c.content_type.essence().to_string().as_str(), &base)
+        sanitizer.clean_typed(body, c.content_type.essence().to_string().as_str())
     });
 
     let identity_key = match (&guid, &link) {

@@ -166,6 +166,13 @@ impl Store {
                     source,
                 })?;
             }
+            // WAL lets readers work during ingest and makes a commit one append to the log
+            // instead of a journal file created, synced and deleted. Switching needs the file
+            // to itself, so it happens here, once, before the pool opens connections.
+            let mut conn = SqliteConnection::establish(&url.target).map_err(StoreError::Connect)?;
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL;"
+            ))?;
         }
         let backend = url.backend;
         let pool = r2d2::Pool::builder()
@@ -266,7 +273,9 @@ pub fn transaction<T>(
         }
         DbConn::Sqlite(c) => {
             // A poisoned lock only means another writer panicked; the database is intact.
-            let guard = SQLITE_WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let guard = SQLITE_WRITER
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             Some(guard)
         }
