@@ -454,20 +454,14 @@ impl Validator {
         }
     }
 
+    /// A duration longer than zero.
     fn duration(
         &mut self,
         raw: &Option<Spanned<String>>,
         what: &str,
         default: Duration,
     ) -> Option<Duration> {
-        match raw {
-            Some(s) => self.check(s, what, |v| match humantime::parse_duration(v) {
-                Ok(d) if d.is_zero() => Err("must be longer than zero".to_owned()),
-                Ok(d) => Ok(d),
-                Err(e) => Err(format!("{e} (write e.g. \"20s\" or \"1m\")")),
-            }),
-            None => Some(default),
-        }
+        self.any_duration(raw, what, default, false)
     }
 
     /// A duration where "0s" is allowed (e.g. no jitter).
@@ -477,9 +471,21 @@ impl Validator {
         what: &str,
         default: Duration,
     ) -> Option<Duration> {
+        self.any_duration(raw, what, default, true)
+    }
+
+    fn any_duration(
+        &mut self,
+        raw: &Option<Spanned<String>>,
+        what: &str,
+        default: Duration,
+        zero_ok: bool,
+    ) -> Option<Duration> {
         match raw {
-            Some(s) => self.check(s, what, |v| {
-                humantime::parse_duration(v).map_err(|e| format!("{e} (write e.g. \"30s\")"))
+            Some(s) => self.check(s, what, |v| match humantime::parse_duration(v) {
+                Ok(d) if d.is_zero() && !zero_ok => Err("must be longer than zero".to_owned()),
+                Ok(d) => Ok(d),
+                Err(e) => Err(format!("{e} (write e.g. \"20s\" or \"1m\")")),
             }),
             None => Some(default),
         }
