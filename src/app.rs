@@ -222,11 +222,14 @@ pub async fn fetch_once(
     on_start: impl FnOnce(usize, &[String]),
     on_done: impl FnMut(&PollReport),
 ) -> anyhow::Result<Summary> {
+    let started = std::time::Instant::now();
     let store = open_store(config).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "store open");
     let configured = config.sources.clone();
     store
         .run(move |c| sources::sync_from_config(c, &configured, Utc::now()))
         .await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "sources synced");
     let mut rows = store.run(sources::list).await?;
     match only {
         Some(id) => {
@@ -252,10 +255,13 @@ pub async fn fetch_once(
         .filter(|id| !claimed.iter().any(|r| &r.id == id))
         .collect();
     on_start(claimed.len(), &skipped);
+    tracing::debug!(elapsed = ?started.elapsed(), claimed = claimed.len(), "sources claimed");
     let ingestor = ingestor(config, store)?;
-    Ok(ingestor
+    let summary = ingestor
         .poll_many(claimed, &owner, config.fetch.max_concurrency, on_done)
-        .await)
+        .await;
+    tracing::debug!(elapsed = ?started.elapsed(), "polls done");
+    Ok(summary)
 }
 
 /// Parse and normalize one feed (a file path, a `file:` URL or an http(s) URL; an HTML page is

@@ -21,7 +21,7 @@ use crate::parse::{self, ParseError, charset, discover};
 use crate::store::fetch_log::{self, LogEntry};
 use crate::store::items::{self, UpsertCounts};
 use crate::store::sources::{self, FetchRecord, SourceRow};
-use crate::store::{Store, StoreError};
+use crate::store::{self, Store, StoreError};
 
 /// Used when a stored schedule no longer parses (it was written by another version).
 const FALLBACK_SCHEDULE: &str = "every 15m";
@@ -202,6 +202,7 @@ impl Ingestor {
                 let sid = id.clone();
                 self.store
                     .transaction(move |conn| {
+                        store::relax_durability(conn)?;
                         let counts = items::upsert_for_source(conn, &sid, &items, now)?;
                         sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
                         entry.items_new = i32::try_from(counts.new).unwrap_or(i32::MAX);
@@ -222,6 +223,7 @@ impl Ingestor {
                 let sid = id.clone();
                 self.store
                     .transaction(move |conn| {
+                        store::relax_durability(conn)?;
                         sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
                         fetch_log::insert(conn, &entry)
                     })
@@ -282,6 +284,7 @@ impl Ingestor {
                 if let Err(store_err) = self
                     .store
                     .transaction(move |conn| {
+                        store::relax_durability(conn)?;
                         sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
                         fetch_log::insert(conn, &entry)
                     })
