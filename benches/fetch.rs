@@ -240,6 +240,78 @@ fn newsboat_run(dir: &Path, urls: &[String]) {
     );
 }
 
+/// Misbehaving upstreams: peak memory must stay bounded while each fails cleanly.
+fn hostile_run(dir: &Path, addr: std::net::SocketAddr) {
+    let base = format!("http://{addr}/hostile");
+    let urls: Vec<String> = ["bomb", "huge", "laughs", "junk"]
+        .iter()
+        .map(|k| format!("{base}/{k}"))
+        .collect();
+    let mut yaml = format!(
+        "database: {{ url: \"sqlite://{}\" }}\nfetch: {{ timeout: 10s, max_body: 8MiB }}\nsources:\n",
+        dir.join("hostile.db").display()
+    );
+    for (i, u) in urls.iter().enumerate() {
+        yaml.push_str(&format!("  - {{ id: h{i}, url: \"{u}\" }}\n"));
+    }
+    let config = dir.join("hostile.yaml");
+    std::fs::write(&config, yaml).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_crossfeed"));
+    cmd.args(["--config", config.to_str().unwrap(), "fetch"])
+        .env("RUST_LOG", "error");
+    let (wall, rss, ok) = timed(&mut cmd);
+    println!(
+        "hostile upstreams (1 GiB gzip bomb, 60 MiB body, billion laughs, binary junk): {wall:.2} s, peak {rss:.0} MiB, {}",
+        if ok {
+            "exit 0 (unexpected)"
+        } else {
+            "exit non-zero (expected: sources failed)"
+        }
+    );
+}
+
+async fn serve_hostile(kind: web::Path<String>, bodies: web::Data<Arc<Hostile>>) -> HttpResponse {
+    match kind.as_str() {
+        "bomb" => HttpResponse::Ok()
+            .insert_header(("Content-Encoding", "gzip"))
+            .content_type("application/rss+xml")
+            .body(bodies.bomb.clone()),
+        "huge" => HttpResponse::Ok()
+            .content_type("application/rss+xml")
+            .body(bodies.huge.clone()),
+        "laughs" => HttpResponse::Ok()
+            .content_type("application/rss+xml")
+            .body(LAUGHS),
+        "junk" => HttpResponse::Ok()
+            .content_type("application/octet-stream")
+            .body(bodies.junk.clone()),
+        _ => HttpResponse::NotFound().finish(),
+    }
+}
+
+struct Hostile {
+    bomb: Vec<u8>,
+    huge: Vec<u8>,
+    junk: Vec<u8>,
+}
+
+const LAUGHS: &str = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;"><!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;"><!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">]><rss version="2.0"><channel><title>&lol6;</title><item><title>&lol6;</title></item></channel></rss>"#;
+
+/// `size` bytes of spaces inside an RSS document, gzip-compressed (a 1 GiB one is ~1 MiB).
+fn gzip_bomb(size: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder
+        .write_all(b"<rss version=\"2.0\"><channel><title>")
+        .unwrap();
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..size / chunk.len() {
+        encoder.write_all(&chunk).unwrap();
+    }
+    encoder.write_all(b"</title></channel></rss>").unwrap();
+    encoder.finish().unwrap()
+}
+
 fn main() {
     let count: usize = std::env::var("CROSSFEED_BENCH_FEEDS")
         .ok()
@@ -267,10 +339,17 @@ fn main() {
     let feeds = web::Data::new(Arc::new(Feeds(feeds)));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
+    let hostile = web::Data::new(Arc::new(Hostile {
+        bomb: gzip_bomb(1 << 30),
+        huge: vec![b' '; 60 << 20],
+        junk: (0..=255u8).cycle().take(1 << 20).collect(),
+    }));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(feeds.clone())
+            .app_data(hostile.clone())
             .route("/feeds/{n}", web::get().to(serve_feed))
+            .route("/hostile/{kind}", web::get().to(serve_hostile))
     })
     .workers(1)
     .listen(listener)
@@ -310,6 +389,7 @@ fn main() {
         }
     }
     newsboat_run(dir.path(), &urls);
+    hostile_run(dir.path(), addr);
     actix_web::rt::System::new().block_on(handle.stop(false));
     let _ = thread.join();
 }
