@@ -2,6 +2,8 @@
 //! deriving plain text for titles, matching and summaries.
 
 use ammonia::{Builder, UrlRelative};
+
+use crate::parse::tags;
 use url::Url;
 
 /// A configured ammonia cleaner for one base URL; build it once per feed, not per item
@@ -25,7 +27,7 @@ impl Sanitizer {
     }
 
     pub fn clean(&self, html: &str) -> String {
-        self.builder.clean(html).to_string()
+        self.builder.clean(&unlazy_images(html)).to_string()
     }
 
     /// Sanitize HTML or escape plain text, per its media type; `None` when nothing is left.
@@ -38,6 +40,60 @@ impl Sanitizer {
         let trimmed = html.trim();
         (!trimmed.is_empty()).then(|| trimmed.to_owned())
     }
+}
+
+/// Attributes lazy-loading scripts keep the real image address in, most common first.
+const LAZY_SOURCES: &[&str] = &[
+    "data-src",
+    "data-original",
+    "data-lazy-src",
+    "data-actualsrc",
+    "data-echo",
+];
+
+/// Give `<img>` tags whose real address sits in a lazy-loading attribute (`data-src`,
+/// `data-original`, …) that address as `src`: without the site's script, the placeholder
+/// (or nothing) would show. Runs before sanitizing, which then checks the URL like any other.
+pub fn unlazy_images(html: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    if !html.contains("data-") {
+        return Cow::Borrowed(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut last = 0;
+    for range in tags::find_tags(html, "img") {
+        let tag = &html[range.clone()];
+        let attrs = tags::attributes(tag);
+        let Some(real) = LAZY_SOURCES.iter().find_map(|name| {
+            attrs
+                .iter()
+                .find(|a| a.name == *name && !a.value.trim().is_empty())
+        }) else {
+            continue;
+        };
+        let src = attrs.iter().find(|a| a.name == "src");
+        out.push_str(&html[last..range.start]);
+        match src.and_then(|s| s.value_at.clone()) {
+            // Replace the placeholder's address (a 1×1 GIF, "loading.png", empty).
+            Some(at) => {
+                out.push_str(&tag[..at.start]);
+                out.push_str(&real.value);
+                out.push_str(&tag[at.end..]);
+            }
+            None => {
+                out.push_str("<img src=\"");
+                out.push_str(&real.value.replace('"', "&quot;"));
+                out.push('"');
+                out.push_str(&tag["<img".len()..]);
+            }
+        }
+        last = range.end;
+    }
+    if last == 0 {
+        return Cow::Borrowed(html);
+    }
+    out.push_str(&html[last..]);
+    Cow::Owned(out)
 }
 
 /// Sanitize `html` against `base` (one-off; see [`Sanitizer`] for many).
@@ -173,6 +229,31 @@ mod tests {
             Some("a &lt; b")
         );
         assert_eq!(s.clean_typed("  ", "text/html"), None);
+    }
+
+    #[test]
+    fn lazy_images_get_their_real_address() {
+        let base = Url::parse("https://news.example.cn/a/").unwrap();
+        let out = sanitize(
+            r#"<img src="data:image/gif;base64,R0lGOD" data-src="/img/1.jpg" alt="图"><img data-original='//cdn.example.cn/2.png'><img src="3.png">"#,
+            &base,
+        );
+        assert!(
+            out.contains(r#"src="https://news.example.cn/img/1.jpg""#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"src="https://cdn.example.cn/2.png""#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"src="https://news.example.cn/a/3.png""#),
+            "{out}"
+        );
+        assert!(
+            !out.contains("data:image") && !out.contains("data-src"),
+            "{out}"
+        );
     }
 
     #[test]

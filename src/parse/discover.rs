@@ -2,10 +2,9 @@
 //! feeds it advertises with `<link rel="alternate" type="application/rss+xml|atom+xml|
 //! feed+json" href="…">`, in document order.
 
-use std::sync::OnceLock;
-
-use regex::Regex;
 use url::Url;
+
+use super::tags;
 
 /// Media types that name a feed.
 const FEED_TYPES: &[&str] = &[
@@ -37,33 +36,14 @@ pub fn looks_like_html(text: &str) -> bool {
 
 /// The feed URLs an HTML page advertises, made absolute against `page`.
 pub fn alternates(html: &str, page: &Url) -> Vec<Url> {
-    static LINK: OnceLock<Option<Regex>> = OnceLock::new();
-    static ATTR: OnceLock<Option<Regex>> = OnceLock::new();
-    let (Some(link), Some(attr)) = (
-        LINK.get_or_init(|| Regex::new(r"(?is)<link\b[^>]*>").ok()),
-        ATTR.get_or_init(|| {
-            Regex::new(r#"(?is)([a-z][a-z0-9_:-]*)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"#).ok()
-        }),
-    ) else {
-        return Vec::new();
-    };
     let mut out: Vec<Url> = Vec::new();
-    for tag in link.find_iter(html) {
+    for range in tags::find_tags(html, "link") {
         let (mut rel, mut kind, mut href) = (None, None, None);
-        for cap in attr.captures_iter(tag.as_str()) {
-            let value = cap
-                .get(2)
-                .or(cap.get(3))
-                .or(cap.get(4))
-                .map_or("", |m| m.as_str());
-            match cap
-                .get(1)
-                .map(|m| m.as_str().to_ascii_lowercase())
-                .as_deref()
-            {
-                Some("rel") => rel = Some(value.to_ascii_lowercase()),
-                Some("type") => kind = Some(value.trim().to_ascii_lowercase()),
-                Some("href") => href = Some(html_escape::decode_html_entities(value).into_owned()),
+        for a in tags::attributes(&html[range]) {
+            match a.name.as_str() {
+                "rel" => rel = Some(a.value.to_ascii_lowercase()),
+                "type" => kind = Some(a.value.trim().to_ascii_lowercase()),
+                "href" => href = Some(html_escape::decode_html_entities(&a.value).into_owned()),
                 _ => {}
             }
         }

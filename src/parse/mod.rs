@@ -6,6 +6,7 @@
 pub mod charset;
 pub mod dates;
 pub mod discover;
+pub mod tags;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -48,6 +49,7 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
     if discover::looks_like_html(text) {
         return Err(ParseError::Html);
     }
+    let text = fix_rss_version(text);
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(PLACEHOLDER_BASE))
         // An empty id tells normalize that the upstream gave none.
@@ -58,6 +60,47 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
     parser
         .parse(text.as_bytes())
         .map_err(|e| ParseError::Feed(e.to_string()))
+}
+
+/// Versions of `<rss>` that feed-rs reads as they are; any other (missing, "2.01", "0.93",
+/// "0.94") is read as 2.0, which is what such feeds are in practice.
+const RSS_VERSIONS: &[&str] = &["2.0", "0.91", "0.92", ""];
+
+/// Make the `<rss>` root say a version feed-rs understands.
+fn fix_rss_version(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let Some(root) = tags::find_tags(text, "rss").into_iter().next() else {
+        return Cow::Borrowed(text);
+    };
+    // Only the root: nothing but a prolog, comments or a doctype may come before it.
+    let before = &text[..root.start];
+    let elements_before = before
+        .match_indices('<')
+        .filter(|(i, _)| !before[i + 1..].starts_with(['?', '!']))
+        .count();
+    if elements_before > 0 {
+        return Cow::Borrowed(text);
+    }
+    let tag = &text[root.clone()];
+    let version = tags::attributes(tag)
+        .into_iter()
+        .find(|a| a.name == "version");
+    match version {
+        Some(v) if RSS_VERSIONS.contains(&v.value.trim()) => Cow::Borrowed(text),
+        Some(v) => {
+            let Some(at) = v.value_at else {
+                return Cow::Borrowed(text);
+            };
+            let mut fixed = text.to_owned();
+            fixed.replace_range(root.start + at.start..root.start + at.end, "2.0");
+            Cow::Owned(fixed)
+        }
+        None => {
+            let mut fixed = text.to_owned();
+            fixed.insert_str(root.start + "<rss".len(), " version=\"2.0\"");
+            Cow::Owned(fixed)
+        }
+    }
 }
 
 /// The hours (0–23, GMT) an RSS feed's `<skipHours>` asks readers not to poll in.
@@ -89,6 +132,28 @@ mod tests {
         let rss = "<rss><channel><skipHours><hour>0</hour><hour> 23 </hour><hour>99</hour><hour>x</hour></skipHours></channel></rss>";
         assert_eq!(skip_hours(rss), vec![0, 23]);
         assert!(skip_hours("<rss></rss>").is_empty());
+    }
+
+    #[test]
+    fn rss_without_a_usable_version_is_read_as_2_0() {
+        let now = Utc::now();
+        for root in [
+            r#"<rss>"#,
+            r#"<rss version="2.01">"#,
+            r#"<rss version='0.93' xmlns:dc="http://purl.org/dc/elements/1.1/">"#,
+            r#"<rss version="0.94">"#,
+        ] {
+            let doc = format!(
+                "<?xml version=\"1.0\"?>\n<!-- c -->{root}<channel><title>t</title><item><title>新闻</title><link>https://e.com/1</link></item></channel></rss>"
+            );
+            let feed = parse_text(&doc, Tz::UTC, now).unwrap_or_else(|e| panic!("{root}: {e}"));
+            assert_eq!(feed.entries.len(), 1, "{root}");
+        }
+        // A feed-rs-readable version is left alone.
+        assert!(matches!(
+            fix_rss_version("<rss version=\"0.91\"></rss>"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]
