@@ -8,6 +8,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -297,21 +300,6 @@ struct Hostile {
 
 const LAUGHS: &str = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;"><!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;"><!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">]><rss version="2.0"><channel><title>&lol6;</title><item><title>&lol6;</title></item></channel></rss>"#;
 
-/// `size` bytes of spaces inside an RSS document, gzip-compressed (a 1 GiB one is ~1 MiB).
-fn gzip_bomb(size: usize) -> Vec<u8> {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder
-        .write_all(b"<rss version=\"2.0\"><channel><title>")
-        .unwrap();
-    let chunk = vec![b' '; 1 << 20];
-    for _ in 0..size / chunk.len() {
-        encoder.write_all(&chunk).unwrap();
-    }
-    encoder.write_all(b"</title></channel></rss>").unwrap();
-    encoder.finish().unwrap()
-}
-
 fn main() {
     let count: usize = std::env::var("CROSSFEED_BENCH_FEEDS")
         .ok()
@@ -340,7 +328,7 @@ fn main() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let hostile = web::Data::new(Arc::new(Hostile {
-        bomb: gzip_bomb(1 << 30),
+        bomb: common::gzip_bomb(1 << 30),
         huge: vec![b' '; 60 << 20],
         junk: (0..=255u8).cycle().take(1 << 20).collect(),
     }));
