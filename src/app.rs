@@ -75,18 +75,6 @@ fn ingestor(config: &Config, store: Store) -> anyhow::Result<Arc<Ingestor>> {
     )))
 }
 
-/// A name for this process in source leases: host, pid and a random part.
-pub fn process_id() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "host".to_owned());
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("{host}:{}:{}", std::process::id(), &random[..8])
-}
-
 /// How long a poll may hold its source: long enough for the fetch (with redirects and a
 /// discovered feed) and the write, short enough that a dead process's sources come back soon.
 pub fn lease_length(config: &Config) -> std::time::Duration {
@@ -239,7 +227,7 @@ pub async fn fetch_once(
         None => rows.retain(|r| r.enabled),
     }
     let wanted: Vec<String> = rows.into_iter().map(|r| r.id).collect();
-    let owner = process_id();
+    let owner = scheduler::process_id();
     let now = Utc::now();
     let until = now + chrono::Duration::from_std(lease_length(config))?;
     let (claimed, ids) = {

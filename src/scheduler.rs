@@ -107,7 +107,7 @@ pub async fn start(
         ingestor,
         permits: Arc::new(Semaphore::new(max_concurrency.max(1))),
         max_concurrency: max_concurrency.max(1),
-        owner: crate::app::process_id(),
+        owner: process_id(),
         lease,
     });
     tracing::info!(owner = %dispatcher.owner, "scheduler starting");
@@ -139,6 +139,18 @@ pub async fn start(
         dispatcher,
         nudge,
     })
+}
+
+/// A name for this process in source leases: host, pid and a random part.
+pub fn process_id() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".to_owned());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &random[..8])
 }
 
 async fn run_tick(d: &Arc<Dispatcher>) {
