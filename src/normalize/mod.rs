@@ -127,6 +127,14 @@ fn normalize_entry(
         ),
     };
 
+    let language = e
+        .language
+        .as_deref()
+        .or(feed_language)
+        .map(|l| l.trim().to_ascii_lowercase())
+        .filter(|l| !l.is_empty())
+        .or_else(|| detect_language(title.as_deref(), summary.as_deref().or(content.as_deref())));
+
     Item {
         id: identity(&identity_key),
         guid,
@@ -150,14 +158,56 @@ fn normalize_entry(
                     .unwrap_or(&c.term),
             )
         })),
-        language: e
-            .language
-            .as_deref()
-            .or(feed_language)
-            .map(|l| l.trim().to_ascii_lowercase())
-            .filter(|l| !l.is_empty()),
+        language,
         enclosures: enclosures(e, &base),
     }
+}
+
+/// ISO 639-3 codes whatlang reports, and the ISO 639-1 codes feeds use for them.
+const LANGUAGE_CODES: &[(&str, &str)] = &[
+    ("cmn", "zh"),
+    ("eng", "en"),
+    ("jpn", "ja"),
+    ("kor", "ko"),
+    ("vie", "vi"),
+    ("tha", "th"),
+    ("ind", "id"),
+    ("spa", "es"),
+    ("por", "pt"),
+    ("fra", "fr"),
+    ("deu", "de"),
+    ("rus", "ru"),
+    ("ita", "it"),
+    ("nld", "nl"),
+    ("pol", "pl"),
+    ("tur", "tr"),
+    ("ara", "ar"),
+    ("ukr", "uk"),
+    ("hin", "hi"),
+    ("tgl", "tl"),
+    ("heb", "he"),
+    ("swe", "sv"),
+    ("dan", "da"),
+    ("fin", "fi"),
+];
+
+/// The language of an item that does not say, when the text is long enough for whatlang to be
+/// sure; `None` rather than a guess.
+fn detect_language(title: Option<&str>, body_html: Option<&str>) -> Option<String> {
+    let mut text = title.unwrap_or_default().to_owned();
+    if let Some(body) = body_html {
+        text.push(' ');
+        text.push_str(&html::text_of_sanitized(body));
+    }
+    let info = whatlang::detect(&text)?;
+    if !info.is_reliable() {
+        return None;
+    }
+    let code = info.lang().code();
+    LANGUAGE_CODES
+        .iter()
+        .find(|(three, _)| *three == code)
+        .map(|(_, two)| (*two).to_owned())
 }
 
 /// A 32-hex-digit digest of an identity key: short, URL-safe and stable.
@@ -352,6 +402,31 @@ mod tests {
             all[1].link.as_deref(),
             Some("https://blog.example.org/posts/2?a=1#c")
         );
+    }
+
+    #[test]
+    fn language_comes_from_the_feed_else_from_the_text() {
+        let feed = |lang: &str, title: &str, body: &str| {
+            format!(
+                r#"<rss version="2.0"><channel><title>t</title><link>https://e.com/</link><description>d</description>{lang}<item><title>{title}</title><link>https://e.com/1</link><description>{body}</description></item></channel></rss>"#
+            )
+        };
+        let declared = items(&feed("<language>zh-CN</language>", "Amazon", "sellers"));
+        assert_eq!(declared[0].language.as_deref(), Some("zh-cn"));
+        let chinese = items(&feed(
+            "",
+            "亚马逊发布旺季备货指南",
+            "卖家需要提前规划库存，避免在黑色星期五期间断货，同时关注物流时效的变化。",
+        ));
+        assert_eq!(chinese[0].language.as_deref(), Some("zh"));
+        let english = items(&feed(
+            "",
+            "Amazon trims referral fees",
+            "Clothing listed under fifteen dollars will pay a lower referral fee from January, the company told sellers.",
+        ));
+        assert_eq!(english[0].language.as_deref(), Some("en"));
+        let unsure = items(&feed("", "OK", ""));
+        assert_eq!(unsure[0].language, None, "too little text: no guess");
     }
 
     #[test]
