@@ -278,3 +278,24 @@ pub async fn parse_one(target: &str, tz: Tz, fetch: &FetchConfig) -> anyhow::Res
     };
     Ok(normalize::normalize_feed(&feed, &ctx))
 }
+
+/// Re-run the configured topic rules over every stored item (or only `topic`'s membership);
+/// with `dry_run`, report what would change and change nothing.
+pub async fn reclassify_stored(
+    config: &Config,
+    topic: Option<&str>,
+    dry_run: bool,
+) -> anyhow::Result<crate::reclassify::Report> {
+    if let Some(slug) = topic {
+        anyhow::ensure!(
+            config.topic(slug).is_some(),
+            "no configured topic has the slug {slug:?}"
+        );
+    }
+    let store = open_store(config).await?;
+    let classifier = Classifier::new(&config.topics)?;
+    let topic = topic.map(str::to_owned);
+    Ok(store
+        .run(move |c| crate::reclassify::reclassify(c, &classifier, topic.as_deref(), dry_run))
+        .await?)
+}

@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod ingest;
 pub mod normalize;
 pub mod parse;
+pub mod reclassify;
 pub mod render;
 pub mod scheduler;
 pub mod server;

@@ -50,6 +50,15 @@ enum Command {
     },
     /// Validate the configuration; errors name file, line and column.
     CheckConfig,
+    /// Re-run the topic rules over stored items; print per topic what was added and removed.
+    Reclassify {
+        /// Report what would change, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only this topic's membership.
+        #[arg(long)]
+        topic: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -113,6 +122,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for item in items {
                 serde_json::to_writer(&mut out, &item)?;
                 writeln!(out)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reclassify { dry_run, topic } => {
+            let config = load_config(&cli.config)?;
+            let report = app::reclassify_stored(&config, topic.as_deref(), dry_run).await?;
+            let verb = if dry_run { "would change" } else { "changed" };
+            println!(
+                "{} items checked; {verb} {} items",
+                report.items, report.changed_items
+            );
+            for (slug, change) in &report.topics {
+                println!("{slug}: +{} -{}", change.added, change.removed);
+                for title in &change.added_examples {
+                    println!("  + {title}");
+                }
+                for title in &change.removed_examples {
+                    println!("  - {title}");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -517,3 +517,76 @@ on_both_backends!(
     sources_report_their_health_and_refresh_needs_the_admin_token,
     sources_report_their_health_and_refresh_needs_the_admin_token
 );
+
+async fn reclassify_applies_changed_topic_rules_without_refetching(backend: Backend) {
+    use crossfeed::config::TopicConfig;
+    use crossfeed::domain::TopicSlug;
+    let db = TestDb::new(backend);
+    let upstream = Upstream::start().await;
+    common::serve_fixtures(&upstream).await;
+    let mut config = common::config(&db, &common::fixture_sources(&upstream));
+    app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+
+    // New rules: tiktok loses its Chinese keywords, a shopee topic appears.
+    config.topics[0].keywords.retain(|k| !k.contains('抖'));
+    config.topics.push(TopicConfig {
+        slug: TopicSlug::parse("shopee").unwrap(),
+        title: "Shopee".into(),
+        description: None,
+        keywords: vec!["Shopee".into(), "虾皮".into()],
+        exclude: vec![],
+    });
+    let dry = app::reclassify_stored(&config, None, true).await.unwrap();
+    assert_eq!((dry.items, dry.changed_items), (9, 2), "{dry:?}");
+    let tiktok = &dry.topics["tiktok"];
+    assert_eq!((tiktok.added, tiktok.removed), (0, 1));
+    assert_eq!(
+        tiktok.removed_examples,
+        vec!["抖音电商发布年货节招商规则".to_owned()]
+    );
+    let shopee = &dry.topics["shopee"];
+    assert_eq!((shopee.added, shopee.removed), (1, 0));
+    assert_eq!(
+        shopee.added_examples,
+        vec!["Sellers weigh TikTok Shop against Shopee in Vietnam".to_owned()]
+    );
+
+    // The dry run changed nothing: running it again reports the same.
+    assert_eq!(
+        app::reclassify_stored(&config, None, true).await.unwrap(),
+        dry
+    );
+    // Only one topic: the shopee change alone.
+    let only = app::reclassify_stored(&config, Some("shopee"), true)
+        .await
+        .unwrap();
+    assert_eq!((only.changed_items, only.topics.len()), (1, 1));
+    assert!(
+        app::reclassify_stored(&config, Some("nosuch"), true)
+            .await
+            .is_err()
+    );
+
+    let applied = app::reclassify_stored(&config, None, false).await.unwrap();
+    assert_eq!(applied, dry);
+    let after = app::reclassify_stored(&config, None, true).await.unwrap();
+    assert_eq!(
+        after.changed_items, 0,
+        "applied once, nothing left to change"
+    );
+    let app = TestApp::spawn(config).await;
+    let shopee_feed = titles(&app.get("/feeds/shopee.rss").await.bytes().await.unwrap());
+    assert_eq!(
+        shopee_feed,
+        vec!["Sellers weigh TikTok Shop against Shopee in Vietnam".to_owned()]
+    );
+    let tiktok_feed = titles(&app.get("/feeds/tiktok.rss").await.bytes().await.unwrap());
+    assert_eq!(tiktok_feed.len(), 3);
+    app.stop().await;
+}
+on_both_backends!(
+    reclassify_applies_changed_topic_rules_without_refetching,
+    reclassify_applies_changed_topic_rules_without_refetching
+);

@@ -240,6 +240,29 @@ pub fn latest(conn: &mut DbConn, query: &ItemQuery) -> Result<Vec<StoredItem>, S
         .collect()
 }
 
+/// Up to `limit` items with an id above `after`, in id order, with their topics: for walking
+/// every stored item in batches (reclassification).
+pub fn page_by_id(
+    conn: &mut DbConn,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<StoredItem>, StoreError> {
+    let rows: Vec<ItemRow> = items::table
+        .filter(items::id.gt(after))
+        .order(items::id.asc())
+        .limit(limit)
+        .select(ItemRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut topics = topics_table::for_items(conn, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let t = topics.remove(&row.id).unwrap_or_default();
+            stored(row, t)
+        })
+        .collect()
+}
+
 /// How many items each source has stored.
 pub fn counts_by_source(conn: &mut DbConn) -> Result<HashMap<String, i64>, StoreError> {
     let rows: Vec<(String, i64)> = items::table
