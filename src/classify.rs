@@ -8,7 +8,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use crate::config::TopicConfig;
 use crate::domain::{Item, TopicMatch};
-use crate::normalize::html::text_of_sanitized;
+use crate::text::text_of_sanitized;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the topic matcher: {0}")]

@@ -17,3 +17,4 @@ pub mod render;
 pub mod scheduler;
 pub mod server;
 pub mod store;
+pub mod text;

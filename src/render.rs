@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::normalize::html::text_of_sanitized;
 use crate::store::items::StoredItem;
+use crate::text::text_of_sanitized;
 
 /// Namespace for item UUIDs (v5): fixed forever, or every reader sees every item as new.
 const ITEM_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c1f_3a52_8d0e_4b7a_9f21_c0ff_eefe_ed01);

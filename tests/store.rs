@@ -74,9 +74,18 @@ async fn configured_sources_are_synced_and_removed_ones_disabled(backend: Backen
         1,
         "items kept"
     );
-    // Due sources: only the enabled one.
+    // Due sources: only the enabled one can be claimed.
+    let later = now + Duration::seconds(1);
     let due = store
-        .with_conn(|c| sources::due(c, now + Duration::seconds(1), 10))
+        .with_conn(|c| {
+            sources::claim(
+                c,
+                "test",
+                sources::Claim::Due(10),
+                later,
+                later + Duration::minutes(5),
+            )
+        })
         .unwrap();
     assert_eq!(
         due.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),

@@ -4,6 +4,7 @@
 use ammonia::{Builder, UrlRelative};
 
 use crate::parse::tags;
+use crate::text::{decode_twice_escaped, fold_whitespace};
 use url::Url;
 
 /// A configured ammonia cleaner for one base URL; build it once per feed, not per item
@@ -96,8 +97,9 @@ pub fn unlazy_images(html: &str) -> std::borrow::Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Sanitize `html` against `base` (one-off; see [`Sanitizer`] for many).
-pub fn sanitize(html: &str, base: &Url) -> String {
+/// Sanitize `html` against `base` (one-off, for tests; the pipeline uses [`Sanitizer`]).
+#[cfg(test)]
+fn sanitize(html: &str, base: &Url) -> String {
     Sanitizer::new(base).clean(html)
 }
 
@@ -112,104 +114,10 @@ pub fn plain_text(html: &str) -> String {
     decode_twice_escaped(html_escape::decode_html_entities(&stripped).into_owned())
 }
 
-/// Plain text of HTML that [`Sanitizer`] produced (well-formed, no scripts): a single pass that
-/// drops tags and decodes entities, much cheaper than parsing it again.
-pub fn text_of_sanitized(html: &str) -> String {
-    if !html.contains(['<', '&']) {
-        return fold_whitespace(html);
-    }
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let tag = &rest[open + 1..];
-        // Find the end of the tag, skipping '>' inside quoted attribute values.
-        let mut quote = None;
-        let mut end = tag.len();
-        for (i, c) in tag.char_indices() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '"' | '\'') => quote = Some(c),
-                (None, '>') => {
-                    end = i;
-                    break;
-                }
-                _ => {}
-            }
-        }
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(char::is_ascii_alphanumeric)
-            .collect::<String>()
-            .to_ascii_lowercase();
-        // Block elements separate words ("<p>a</p><p>b</p>" is "a b"); inline ones do not
-        // ("Tik<b>Tok</b>" is "TikTok").
-        if BLOCK_TAGS.contains(&name.as_str()) {
-            out.push(' ');
-        }
-        rest = tag.get(end + 1..).unwrap_or("");
-    }
-    out.push_str(rest);
-    decode_twice_escaped(html_escape::decode_html_entities(&out).into_owned())
-}
-
-/// Elements that end a run of words.
-const BLOCK_TAGS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "td",
-    "th",
-    "tr",
-    "ul",
-];
-
-fn decode_twice_escaped(mut text: String) -> String {
-    if text.contains("&amp;") || text.contains("&lt;") || text.contains("&quot;") {
-        text = html_escape::decode_html_entities(&text).into_owned();
-    }
-    fold_whitespace(&text)
-}
-
-fn fold_whitespace(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::text_of_sanitized;
 
     #[test]
     fn plain_text_strips_markup_and_decodes_once() {

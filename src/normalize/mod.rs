@@ -197,7 +197,7 @@ fn detect_language(title: Option<&str>, body_html: Option<&str>) -> Option<Strin
     let mut text = title.unwrap_or_default().to_owned();
     if let Some(body) = body_html {
         text.push(' ');
-        text.push_str(&html::text_of_sanitized(body));
+        text.push_str(&crate::text::text_of_sanitized(body));
     }
     let info = whatlang::detect(&text)?;
     if !info.is_reliable() {

@@ -230,14 +230,7 @@ pub fn latest(conn: &mut DbConn, query: &ItemQuery) -> Result<Vec<StoredItem>, S
         .order((items::sort_at.desc(), items::id.desc()))
         .limit(query.limit)
         .load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut topics = topics_table::for_items(conn, &ids)?;
-    rows.into_iter()
-        .map(|row| {
-            let t = topics.remove(&row.id).unwrap_or_default();
-            stored(row, t)
-        })
-        .collect()
+    with_topics(conn, rows)
 }
 
 /// Up to `limit` items with an id above `after`, in id order, with their topics: for walking
@@ -253,14 +246,7 @@ pub fn page_by_id(
         .limit(limit)
         .select(ItemRow::as_select())
         .load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut topics = topics_table::for_items(conn, &ids)?;
-    rows.into_iter()
-        .map(|row| {
-            let t = topics.remove(&row.id).unwrap_or_default();
-            stored(row, t)
-        })
-        .collect()
+    with_topics(conn, rows)
 }
 
 /// How many items each source has stored.
@@ -278,6 +264,18 @@ pub fn count_for_source(conn: &mut DbConn, source_id: &str) -> Result<i64, Store
         .filter(items::source_id.eq(source_id))
         .count()
         .get_result(conn)?)
+}
+
+/// Decode `rows`, loading their topics in one query.
+fn with_topics(conn: &mut DbConn, rows: Vec<ItemRow>) -> Result<Vec<StoredItem>, StoreError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut topics = topics_table::for_items(conn, &ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let t = topics.remove(&row.id).unwrap_or_default();
+            stored(row, t)
+        })
+        .collect()
 }
 
 fn stored(row: ItemRow, topics: Vec<TopicMatch>) -> Result<StoredItem, StoreError> {

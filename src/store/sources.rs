@@ -213,22 +213,6 @@ pub fn get(conn: &mut DbConn, id: &str) -> Result<Option<SourceRow>, StoreError>
         .optional()?)
 }
 
-/// Enabled sources whose next fetch is due at `now`, most overdue first (without claiming
-/// them; see [`claim`] for polling).
-pub fn due(
-    conn: &mut DbConn,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<SourceRow>, StoreError> {
-    Ok(sources::table
-        .filter(sources::enabled.eq(true))
-        .filter(sources::next_fetch_at.le(now.naive_utc()))
-        .order(sources::next_fetch_at.asc())
-        .limit(limit)
-        .select(SourceRow::as_select())
-        .load(conn)?)
-}
-
 /// Which sources a claim takes.
 #[derive(Debug, Clone)]
 pub enum Claim<'a> {

@@ -1,0 +1,98 @@
+//! Plain text from HTML that crossfeed sanitized itself, for matching, search and summaries:
+//! pure functions on strings, shared by the stages that need them; imports nothing else from
+//! the crate.
+
+/// Plain text of HTML the sanitizer produced (well-formed, no scripts): a single pass that
+/// drops tags and decodes entities, much cheaper than parsing it again.
+pub fn text_of_sanitized(html: &str) -> String {
+    if !html.contains(['<', '&']) {
+        return fold_whitespace(html);
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let tag = &rest[open + 1..];
+        // Find the end of the tag, skipping '>' inside quoted attribute values.
+        let mut quote = None;
+        let mut end = tag.len();
+        for (i, c) in tag.char_indices() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '>') => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        // Block elements separate words ("<p>a</p><p>b</p>" is "a b"); inline ones do not
+        // ("Tik<b>Tok</b>" is "TikTok").
+        if BLOCK_TAGS.contains(&name.as_str()) {
+            out.push(' ');
+        }
+        rest = tag.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    decode_twice_escaped(html_escape::decode_html_entities(&out).into_owned())
+}
+
+/// Elements that end a run of words.
+const BLOCK_TAGS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+];
+
+pub(crate) fn decode_twice_escaped(mut text: String) -> String {
+    if text.contains("&amp;") || text.contains("&lt;") || text.contains("&quot;") {
+        text = html_escape::decode_html_entities(&text).into_owned();
+    }
+    fold_whitespace(&text)
+}
+
+pub(crate) fn fold_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
