@@ -10,13 +10,14 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use url::Url;
 
-use crate::classify::Classifier;
 use crate::config::{Config, FetchConfig};
 use crate::domain::Item;
 use crate::fetch::{Fetcher, Validators};
 use crate::ingest::{self, Ingestor, PollReport, Summary};
 use crate::normalize;
 use crate::parse;
+use crate::reclassify::{self, Report};
+use crate::rules::{Live, Rules};
 use crate::scheduler::{self, SchedulerHandle};
 use crate::server::{self, AppState};
 use crate::store::{Store, sources};
@@ -64,15 +65,120 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-fn ingestor(config: &Config, store: Store) -> anyhow::Result<Arc<Ingestor>> {
+fn ingestor(
+    config: &Config,
+    store: Store,
+    rules: Arc<Live<Rules>>,
+) -> anyhow::Result<Arc<Ingestor>> {
     let fetcher = Fetcher::new(&config.fetch)?;
-    let classifier = Arc::new(Classifier::new(&config.topics)?);
-    Ok(Arc::new(Ingestor::new(
-        fetcher,
-        store,
-        classifier,
-        config.timing,
-    )))
+    Ok(Arc::new(Ingestor::new(fetcher, store, rules, config.timing)))
+}
+
+/// What a running process holds of its configuration, replaced whole on reload.
+#[derive(Clone)]
+pub struct Reloader {
+    pub config: Arc<Live<Config>>,
+    pub rules: Arc<Live<Rules>>,
+    store: Store,
+}
+
+/// What a reload did.
+#[derive(Debug, Clone, Default)]
+pub struct ReloadReport {
+    pub sources_added: usize,
+    pub sources_updated: usize,
+    pub sources_disabled: usize,
+    /// Set when the topic or tag rules changed and stored items were reclassified.
+    pub reclassified: Option<Report>,
+    /// Settings that changed in the file but only take effect after a restart.
+    pub restart_needed: Vec<&'static str>,
+}
+
+impl Reloader {
+    pub fn new(config: Config, rules: Rules, store: Store) -> Self {
+        Self {
+            config: Arc::new(Live::new(config)),
+            rules: Arc::new(Live::new(rules)),
+            store,
+        }
+    }
+
+    /// Re-read the configuration file (with the environment overrides) and put its sources,
+    /// topics and tag rules in force, reclassifying stored items if the rules changed. A bad
+    /// file changes nothing and the error says where it is wrong. The store and the listen
+    /// address stay as they are (they need a restart).
+    pub async fn reload(&self) -> anyhow::Result<ReloadReport> {
+        let old = self.config.get();
+        let mut fresh = Config::load(&old.path)?;
+        fresh
+            .apply_env(|k| std::env::var(k).ok())
+            .map_err(anyhow::Error::msg)?;
+        let rules = Rules::new(&fresh)?;
+        let mut report = ReloadReport::default();
+        let sections: [(&'static str, bool); 5] = [
+            ("server", format!("{:?}", fresh.server) != format!("{:?}", old.server)),
+            ("database", fresh.database.url != old.database.url),
+            ("fetch", format!("{:?}", fresh.fetch) != format!("{:?}", old.fetch)),
+            (
+                "schedule",
+                format!("{:?}{:?}", fresh.default_schedule, fresh.timing)
+                    != format!("{:?}{:?}", old.default_schedule, old.timing),
+            ),
+            (
+                "database.pool_size",
+                fresh.database.pool_size != old.database.pool_size,
+            ),
+        ];
+        report.restart_needed = sections
+            .iter()
+            .filter(|(_, changed)| *changed)
+            .map(|(name, _)| *name)
+            .collect();
+        fresh.database = old.database.clone();
+        fresh.server.listen = old.server.listen;
+
+        let configured = fresh.sources.clone();
+        let synced = self
+            .store
+            .run(move |c| sources::sync_from_config(c, &configured, Utc::now()))
+            .await
+            .context("cannot load the reloaded sources into the store")?;
+        report.sources_added = synced.added;
+        report.sources_updated = synced.updated;
+        report.sources_disabled = synced.disabled;
+        self.rules.set(rules.clone());
+        self.config.set(fresh);
+        report.reclassified = self.apply_rules().await?;
+        tracing::info!(
+            sources_added = report.sources_added,
+            sources_updated = report.sources_updated,
+            sources_disabled = report.sources_disabled,
+            reclassified = report.reclassified.as_ref().map_or(0, |r| r.changed_items),
+            restart_needed = ?report.restart_needed,
+            "configuration reloaded"
+        );
+        Ok(report)
+    }
+
+    /// Reclassify stored items if the rules in force differ from those they were classified
+    /// with.
+    pub async fn apply_rules(&self) -> anyhow::Result<Option<Report>> {
+        let rules = self.rules.get();
+        let report = self
+            .store
+            .run(move |c| reclassify::apply_if_changed(c, &rules))
+            .await
+            .context("cannot reclassify stored items")?;
+        if let Some(r) = &report {
+            tracing::info!(
+                items = r.items,
+                changed = r.changed_items,
+                retagged = r.retagged_items,
+                "topic and tag rules changed; stored items reclassified"
+            );
+        }
+        Ok(report)
+    }
 }
 
 /// How long a poll may hold its source: long enough for the fetch (with redirects and a
@@ -88,6 +194,9 @@ pub struct Running {
     pub store: Store,
     server: Option<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>)>,
     scheduler: Option<SchedulerHandle>,
+    reloader: Reloader,
+    /// Reclassification of stored items under changed rules, started with the process.
+    rules_applied: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Migrate, load sources from the configuration, and start what `role` runs. The admin token
@@ -109,6 +218,7 @@ pub async fn start_with_admin_token(
     admin_token: Option<String>,
 ) -> anyhow::Result<Running> {
     let store = open_store(&config).await?;
+    let rules = Rules::new(&config)?;
     let configured = config.sources.clone();
     let report = store
         .run(move |c| sources::sync_from_config(c, &configured, Utc::now()))
@@ -121,8 +231,21 @@ pub async fn start_with_admin_token(
         "sources loaded from the configuration"
     );
 
+    let reloader = Reloader::new(config.clone(), rules, store.clone());
+    let rules_applied = if role.polls() {
+        // Stored items follow changed rules without refetching; serving starts meanwhile.
+        let r = reloader.clone();
+        Some(tokio::spawn(async move {
+            if let Err(e) = r.apply_rules().await {
+                tracing::error!(error = %format!("{e:#}"), "cannot apply the topic and tag rules to stored items");
+            }
+        }))
+    } else {
+        None
+    };
+
     let scheduler = if role.polls() {
-        let ingestor = ingestor(&config, store.clone())?;
+        let ingestor = ingestor(&config, store.clone(), Arc::clone(&reloader.rules))?;
         let lease = lease_length(&config);
         let retention = config.fetch.log_retention;
         Some(scheduler::start(ingestor, config.fetch.max_concurrency, lease, retention).await?)
@@ -137,7 +260,9 @@ pub async fn start_with_admin_token(
         let nudge = scheduler.as_ref().map(SchedulerHandle::nudger);
         let state = AppState {
             store: store.clone(),
-            config: Arc::new(config),
+            config: Arc::clone(&reloader.config),
+            rules: Arc::clone(&reloader.rules),
+            reloader: reloader.clone(),
             admin_token,
             nudge,
         };
@@ -153,22 +278,57 @@ pub async fn start_with_admin_token(
         store,
         server,
         scheduler,
+        reloader,
+        rules_applied,
     })
 }
 
 impl Running {
-    /// Run until SIGINT/SIGTERM or until the server stops, then shut down.
+    /// The process's live configuration and rules.
+    pub fn reloader(&self) -> &Reloader {
+        &self.reloader
+    }
+
+    /// Wait until stored items have been reclassified under the rules in force at start (at
+    /// once when this process does not poll).
+    pub async fn rules_applied(&mut self) {
+        if let Some(join) = self.rules_applied.take() {
+            let _ = join.await;
+        }
+    }
+
+    /// Run until SIGINT/SIGTERM or until the server stops, then shut down. SIGHUP reloads the
+    /// configuration.
     pub async fn wait(mut self) -> anyhow::Result<()> {
-        let server_done = async {
-            match self.server.as_mut() {
-                Some((_, join)) => join.await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = shutdown_signal() => tracing::info!("signal received; shutting down"),
-            result = server_done => {
-                result.context("server task failed")?.context("server failed")?;
+        let mut hangups = hangup_signals();
+        loop {
+            let server_done = async {
+                match self.server.as_mut() {
+                    Some((_, join)) => join.await,
+                    None => std::future::pending().await,
+                }
+            };
+            let hangup = async {
+                match hangups.as_mut() {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = shutdown_signal() => {
+                    tracing::info!("signal received; shutting down");
+                    break;
+                }
+                _ = hangup => {
+                    tracing::info!("SIGHUP received; reloading the configuration");
+                    if let Err(e) = self.reloader.reload().await {
+                        tracing::error!(error = %format!("{e:#}"), "reload refused; the previous configuration stays in force");
+                    }
+                }
+                result = server_done => {
+                    result.context("server task failed")?.context("server failed")?;
+                    break;
+                }
             }
         }
         self.stop().await;
@@ -184,6 +344,27 @@ impl Running {
             handle.stop(true).await;
             let _ = join.await;
         }
+    }
+}
+
+#[cfg(unix)]
+fn hangup_signals() -> Option<tokio::signal::unix::Signal> {
+    use tokio::signal::unix::{SignalKind, signal};
+    signal(SignalKind::hangup()).ok()
+}
+
+#[cfg(not(unix))]
+fn hangup_signals() -> Option<NoSignal> {
+    None
+}
+
+#[cfg(not(unix))]
+struct NoSignal;
+
+#[cfg(not(unix))]
+impl NoSignal {
+    async fn recv(&mut self) -> Option<()> {
+        None
     }
 }
 
@@ -244,7 +425,8 @@ pub async fn fetch_once(
         .collect();
     on_start(claimed.len(), &skipped);
     tracing::debug!(elapsed = ?started.elapsed(), claimed = claimed.len(), "sources claimed");
-    let ingestor = ingestor(config, store)?;
+    let rules = Arc::new(Live::new(Rules::new(config)?));
+    let ingestor = ingestor(config, store, rules)?;
     let summary = ingestor
         .poll_many(claimed, &owner, config.fetch.max_concurrency, on_done)
         .await;
@@ -279,8 +461,8 @@ pub async fn parse_one(target: &str, tz: Tz, fetch: &FetchConfig) -> anyhow::Res
     Ok(normalize::normalize_feed(&feed, &ctx))
 }
 
-/// Re-run the configured topic rules over every stored item (or only `topic`'s membership);
-/// with `dry_run`, report what would change and change nothing.
+/// Re-run the configured topic and tag rules over every stored item (or only `topic`'s
+/// membership); with `dry_run`, report what would change and change nothing.
 pub async fn reclassify_stored(
     config: &Config,
     topic: Option<&str>,
@@ -293,9 +475,15 @@ pub async fn reclassify_stored(
         );
     }
     let store = open_store(config).await?;
-    let classifier = Classifier::new(&config.topics)?;
+    let rules = Rules::new(config)?;
     let topic = topic.map(str::to_owned);
     Ok(store
-        .run(move |c| crate::reclassify::reclassify(c, &classifier, topic.as_deref(), dry_run))
+        .run(move |c| {
+            let report = reclassify::reclassify(c, &rules, topic.as_deref(), dry_run)?;
+            if !dry_run && topic.is_none() {
+                reclassify::mark_applied(c, &rules)?;
+            }
+            Ok(report)
+        })
         .await?)
 }

@@ -1,13 +1,27 @@
-//! Topic matching: one Aho-Corasick automaton over every topic's keywords and exclusions,
-//! run on text folded the same way as the keywords (Unicode NFKC, lowercase), so ＴｉｋＴｏｋ
-//! matches TikTok. Latin keywords match on word boundaries (Amazon, not Amazonas); CJK keywords
-//! match inside unsegmented text (亚马逊 in 亚马逊卖家).
+//! Topic matching. Every topic's keywords, `all_of` words and exclusions go into one
+//! Aho-Corasick automaton, run over text folded the same way as the words (Unicode NFKC,
+//! lowercase, optionally Traditional→Simplified), so ＴｉｋＴｏｋ matches TikTok and 亞馬遜
+//! matches 亚马逊. Latin words match on word boundaries (Amazon, not Amazonas); CJK words match
+//! inside unsegmented text (亚马逊 in 亚马逊卖家).
+//!
+//! How a topic's rules combine, per item:
+//! - evidence: a keyword or regex found in the lead (title, categories, or the first
+//!   `lead_chars` characters of summary/content) — or found `min_hits` times further down —
+//!   or an upstream category equal to one of `categories`; a topic with only `all_of`
+//!   groups needs no other evidence;
+//! - every `all_of` group must match somewhere in the fields the topic reads;
+//! - `sources`/`source_tags` (when set) must name the item's source or one of its tags;
+//! - an exclusion cancels the keyword occurrences it overlaps (亚马逊雨林 cancels its 亚马逊,
+//!   not a 亚马逊 elsewhere) and vetoes the topic when it overlaps none.
+
+use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
-use crate::config::TopicConfig;
-use crate::domain::{Item, TopicMatch};
+use crate::config::{ClassifyConfig, Fields, TopicConfig, compile_topic_regex};
+use crate::domain::{Item, Matched, TopicMatch};
 use crate::text::text_of_sanitized;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,53 +31,188 @@ pub struct ClassifyError(String);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
     Keyword,
+    /// A word of the topic's n-th `all_of` group.
+    Group(usize),
     Exclude,
 }
 
+/// One configured word of one topic.
 #[derive(Debug, Clone)]
-struct Pattern {
+struct Use {
     topic: usize,
     role: Role,
     /// As written in the configuration, for explaining a match.
     original: String,
+}
+
+/// One distinct folded pattern in the automaton, and every topic word it stands for.
+#[derive(Debug, Clone)]
+struct Pattern {
+    uses: Vec<Use>,
     /// Whether the pattern starts/ends with a word character that needs a boundary.
     bound_start: bool,
     bound_end: bool,
 }
 
+#[derive(Debug, Clone)]
+struct Rule {
+    slug: String,
+    fields: Fields,
+    min_hits: u32,
+    groups: usize,
+    /// True when keywords, regexes or categories are configured (else `all_of` decides).
+    needs_evidence: bool,
+    sources: Vec<String>,
+    source_tags: Vec<String>,
+    /// Folded category → as written.
+    categories: HashMap<String, String>,
+    regexes: Vec<(Regex, String)>,
+}
+
+/// The item's source, for `sources`/`source_tags` rules.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SourceCtx<'a> {
+    pub id: &'a str,
+    pub tags: &'a [String],
+}
+
 /// Sorts items into the configured topics.
 #[derive(Debug, Clone)]
 pub struct Classifier {
-    slugs: Vec<String>,
+    rules: Vec<Rule>,
     patterns: Vec<Pattern>,
     automaton: Option<AhoCorasick>,
+    folder: Folder,
+    lead_chars: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Title,
+    Summary,
+    Content,
+    Categories,
+}
+
+impl Field {
+    fn name(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Summary => "summary",
+            Field::Content => "content",
+            Field::Categories => "categories",
+        }
+    }
+
+    fn read_by(self, f: &Fields) -> bool {
+        match self {
+            Field::Title => f.title,
+            Field::Summary => f.summary,
+            Field::Content => f.content,
+            Field::Categories => f.categories,
+        }
+    }
+
+    /// Title and categories are all lead; summary and content only at their start.
+    fn always_lead(self) -> bool {
+        matches!(self, Field::Title | Field::Categories)
+    }
+}
+
+/// What one topic has found so far in one item.
+#[derive(Default)]
+struct Found {
+    lead: bool,
+    body_hits: u32,
+    groups: Vec<bool>,
+    vetoed: bool,
+    matched: Vec<Matched>,
+}
+
+impl Found {
+    fn note(&mut self, term: &str, rule: &str, field: Field) {
+        if !self
+            .matched
+            .iter()
+            .any(|m| m.term == term && m.rule == rule && m.field == field.name())
+        {
+            self.matched.push(Matched {
+                term: term.to_owned(),
+                rule: rule.to_owned(),
+                field: field.name().to_owned(),
+            });
+        }
+    }
 }
 
 impl Classifier {
     /// Compile the rules of `topics` into one automaton.
-    pub fn new(topics: &[TopicConfig]) -> Result<Self, ClassifyError> {
-        let mut folded = Vec::new();
-        let mut patterns = Vec::new();
+    pub fn new(topics: &[TopicConfig], settings: &ClassifyConfig) -> Result<Self, ClassifyError> {
+        let folder = Folder {
+            t2s: settings.traditional_to_simplified,
+        };
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut folded: Vec<String> = Vec::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
+        let mut rules = Vec::with_capacity(topics.len());
         for (topic, t) in topics.iter().enumerate() {
-            let roles = t
+            let words = t
                 .keywords
                 .iter()
                 .map(|k| (k, Role::Keyword))
+                .chain(
+                    t.all_of
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(g, ws)| ws.iter().map(move |w| (w, Role::Group(g)))),
+                )
                 .chain(t.exclude.iter().map(|k| (k, Role::Exclude)));
-            for (word, role) in roles {
-                let f = fold(word);
+            for (word, role) in words {
+                let f = folder.fold(word);
                 if f.is_empty() {
                     continue;
                 }
-                patterns.push(Pattern {
+                let at = *index.entry(f.clone()).or_insert_with(|| {
+                    patterns.push(Pattern {
+                        uses: Vec::new(),
+                        bound_start: f.chars().next().is_some_and(is_word_char),
+                        bound_end: f.chars().next_back().is_some_and(is_word_char),
+                    });
+                    folded.push(f);
+                    patterns.len() - 1
+                });
+                patterns[at].uses.push(Use {
                     topic,
                     role,
                     original: word.clone(),
-                    bound_start: f.chars().next().is_some_and(is_word_char),
-                    bound_end: f.chars().next_back().is_some_and(is_word_char),
                 });
-                folded.push(f);
             }
+            let regexes = t
+                .regex
+                .iter()
+                .map(|r| {
+                    compile_topic_regex(r)
+                        .map(|re| (re, r.clone()))
+                        .map_err(|e| ClassifyError(format!("topic {}: regex {r:?}: {e}", t.slug)))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            rules.push(Rule {
+                slug: t.slug.to_string(),
+                fields: t.fields,
+                min_hits: t.min_hits.unwrap_or(settings.min_hits).max(1),
+                groups: t.all_of.len(),
+                needs_evidence: !(t.keywords.is_empty()
+                    && t.regex.is_empty()
+                    && t.categories.is_empty()),
+                sources: t.sources.clone(),
+                source_tags: t.source_tags.iter().map(|s| folder.fold(s)).collect(),
+                categories: t
+                    .categories
+                    .iter()
+                    .map(|c| (folder.fold(c.trim()), c.clone()))
+                    .collect(),
+                regexes,
+            });
         }
         let automaton = if folded.is_empty() {
             None
@@ -76,56 +225,194 @@ impl Classifier {
             )
         };
         Ok(Self {
-            slugs: topics.iter().map(|t| t.slug.to_string()).collect(),
+            rules,
             patterns,
             automaton,
+            folder,
+            lead_chars: settings.lead_chars,
         })
     }
 
-    /// The topics `item` belongs to, in configuration order, each with the keywords that
-    /// matched. A topic with a matching exclusion is vetoed.
-    pub fn classify(&self, item: &Item) -> Vec<TopicMatch> {
-        let Some(ac) = &self.automaton else {
+    /// How text is folded before matching (the same fold tags use).
+    pub fn folder(&self) -> Folder {
+        self.folder
+    }
+
+    /// The topics `item` (from `source`) belongs to, in configuration order, each with what
+    /// matched.
+    pub fn classify(&self, item: &Item, source: SourceCtx<'_>) -> Vec<TopicMatch> {
+        if self.rules.is_empty() {
             return Vec::new();
-        };
-        let mut hits: Vec<Vec<&str>> = vec![Vec::new(); self.slugs.len()];
-        let mut vetoed = vec![false; self.slugs.len()];
-        for text in fields(item) {
-            let text = fold(&text);
-            for m in ac.find_overlapping_iter(&text) {
-                let p = &self.patterns[m.pattern().as_usize()];
-                if !at_boundaries(&text, m.start(), m.end(), p) {
+        }
+        let mut found: Vec<Found> = self
+            .rules
+            .iter()
+            .map(|r| Found {
+                groups: vec![false; r.groups],
+                ..Found::default()
+            })
+            .collect();
+        let mut texts: Vec<(Field, String)> = Vec::with_capacity(3 + item.categories.len());
+        texts.extend(item.title.as_deref().map(|t| (Field::Title, self.folder.fold(t))));
+        texts.extend(
+            item.summary
+                .as_deref()
+                .map(|t| (Field::Summary, self.folder.fold(&text_of_sanitized(t)))),
+        );
+        texts.extend(
+            item.content
+                .as_deref()
+                .map(|t| (Field::Content, self.folder.fold(&text_of_sanitized(t)))),
+        );
+        texts.extend(
+            item.categories
+                .iter()
+                .map(|c| (Field::Categories, self.folder.fold(c.trim()))),
+        );
+
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        for (field, text) in &texts {
+            let field = *field;
+            if let Some(ac) = &self.automaton {
+                hits.clear();
+                hits.extend(
+                    ac.find_overlapping_iter(text.as_str())
+                        .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                        .filter(|&(s, e, p)| at_boundaries(text, s, e, &self.patterns[p])),
+                );
+                self.scan_words(field, text, &hits, &mut found);
+            }
+            for (r, rule) in self.rules.iter().enumerate() {
+                if !field.read_by(&rule.fields) {
                     continue;
                 }
-                match p.role {
-                    Role::Exclude => vetoed[p.topic] = true,
-                    Role::Keyword => {
-                        if !hits[p.topic].contains(&p.original.as_str()) {
-                            hits[p.topic].push(&p.original);
-                        }
+                for (re, original) in &rule.regexes {
+                    for m in re.find_iter(text) {
+                        self.count(&mut found[r], field, text, m.start());
+                        found[r].note(original, "regex", field);
+                    }
+                }
+            }
+            if field == Field::Categories {
+                for (r, rule) in self.rules.iter().enumerate() {
+                    if let Some(original) = rule.categories.get(text.as_str()) {
+                        found[r].lead = true;
+                        found[r].note(original, "category", field);
                     }
                 }
             }
         }
-        hits.into_iter()
-            .enumerate()
-            .filter(|(i, h)| !h.is_empty() && !vetoed[*i])
-            .map(|(i, h)| TopicMatch {
-                slug: self.slugs[i].clone(),
-                matched: h.into_iter().map(String::from).collect(),
+
+        let source_tags: Vec<String> = if self
+            .rules
+            .iter()
+            .any(|r| !r.source_tags.is_empty())
+        {
+            source.tags.iter().map(|t| self.folder.fold(t)).collect()
+        } else {
+            Vec::new()
+        };
+        self.rules
+            .iter()
+            .zip(found)
+            .filter(|(rule, f)| {
+                let from_source = (rule.sources.is_empty() && rule.source_tags.is_empty())
+                    || rule.sources.iter().any(|s| s == source.id)
+                    || rule.source_tags.iter().any(|t| source_tags.contains(t));
+                let evidence = !rule.needs_evidence || f.lead || f.body_hits >= rule.min_hits;
+                from_source && evidence && f.groups.iter().all(|g| *g) && !f.vetoed
+            })
+            .map(|(rule, f)| TopicMatch {
+                slug: rule.slug.clone(),
+                matched: f.matched,
             })
             .collect()
     }
+
+    /// Apply the automaton's hits in one field: exclusions mask the hits they overlap, and
+    /// veto their topic when they overlap none.
+    fn scan_words(
+        &self,
+        field: Field,
+        text: &str,
+        hits: &[(usize, usize, usize)],
+        found: &mut [Found],
+    ) {
+        let overlaps = |a: &(usize, usize, usize), b: &(usize, usize, usize)| a.0 < b.1 && b.0 < a.1;
+        for hit in hits {
+            for u in &self.patterns[hit.2].uses {
+                let rule = &self.rules[u.topic];
+                if !field.read_by(&rule.fields) {
+                    continue;
+                }
+                // Does an exclusion of the same topic overlap this hit (or, for an
+                // exclusion, does it overlap a word of its topic)?
+                let other_role = |want_exclude: bool| {
+                    hits.iter().any(|h| {
+                        overlaps(h, hit)
+                            && self.patterns[h.2].uses.iter().any(|o| {
+                                o.topic == u.topic && ((o.role == Role::Exclude) == want_exclude)
+                            })
+                    })
+                };
+                match u.role {
+                    Role::Exclude => {
+                        if !other_role(false) {
+                            found[u.topic].vetoed = true;
+                        }
+                    }
+                    Role::Keyword if !other_role(true) => {
+                        self.count(&mut found[u.topic], field, text, hit.0);
+                        found[u.topic].note(&u.original, "keyword", field);
+                    }
+                    Role::Group(g) if !other_role(true) => {
+                        found[u.topic].groups[g] = true;
+                        found[u.topic].note(&u.original, "all_of", field);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Count one occurrence of a keyword or regex at byte `start` of `text`.
+    fn count(&self, found: &mut Found, field: Field, text: &str, start: usize) {
+        if field.always_lead() || in_lead(text, start, self.lead_chars) {
+            found.lead = true;
+        } else {
+            found.body_hits = found.body_hits.saturating_add(1);
+        }
+    }
 }
 
-/// The texts a topic is looked for in: title, summary, content and categories.
-fn fields(item: &Item) -> Vec<String> {
-    let mut out = Vec::with_capacity(3 + item.categories.len());
-    out.extend(item.title.clone());
-    out.extend(item.summary.as_deref().map(text_of_sanitized));
-    out.extend(item.content.as_deref().map(text_of_sanitized));
-    out.extend(item.categories.iter().cloned());
-    out
+/// Whether byte offset `start` lies within the first `chars` characters of `text`.
+fn in_lead(text: &str, start: usize, chars: usize) -> bool {
+    // A char is at most 4 bytes and at least 1: decide most cases without counting.
+    if start < chars {
+        return true;
+    }
+    if start >= chars.saturating_mul(4) {
+        return false;
+    }
+    text[..start].chars().count() < chars
+}
+
+/// Folds text for matching: NFKC (full-width to ASCII, compatibility forms), lowercase, and
+/// optionally Traditional→Simplified Chinese.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Folder {
+    pub t2s: bool,
+}
+
+impl Folder {
+    pub fn fold(&self, text: &str) -> String {
+        let folded = fold(text);
+        if self.t2s && folded.chars().any(is_cjk) {
+            fast2s::convert(&folded)
+        } else {
+            folded
+        }
+    }
 }
 
 /// Fold text for matching: NFKC (full-width to ASCII, compatibility forms) and lowercase.
@@ -147,7 +434,7 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() && !is_cjk(c)
 }
 
-fn is_cjk(c: char) -> bool {
+pub fn is_cjk(c: char) -> bool {
     matches!(c,
         '\u{2E80}'..='\u{2FDF}' | '\u{3040}'..='\u{30FF}' | '\u{3100}'..='\u{312F}'
         | '\u{3190}'..='\u{31FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}'
@@ -171,8 +458,19 @@ mod tests {
             title: slug.into(),
             description: None,
             keywords: keywords.iter().map(|s| s.to_string()).collect(),
+            all_of: vec![],
             exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            regex: vec![],
+            sources: vec![],
+            source_tags: vec![],
+            categories: vec![],
+            fields: Fields::default(),
+            min_hits: None,
         }
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
     }
 
     fn item(title: &str) -> Item {
@@ -192,23 +490,30 @@ mod tests {
         }
     }
 
-    fn slugs(c: &Classifier, title: &str) -> Vec<String> {
-        c.classify(&item(title))
+    fn with(topics: Vec<TopicConfig>) -> Classifier {
+        Classifier::new(&topics, &ClassifyConfig::default()).unwrap()
+    }
+
+    fn slugs_of(c: &Classifier, item: &Item) -> Vec<String> {
+        c.classify(item, SourceCtx::default())
             .into_iter()
             .map(|m| m.slug)
             .collect()
     }
 
+    fn slugs(c: &Classifier, title: &str) -> Vec<String> {
+        slugs_of(c, &item(title))
+    }
+
     fn classifier() -> Classifier {
-        Classifier::new(&[
+        with(vec![
             topic("tiktok", &["TikTok", "抖音", "TikTok Shop"], &[]),
             topic(
                 "amazon",
                 &["Amazon", "亚马逊"],
-                &["亚马逊雨林", "Amazon rainforest"],
+                &["亚马逊雨林", "Amazon rainforest", "巴西"],
             ),
         ])
-        .unwrap()
     }
 
     #[test]
@@ -234,37 +539,189 @@ mod tests {
     }
 
     #[test]
-    fn latin_keywords_need_word_boundaries_and_cjk_ones_do_not() {
+    fn traditional_chinese_folds_to_simplified_when_asked() {
         let c = classifier();
-        assert!(slugs(&c, "Amazonas state floods").is_empty());
-        assert_eq!(slugs(&c, "Amazon's Prime Day"), vec!["amazon"]);
-        assert_eq!(slugs(&c, "亚马逊卖家旺季备货"), vec!["amazon"]);
-        assert_eq!(slugs(&c, "在Amazon开店"), vec!["amazon"]);
+        assert_eq!(slugs(&c, "亞馬遜賣家旺季備貨"), vec!["amazon"]);
+        let plain = Classifier::new(
+            &[topic("amazon", &["亚马逊"], &[])],
+            &ClassifyConfig {
+                traditional_to_simplified: false,
+                ..ClassifyConfig::default()
+            },
+        )
+        .unwrap();
+        assert!(slugs(&plain, "亞馬遜賣家旺季備貨").is_empty());
+        assert_eq!(slugs(&plain, "亚马逊卖家"), vec!["amazon"]);
     }
 
     #[test]
-    fn exclusions_veto_a_topic_and_matches_explain_themselves() {
+    fn latin_keywords_need_word_boundaries_and_cjk_ones_do_not() {
+        let c = classifier();
+        assert!(slugs(&c, "Amazonas state floods").is_empty());
+        assert!(slugs(&c, "GoTikToker launches").is_empty());
+        assert_eq!(slugs(&c, "Amazon's Prime Day"), vec!["amazon"]);
+        assert_eq!(slugs(&c, "亚马逊卖家旺季备货"), vec!["amazon"]);
+        assert_eq!(slugs(&c, "在Amazon开店"), vec!["amazon"]);
+        assert_eq!(slugs(&c, "amazon.com fees"), vec!["amazon"]);
+    }
+
+    #[test]
+    fn an_overlapping_exclusion_cancels_only_the_words_it_covers() {
         let c = classifier();
         assert!(slugs(&c, "亚马逊雨林再遭砍伐").is_empty());
-        let m = c.classify(&item("TikTok Shop与抖音电商"));
+        assert!(slugs(&c, "Amazon rainforest fires").is_empty());
+        // The second 亚马逊 is the company: the exclusion covers only the first.
         assert_eq!(
-            m[0].matched,
+            slugs(&c, "亚马逊雨林保护基金获亚马逊捐款"),
+            vec!["amazon"]
+        );
+    }
+
+    #[test]
+    fn a_separate_exclusion_vetoes_the_topic() {
+        let c = classifier();
+        assert!(slugs(&c, "巴西亚马逊州洪灾").is_empty());
+        assert_eq!(slugs(&c, "亚马逊美国站新规"), vec!["amazon"]);
+    }
+
+    #[test]
+    fn matches_explain_rule_term_and_field() {
+        let c = classifier();
+        let m = c.classify(&item("TikTok Shop与抖音电商"), SourceCtx::default());
+        let terms: Vec<(&str, &str, &str)> = m[0]
+            .matched
+            .iter()
+            .map(|x| (x.term.as_str(), x.rule.as_str(), x.field.as_str()))
+            .collect();
+        assert_eq!(
+            terms,
             vec![
-                "TikTok".to_owned(),
-                "TikTok Shop".to_owned(),
-                "抖音".to_owned()
+                ("TikTok", "keyword", "title"),
+                ("TikTok Shop", "keyword", "title"),
+                ("抖音", "keyword", "title")
             ]
         );
     }
 
     #[test]
-    fn keywords_in_content_and_categories_count() {
+    fn one_mention_deep_in_the_body_is_not_enough_but_several_are() {
         let c = classifier();
-        let mut i = item("旺季备货指南");
-        i.content = Some("<p>Lazada and <b>Amazon</b> sellers</p>".into());
-        assert_eq!(c.classify(&i)[0].slug, "amazon");
+        let filler = "物流与仓储的话题。".repeat(40);
+        let mut passing = item("旺季备货指南");
+        passing.content = Some(format!("<p>{filler}顺便一提，Amazon也有类似规定。</p>"));
+        assert!(slugs_of(&c, &passing).is_empty());
+
+        let mut repeated = item("旺季备货指南");
+        repeated.content = Some(format!(
+            "<p>{filler}Amazon的规定……Amazon的费用……</p>"
+        ));
+        assert_eq!(slugs_of(&c, &repeated), vec!["amazon"]);
+
+        let mut lead = item("旺季备货指南");
+        lead.content = Some(format!("<p>Amazon卖家注意：{filler}</p>"));
+        assert_eq!(slugs_of(&c, &lead), vec!["amazon"]);
+        assert_eq!(
+            c.classify(&lead, SourceCtx::default())[0].matched[0].field,
+            "content"
+        );
+
+        let mut strict = topic("amazon", &["Amazon"], &[]);
+        strict.min_hits = Some(3);
+        let c3 = with(vec![strict]);
+        assert!(slugs_of(&c3, &repeated).is_empty());
+    }
+
+    #[test]
+    fn keywords_in_categories_count_as_lead() {
+        let c = classifier();
         let mut j = item("物流");
         j.categories = vec!["抖音电商".into()];
-        assert_eq!(c.classify(&j)[0].slug, "tiktok");
+        assert_eq!(slugs_of(&c, &j), vec!["tiktok"]);
+    }
+
+    #[test]
+    fn fields_limit_where_a_topic_looks() {
+        let mut t = topic("tiktok", &["TikTok"], &[]);
+        t.fields = Fields {
+            title: true,
+            summary: false,
+            content: false,
+            categories: false,
+        };
+        let c = with(vec![t]);
+        let mut i = item("海外仓动态");
+        i.summary = Some("<p>TikTok sellers</p>".into());
+        i.categories = vec!["TikTok".into()];
+        assert!(slugs_of(&c, &i).is_empty());
+        assert_eq!(slugs(&c, "TikTok news"), vec!["tiktok"]);
+    }
+
+    #[test]
+    fn all_of_groups_must_each_match() {
+        let mut t = topic("tiktok-us", &[], &[]);
+        t.all_of = vec![strings(&["TikTok", "抖音"]), strings(&["美区", "US", "美国"])];
+        let c = with(vec![t]);
+        assert_eq!(slugs(&c, "TikTok美区小店新政"), vec!["tiktok-us"]);
+        assert_eq!(slugs(&c, "TikTok US shop rules"), vec!["tiktok-us"]);
+        assert!(slugs(&c, "TikTok英国站上线").is_empty());
+        assert!(slugs(&c, "美国关税新政").is_empty());
+
+        let mut both = topic("amazon-ads", &["Amazon"], &[]);
+        both.all_of = vec![strings(&["广告", "ads", "DSP"])];
+        let c = with(vec![both]);
+        assert_eq!(slugs(&c, "Amazon DSP update"), vec!["amazon-ads"]);
+        assert!(slugs(&c, "Amazon fee update").is_empty());
+        assert!(slugs(&c, "Google ads update").is_empty());
+    }
+
+    #[test]
+    fn regexes_match_the_folded_text() {
+        let mut t = topic("fba", &[], &[]);
+        t.regex = vec![r"\bfba\s*(费用|fees?)".into()];
+        let c = with(vec![t]);
+        assert_eq!(slugs(&c, "ＦＢＡ费用上调"), vec!["fba"]);
+        assert_eq!(slugs(&c, "New FBA fees in 2027"), vec!["fba"]);
+        assert!(slugs(&c, "FBA capacity").is_empty());
+        let m = c.classify(&item("FBA fee"), SourceCtx::default());
+        assert_eq!(m[0].matched[0].rule, "regex");
+    }
+
+    #[test]
+    fn categories_rule_matches_an_upstream_category() {
+        let mut t = topic("policy", &[], &[]);
+        t.categories = strings(&["Policy", "政策"]);
+        let c = with(vec![t]);
+        let mut i = item("新规发布");
+        i.categories = vec!["  ＰＯＬＩＣＹ ".into()];
+        assert_eq!(slugs_of(&c, &i), vec!["policy"]);
+        i.categories = vec!["政策解读".into()];
+        assert!(slugs_of(&c, &i).is_empty(), "equality, not containment");
+    }
+
+    #[test]
+    fn sources_and_source_tags_restrict_a_topic() {
+        let mut t = topic("tiktok", &["TikTok"], &[]);
+        t.sources = strings(&["tk-news"]);
+        t.source_tags = strings(&["短视频"]);
+        let c = with(vec![t]);
+        let i = item("TikTok Shop update");
+        let from = |id: &'static str, tags: &'static [String]| {
+            c.classify(&i, SourceCtx { id, tags }).len()
+        };
+        assert_eq!(from("tk-news", &[]), 1);
+        assert_eq!(from("other", &[]), 0);
+        static TAGS: std::sync::LazyLock<Vec<String>> =
+            std::sync::LazyLock::new(|| vec!["短視頻".to_owned()]);
+        assert_eq!(c.classify(&i, SourceCtx { id: "other", tags: &TAGS }).len(), 1);
+    }
+
+    #[test]
+    fn one_word_in_several_topics_counts_for_each() {
+        let c = with(vec![
+            topic("a", &["Temu"], &[]),
+            topic("b", &["temu", "拼多多"], &["Temu river"]),
+        ]);
+        assert_eq!(slugs(&c, "Temu expands"), vec!["a", "b"]);
+        assert_eq!(slugs(&c, "The Temu river"), vec!["a"]);
     }
 }

@@ -32,6 +32,56 @@ pub struct Config {
     pub timing: Timing,
     pub sources: Vec<SourceConfig>,
     pub topics: Vec<TopicConfig>,
+    /// Settings shared by every topic rule.
+    pub classify: ClassifyConfig,
+    pub tags: TagsConfig,
+}
+
+/// Settings shared by every topic rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassifyConfig {
+    /// Fold Traditional Chinese to Simplified before matching (臉書 = 脸书).
+    pub traditional_to_simplified: bool,
+    /// Occurrences needed when a topic's keywords appear only deep in the body.
+    pub min_hits: u32,
+    /// How many characters at the start of the summary and content count as the lead, where
+    /// one mention is enough.
+    pub lead_chars: usize,
+}
+
+impl Default for ClassifyConfig {
+    fn default() -> Self {
+        Self {
+            traditional_to_simplified: true,
+            min_hits: 2,
+            lead_chars: 200,
+        }
+    }
+}
+
+/// How items get their tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagsConfig {
+    /// Tags kept per item: upstream categories first, then source tags, then extracted ones.
+    pub max_per_item: usize,
+    /// Extracted keywords (jieba TF-IDF for Chinese, repeated phrases for English) per item;
+    /// 0 turns extraction off.
+    pub extract: usize,
+    /// Canonical tag → the other spellings folded into it (亚马逊 → Amazon).
+    pub synonyms: Vec<(String, Vec<String>)>,
+    /// Tags never kept (besides the built-in junk rules).
+    pub stop_words: Vec<String>,
+}
+
+impl Default for TagsConfig {
+    fn default() -> Self {
+        Self {
+            max_per_item: 8,
+            extract: 3,
+            synonyms: Vec::new(),
+            stop_words: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -75,14 +125,118 @@ pub struct SourceConfig {
     pub tags: Vec<String>,
 }
 
-/// One topic: which items belong to it.
+/// One topic: which items belong to it. See `config/crossfeed.yaml` for how the rules combine.
 #[derive(Debug, Clone)]
 pub struct TopicConfig {
     pub slug: TopicSlug,
     pub title: String,
     pub description: Option<String>,
+    /// Any of these.
     pub keywords: Vec<String>,
+    /// Each group must match too (any word of it).
+    pub all_of: Vec<Vec<String>>,
+    /// Cancel what they overlap (亚马逊雨林 cancels its 亚马逊); veto the topic otherwise.
     pub exclude: Vec<String>,
+    /// Regular expressions over the folded text, as good as a keyword.
+    pub regex: Vec<String>,
+    /// Only items from these sources...
+    pub sources: Vec<String>,
+    /// ...or from sources with one of these tags.
+    pub source_tags: Vec<String>,
+    /// An upstream category equal to one of these (folded) is as good as a keyword.
+    pub categories: Vec<String>,
+    /// Where keywords, regexes and exclusions are looked for.
+    pub fields: Fields,
+    /// Overrides `classify.min_hits`.
+    pub min_hits: Option<u32>,
+}
+
+impl TopicConfig {
+    /// A topic with only keywords, everything else at its default.
+    pub fn new(slug: TopicSlug, title: &str, keywords: Vec<String>) -> Self {
+        Self {
+            slug,
+            title: title.to_owned(),
+            description: None,
+            keywords,
+            all_of: Vec::new(),
+            exclude: Vec::new(),
+            regex: Vec::new(),
+            sources: Vec::new(),
+            source_tags: Vec::new(),
+            categories: Vec::new(),
+            fields: Fields::default(),
+            min_hits: None,
+        }
+    }
+}
+
+/// Which parts of an item a topic reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fields {
+    pub title: bool,
+    pub summary: bool,
+    pub content: bool,
+    pub categories: bool,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Self {
+            title: true,
+            summary: true,
+            content: true,
+            categories: true,
+        }
+    }
+}
+
+impl Fields {
+    const NAMES: [&str; 4] = ["title", "summary", "content", "categories"];
+
+    fn parse(names: &[String]) -> Result<Self, String> {
+        let mut f = Self {
+            title: false,
+            summary: false,
+            content: false,
+            categories: false,
+        };
+        if names.is_empty() {
+            return Err(format!("name at least one of {}", Self::NAMES.join(", ")));
+        }
+        for n in names {
+            match n.trim() {
+                "title" => f.title = true,
+                "summary" => f.summary = true,
+                "content" => f.content = true,
+                "categories" => f.categories = true,
+                other => {
+                    return Err(format!(
+                        "unknown field {other:?} (use {})",
+                        Self::NAMES.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// Longest regex pattern accepted, and the compiled size bound (keeps a typo from building a
+/// huge automaton).
+pub const REGEX_MAX_LEN: usize = 1000;
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// Compile a topic regex the way the classifier does, bounded.
+pub fn compile_topic_regex(pattern: &str) -> Result<regex::Regex, String> {
+    if pattern.len() > REGEX_MAX_LEN {
+        return Err(format!("longer than {REGEX_MAX_LEN} characters"));
+    }
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string().lines().last().unwrap_or("invalid").trim().to_owned())
 }
 
 /// A place in a configuration file.
@@ -217,6 +371,29 @@ struct RawConfig {
     sources: Vec<RawSource>,
     #[serde(default)]
     topics: Vec<RawTopic>,
+    #[serde(default)]
+    classify: RawClassify,
+    #[serde(default)]
+    tags: RawTags,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawClassify {
+    traditional_to_simplified: Option<bool>,
+    min_hits: Option<Spanned<u64>>,
+    lead_chars: Option<Spanned<u64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTags {
+    max_per_item: Option<Spanned<u64>>,
+    extract: Option<u64>,
+    #[serde(default)]
+    synonyms: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    stop_words: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -275,9 +452,22 @@ struct RawTopic {
     slug: Spanned<String>,
     title: Option<String>,
     description: Option<String>,
-    keywords: Spanned<Vec<String>>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
+    all_of: Vec<Spanned<Vec<String>>>,
     #[serde(default)]
     exclude: Vec<String>,
+    #[serde(default)]
+    regex: Vec<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<Spanned<String>>,
+    #[serde(default)]
+    source_tags: Vec<String>,
+    #[serde(default)]
+    categories: Vec<String>,
+    fields: Option<Spanned<Vec<String>>>,
+    min_hits: Option<Spanned<u64>>,
 }
 
 // ---- validation ----
@@ -385,7 +575,10 @@ impl Validator {
         );
 
         let sources = self.sources(base_dir, raw.sources, default_schedule.as_ref());
-        let topics = self.topics(raw.topics);
+        let source_ids: Vec<String> = sources.iter().map(|s| s.id.to_string()).collect();
+        let topics = self.topics(raw.topics, &source_ids);
+        let classify = self.classify(&raw.classify);
+        let tags = self.tags(raw.tags);
 
         Some(Config {
             path: path.to_owned(),
@@ -420,6 +613,42 @@ impl Validator {
             },
             sources,
             topics,
+            classify: classify?,
+            tags: tags?,
+        })
+    }
+
+    fn classify(&mut self, raw: &RawClassify) -> Option<ClassifyConfig> {
+        let d = ClassifyConfig::default();
+        let min_hits = self.positive(&raw.min_hits, "classify.min_hits", d.min_hits as usize);
+        let lead_chars = match &raw.lead_chars {
+            Some(s) => self.check(s, "classify.lead_chars", |v| usize::try_from(*v)),
+            None => Some(d.lead_chars),
+        };
+        Some(ClassifyConfig {
+            traditional_to_simplified: raw
+                .traditional_to_simplified
+                .unwrap_or(d.traditional_to_simplified),
+            min_hits: u32::try_from(min_hits?).unwrap_or(u32::MAX),
+            lead_chars: lead_chars?,
+        })
+    }
+
+    fn tags(&mut self, raw: RawTags) -> Option<TagsConfig> {
+        let d = TagsConfig::default();
+        let max_per_item = self.positive(&raw.max_per_item, "tags.max_per_item", d.max_per_item);
+        Some(TagsConfig {
+            max_per_item: max_per_item?,
+            extract: raw
+                .extract
+                .map_or(d.extract, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+            synonyms: raw
+                .synonyms
+                .into_iter()
+                .map(|(k, v)| (k.trim().to_owned(), clean_list(v)))
+                .filter(|(k, _)| !k.is_empty())
+                .collect(),
+            stop_words: clean_list(raw.stop_words),
         })
     }
 
@@ -530,23 +759,68 @@ impl Validator {
         out
     }
 
-    fn topics(&mut self, raw: Vec<RawTopic>) -> Vec<TopicConfig> {
+    fn topics(&mut self, raw: Vec<RawTopic>, source_ids: &[String]) -> Vec<TopicConfig> {
         let mut seen: HashMap<String, u64> = HashMap::new();
         let mut out = Vec::with_capacity(raw.len());
         for t in raw {
             let slug = self.check(&t.slug, "topic slug", |v| TopicSlug::parse(v));
             self.unique(&mut seen, &t.slug, "topic slug");
-            let keywords = clean_list(t.keywords.value.clone());
-            if keywords.is_empty() {
-                self.push(&t.keywords, "a topic needs at least one keyword");
+            let keywords = clean_list(t.keywords);
+            let categories = clean_list(t.categories);
+            let mut all_of = Vec::new();
+            for group in &t.all_of {
+                let words = clean_list(group.value.clone());
+                if words.is_empty() {
+                    self.push(group, "an all_of group needs at least one word");
+                } else {
+                    all_of.push(words);
+                }
             }
-            if let Some(slug) = slug {
+            let mut regex = Vec::new();
+            for r in &t.regex {
+                if self.check(r, "topic regex", |v| compile_topic_regex(v)).is_some() {
+                    regex.push(r.value.clone());
+                }
+            }
+            if keywords.is_empty() && all_of.is_empty() && t.regex.is_empty() && categories.is_empty()
+            {
+                self.push(
+                    &t.slug,
+                    "a topic needs at least one keyword (or all_of, regex or categories)",
+                );
+            }
+            let mut sources = Vec::new();
+            for s in &t.sources {
+                if source_ids.iter().any(|id| id == &s.value) {
+                    sources.push(s.value.clone());
+                } else {
+                    self.push(s, format!("topic sources: no source has the id {:?}", s.value));
+                }
+            }
+            let fields = match &t.fields {
+                Some(f) => self.check(f, "topic fields", |v| Fields::parse(v)),
+                None => Some(Fields::default()),
+            };
+            let min_hits = match &t.min_hits {
+                Some(_) => self
+                    .positive(&t.min_hits, "topic min_hits", 1)
+                    .map(|n| Some(u32::try_from(n).unwrap_or(u32::MAX))),
+                None => Some(None),
+            };
+            if let (Some(slug), Some(fields), Some(min_hits)) = (slug, fields, min_hits) {
                 out.push(TopicConfig {
                     title: t.title.unwrap_or_else(|| slug.to_string()),
                     slug,
                     description: t.description,
                     keywords,
+                    all_of,
                     exclude: clean_list(t.exclude),
+                    regex,
+                    sources,
+                    source_tags: clean_list(t.source_tags),
+                    categories,
+                    fields,
+                    min_hits,
                 });
             }
         }

@@ -13,11 +13,12 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
 
-use crate::classify::Classifier;
-use crate::domain::{Freshness, Item, Schedule, Timing, TopicMatch};
+use crate::classify::SourceCtx;
+use crate::domain::{Classified, Freshness, Schedule, Timing};
 use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher, Outcome, Validators};
 use crate::normalize::{self, FeedInfo};
 use crate::parse::{self, ParseError, charset, discover};
+use crate::rules::{Live, Rules};
 use crate::store::fetch_log::{self, LogEntry};
 use crate::store::items::{self, UpsertCounts};
 use crate::store::sources::{self, FetchRecord, SourceRow};
@@ -98,14 +99,14 @@ struct Prepared {
     info: FeedInfo,
     ttl: Option<Duration>,
     skip_hours: Vec<u32>,
-    items: Vec<(Item, Vec<TopicMatch>)>,
+    items: Vec<Classified>,
 }
 
 /// Runs the pipeline; shared by the scheduler and the `fetch` command.
 pub struct Ingestor {
     fetcher: Fetcher,
     store: Store,
-    classifier: Arc<Classifier>,
+    rules: Arc<Live<Rules>>,
     timing: Timing,
 }
 
@@ -113,13 +114,13 @@ impl Ingestor {
     pub fn new(
         fetcher: Fetcher,
         store: Store,
-        classifier: Arc<Classifier>,
+        rules: Arc<Live<Rules>>,
         timing: Timing,
     ) -> Self {
         Self {
             fetcher,
             store,
-            classifier,
+            rules,
             timing,
         }
     }
@@ -144,7 +145,11 @@ impl Ingestor {
         };
 
         let result = match Url::parse(source.current_url()) {
-            Ok(url) => self.prepare(&url, &validators, tz, now).await,
+            Ok(url) => {
+                let source_tags = source.tags().unwrap_or_default();
+                self.prepare(&url, &validators, tz, now, (id.clone(), source_tags))
+                    .await
+            }
             Err(_) => Err(IngestError::Url(source.current_url().to_owned())),
         };
         let elapsed = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -308,6 +313,7 @@ impl Ingestor {
         validators: &Validators,
         tz: Tz,
         now: DateTime<Utc>,
+        (source_id, source_tags): (String, Vec<String>),
     ) -> Result<Result<Prepared, NotModified>, IngestError> {
         let (fetched, text, discovered) =
             match fetch_document(&self.fetcher, url, validators).await? {
@@ -318,7 +324,7 @@ impl Ingestor {
                     discovered,
                 } => (*fetched, text, discovered),
             };
-        let classifier = Arc::clone(&self.classifier);
+        let rules = self.rules.get();
         tokio::task::spawn_blocking(move || {
             let feed = parse::parse_text(&text, tz, now)?;
             let ctx = normalize::Context {
@@ -329,8 +335,12 @@ impl Ingestor {
             let items = normalize::normalize_feed(&feed, &ctx)
                 .into_iter()
                 .map(|item| {
-                    let topics = classifier.classify(&item);
-                    (item, topics)
+                    let source = SourceCtx {
+                        id: &source_id,
+                        tags: &source_tags,
+                    };
+                    let (topics, tags) = rules.apply(&item, source);
+                    Classified { item, topics, tags }
                 })
                 .collect();
             let ttl = feed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));

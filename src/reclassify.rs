@@ -1,12 +1,14 @@
-//! Re-running the topic rules over stored items, without refetching: after the topics in the
-//! configuration change, or to see what a change would do (`--dry-run`).
+//! Re-running the topic and tag rules over stored items, without refetching: after the rules
+//! in the configuration change (at start and on reload, when the rules' fingerprint differs from
+//! the one stored), or to see what a change would do (`--dry-run`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use crate::classify::Classifier;
-use crate::domain::TopicMatch;
+use crate::classify::SourceCtx;
+use crate::domain::{Tag, TopicMatch};
+use crate::rules::Rules;
 use crate::store::items::{self, StoredItem};
-use crate::store::{DbConn, StoreError, item_topics, transaction};
+use crate::store::{DbConn, StoreError, item_tags, item_topics, meta, sources, transaction};
 
 /// Items read and rewritten per batch.
 const BATCH: i64 = 500;
@@ -29,17 +31,26 @@ pub struct TopicChange {
 pub struct Report {
     pub items: usize,
     pub changed_items: usize,
+    /// Items whose tags changed.
+    pub retagged_items: usize,
     pub topics: BTreeMap<String, TopicChange>,
 }
 
-/// Re-run `classifier` over every stored item. With `only`, only that topic's membership is
-/// considered (others stay as stored). With `dry_run`, nothing is written.
+/// Re-run `rules` over every stored item. With `only`, only that topic's membership is
+/// considered (other topics and all tags stay as stored). With `dry_run`, nothing is written.
 pub fn reclassify(
     conn: &mut DbConn,
-    classifier: &Classifier,
+    rules: &Rules,
     only: Option<&str>,
     dry_run: bool,
 ) -> Result<Report, StoreError> {
+    let source_tags: HashMap<String, Vec<String>> = sources::list(conn)?
+        .into_iter()
+        .map(|s| {
+            let tags = s.tags().unwrap_or_default();
+            (s.id, tags)
+        })
+        .collect();
     let mut report = Report::default();
     let mut after = 0;
     loop {
@@ -47,28 +58,71 @@ pub fn reclassify(
         let Some(last) = page.last() else { break };
         after = last.id;
         report.items += page.len();
-        let mut rewrites: Vec<(i64, Vec<TopicMatch>)> = Vec::new();
+        let mut topic_rewrites: Vec<(i64, Vec<TopicMatch>)> = Vec::new();
+        let mut tag_rewrites: Vec<(i64, Vec<Tag>)> = Vec::new();
         for stored in &page {
-            let fresh = new_topics(stored, classifier, only);
-            if stored.topics == fresh {
-                continue;
+            let source = SourceCtx {
+                id: &stored.source_id,
+                tags: source_tags
+                    .get(&stored.source_id)
+                    .map_or(&[][..], Vec::as_slice),
+            };
+            let (topics, tags) = rules.apply(&stored.item, source);
+            let fresh = new_topics(stored, topics, only);
+            if stored.topics != fresh {
+                note_changes(&mut report, stored, &fresh);
+                topic_rewrites.push((stored.id, fresh));
             }
-            note_changes(&mut report, stored, &fresh);
-            rewrites.push((stored.id, fresh));
+            if only.is_none() && !same_tags(&stored.tags, &tags) {
+                tag_rewrites.push((stored.id, tags));
+            }
         }
-        report.changed_items += rewrites.len();
-        if !dry_run && !rewrites.is_empty() {
-            let rows: Vec<(i64, &[TopicMatch])> =
-                rewrites.iter().map(|(id, t)| (*id, t.as_slice())).collect();
-            transaction(conn, |conn| item_topics::replace_many(conn, &rows))?;
+        report.changed_items += topic_rewrites.len();
+        report.retagged_items += tag_rewrites.len();
+        if !dry_run && !(topic_rewrites.is_empty() && tag_rewrites.is_empty()) {
+            let topic_rows: Vec<(i64, &[TopicMatch])> = topic_rewrites
+                .iter()
+                .map(|(id, t)| (*id, t.as_slice()))
+                .collect();
+            let tag_rows: Vec<(i64, &[Tag])> = tag_rewrites
+                .iter()
+                .map(|(id, t)| (*id, t.as_slice()))
+                .collect();
+            transaction(conn, |conn| {
+                item_topics::replace_many(conn, &topic_rows)?;
+                item_tags::replace_many(conn, &tag_rows)
+            })?;
         }
     }
     Ok(report)
 }
 
+/// Reclassify every stored item when `rules` differ from the ones the store was classified
+/// with, then record their fingerprint. Returns the report when it ran.
+pub fn apply_if_changed(conn: &mut DbConn, rules: &Rules) -> Result<Option<Report>, StoreError> {
+    if meta::get(conn, meta::RULES_FINGERPRINT)?.as_deref() == Some(rules.fingerprint.as_str()) {
+        return Ok(None);
+    }
+    let report = reclassify(conn, rules, None, false)?;
+    meta::set(conn, meta::RULES_FINGERPRINT, &rules.fingerprint)?;
+    Ok(Some(report))
+}
+
+/// Record that the stored items are classified with `rules` (an empty store is).
+pub fn mark_applied(conn: &mut DbConn, rules: &Rules) -> Result<(), StoreError> {
+    meta::set(conn, meta::RULES_FINGERPRINT, &rules.fingerprint)
+}
+
+/// Tags compare as sets: the store gives them back in its own order.
+fn same_tags(stored: &[Tag], fresh: &[Tag]) -> bool {
+    stored.len() == fresh.len()
+        && fresh
+            .iter()
+            .all(|t| stored.iter().any(|s| s.key == t.key && s.label == t.label && s.kind == t.kind))
+}
+
 /// The topics `stored` should have now; with `only`, other topics keep their stored state.
-fn new_topics(stored: &StoredItem, classifier: &Classifier, only: Option<&str>) -> Vec<TopicMatch> {
-    let computed = classifier.classify(&stored.item);
+fn new_topics(stored: &StoredItem, computed: Vec<TopicMatch>, only: Option<&str>) -> Vec<TopicMatch> {
     let mut out: Vec<TopicMatch> = match only {
         None => computed,
         Some(slug) => {

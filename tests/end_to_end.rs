@@ -531,13 +531,11 @@ async fn reclassify_applies_changed_topic_rules_without_refetching(backend: Back
 
     // New rules: tiktok loses its Chinese keywords, a shopee topic appears.
     config.topics[0].keywords.retain(|k| !k.contains('抖'));
-    config.topics.push(TopicConfig {
-        slug: TopicSlug::parse("shopee").unwrap(),
-        title: "Shopee".into(),
-        description: None,
-        keywords: vec!["Shopee".into(), "虾皮".into()],
-        exclude: vec![],
-    });
+    config.topics.push(TopicConfig::new(
+        TopicSlug::parse("shopee").unwrap(),
+        "Shopee",
+        vec!["Shopee".into(), "虾皮".into()],
+    ));
     let dry = app::reclassify_stored(&config, None, true).await.unwrap();
     assert_eq!((dry.items, dry.changed_items), (9, 2), "{dry:?}");
     let tiktok = &dry.topics["tiktok"];

@@ -7,7 +7,7 @@ mod source_id;
 mod timing;
 mod topic_slug;
 
-pub use item::{Enclosure, Item, TopicMatch};
+pub use item::{Classified, Enclosure, Item, Matched, Tag, TagKind, TopicMatch};
 pub use schedule::{Schedule, ScheduleError};
 pub use source_id::{SourceId, SourceIdError};
 pub use timing::{Freshness, Timing};

@@ -1,5 +1,5 @@
-//! The JSON API: topics with their item counts and feed addresses; sources with their health;
-//! the admin refresh of a source.
+//! The JSON API: topics and tags with their item counts and feed addresses; one item with
+//! why it is in its topics; sources with their health; the admin refresh and reload.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -8,12 +8,244 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use super::{ApiError, AppState};
-use crate::store::{item_topics, items, sources};
+use crate::domain::{Enclosure, Matched};
+use crate::store::{item_tags, item_topics, items, sources};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(topics)
+        .service(tags)
+        .service(item)
         .service(source_list)
-        .service(refresh_source);
+        .service(refresh_source)
+        .service(reload);
+}
+
+/// Tags listed unless `limit` says otherwise, and the most it may ask for.
+const TAGS_DEFAULT_LIMIT: i64 = 100;
+const TAGS_MAX_LIMIT: i64 = 1000;
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagParams {
+    limit: Option<String>,
+    min_count: Option<String>,
+}
+
+fn int_param(name: &str, raw: Option<&str>, default: i64, max: i64) -> Result<i64, ApiError> {
+    let Some(raw) = raw else { return Ok(default) };
+    match raw.parse::<i64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(ApiError::BadParameter {
+            name: name.into(),
+            message: format!("must be an integer from 1 to {max}, got {raw:?}"),
+        }),
+    }
+}
+
+#[derive(Serialize)]
+struct TagOut {
+    tag: String,
+    label: String,
+    items: i64,
+    feeds: Feeds,
+}
+
+/// Tags with their item counts, most used first.
+#[get("/api/tags")]
+#[tracing::instrument(skip(state))]
+async fn tags(
+    params: web::Query<TagParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = int_param(
+        "limit",
+        params.limit.as_deref(),
+        TAGS_DEFAULT_LIMIT,
+        TAGS_MAX_LIMIT,
+    )?;
+    let min_count = int_param("min_count", params.min_count.as_deref(), 1, i64::MAX)?;
+    let counts = state
+        .store
+        .run(move |c| item_tags::counts(c, min_count, limit))
+        .await?;
+    let base = public_base(&state);
+    let items: Vec<TagOut> = counts
+        .into_iter()
+        .map(|t| {
+            let encoded = url::form_urlencoded::byte_serialize(t.key.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20");
+            let feed = |ext: &str| format!("{base}/feeds/tags/{encoded}.{ext}");
+            TagOut {
+                feeds: Feeds {
+                    rss: feed("rss"),
+                    atom: feed("atom"),
+                    json: feed("json"),
+                },
+                tag: t.key,
+                label: t.label,
+                items: t.count,
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+}
+
+fn public_base(state: &AppState) -> String {
+    state
+        .config
+        .get()
+        .server
+        .public_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+#[derive(Serialize)]
+struct ItemOut {
+    id: i64,
+    guid: Option<String>,
+    title: Option<String>,
+    url: Option<String>,
+    summary: Option<String>,
+    content: Option<String>,
+    /// The upstream's date (published, else updated), else when crossfeed first saw it.
+    published: String,
+    updated: Option<String>,
+    /// True when the item carried no date and `published` is when crossfeed first saw it.
+    date_is_first_seen: bool,
+    first_seen: String,
+    authors: Vec<String>,
+    categories: Vec<String>,
+    language: Option<String>,
+    enclosures: Vec<Enclosure>,
+    source: SourceRef,
+    topics: Vec<TopicRef>,
+    tags: Vec<TagRef>,
+}
+
+#[derive(Serialize)]
+struct SourceRef {
+    id: String,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct TopicRef {
+    slug: String,
+    title: String,
+    matched: Vec<Matched>,
+}
+
+#[derive(Serialize)]
+struct TagRef {
+    tag: String,
+    label: String,
+    kind: &'static str,
+}
+
+/// One item, with its topics and what matched for each, and its tags.
+#[get("/api/items/{id}")]
+#[tracing::instrument(skip(state))]
+async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let raw = id.into_inner();
+    let id: i64 = raw
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::BadParameter {
+            name: "id".into(),
+            message: format!("an item id is a positive integer, got {raw:?}"),
+        })?;
+    let (found, source) = state
+        .store
+        .run(move |c| {
+            let found = items::get(c, id)?;
+            let source = match &found {
+                Some(i) => sources::get(c, &i.source_id)?,
+                None => None,
+            };
+            Ok((found, source))
+        })
+        .await?;
+    let stored = found.ok_or_else(|| ApiError::NotFound(format!("no item with id {id}")))?;
+    let config = state.config.get();
+    let time = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let i = stored.item;
+    let out = ItemOut {
+        id: stored.id,
+        guid: i.guid,
+        title: i.title,
+        url: i.link,
+        summary: i.summary,
+        content: i.content,
+        published: time(stored.sort_at),
+        updated: i.updated.map(time),
+        date_is_first_seen: stored.date_is_first_seen,
+        first_seen: time(stored.first_seen_at),
+        authors: i.authors,
+        categories: i.categories,
+        language: i.language,
+        enclosures: i.enclosures,
+        source: SourceRef {
+            title: source
+                .as_ref()
+                .map_or_else(|| stored.source_id.clone(), |s| s.display_title().to_owned()),
+            id: stored.source_id,
+        },
+        topics: stored
+            .topics
+            .into_iter()
+            .map(|t| TopicRef {
+                title: config
+                    .topic(&t.slug)
+                    .map_or_else(|| t.slug.clone(), |c| c.title.clone()),
+                slug: t.slug,
+                matched: t.matched,
+            })
+            .collect(),
+        tags: stored
+            .tags
+            .into_iter()
+            .map(|t| TagRef {
+                tag: t.key,
+                label: t.label,
+                kind: t.kind.as_str(),
+            })
+            .collect(),
+    };
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Re-read the configuration file: sources, topics and tag rules take effect, stored items
+/// are reclassified if the rules changed. A bad file is refused (422, with file, line and
+/// column) and the running configuration stays.
+#[post("/api/reload")]
+#[tracing::instrument(skip(req, state))]
+async fn reload(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    require_admin(&req, &state)?;
+    match state.reloader.reload().await {
+        Ok(report) => Ok(HttpResponse::Ok().json(serde_json::json!({
+            "status": "reloaded",
+            "sources": {
+                "added": report.sources_added,
+                "updated": report.sources_updated,
+                "disabled": report.sources_disabled,
+            },
+            "reclassified": report.reclassified.map(|r| serde_json::json!({
+                "items": r.items,
+                "changed": r.changed_items,
+                "retagged": r.retagged_items,
+            })),
+            "restart_needed": report.restart_needed,
+        }))),
+        Err(e) => {
+            let message = format!("{e:#}");
+            tracing::error!(error = %message, "reload refused; the previous configuration stays in force");
+            Err(ApiError::BadConfig(message))
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -88,7 +320,7 @@ fn require_admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     let Some(expected) = state.admin_token.as_deref() else {
         return Err(ApiError::Forbidden(format!(
             "admin routes are disabled: no token is set in ${}",
-            state.config.server.admin_token_env
+            state.config.get().server.admin_token_env
         )));
     };
     if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
@@ -144,15 +376,9 @@ struct Feeds {
 #[tracing::instrument(skip(state))]
 async fn topics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let counts = state.store.run(item_topics::counts).await?;
-    let base = state
-        .config
-        .server
-        .public_url
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
-    let items: Vec<TopicOut<'_>> = state
-        .config
+    let base = public_base(&state);
+    let config = state.config.get();
+    let items: Vec<TopicOut<'_>> = config
         .topics
         .iter()
         .map(|t| {

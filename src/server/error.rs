@@ -17,6 +17,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
+    /// The configuration file could not be used (reload).
+    #[error("{0}")]
+    BadConfig(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -28,6 +31,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Unauthorized => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
+            ApiError::BadConfig(_) => "bad_config",
             ApiError::Store(StoreError::Pool(_)) => "store_unavailable",
             ApiError::Store(_) => "internal",
         }
@@ -41,6 +45,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::BadConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Store(StoreError::Pool(_)) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

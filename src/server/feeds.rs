@@ -1,5 +1,6 @@
-//! Topic feeds: `/feeds/{topic|all}.{rss,atom,json}`, newest first, with `ETag` and
-//! `Last-Modified` so readers poll with conditional GET.
+//! Topic and tag feeds: `/feeds/{topic|all}.{rss,atom,json}` and
+//! `/feeds/tags/{tag}.{rss,atom,json}`, newest first, with `ETag` and `Last-Modified` so
+//! readers poll with conditional GET.
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -13,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::{ApiError, AppState};
 use crate::render::{self, FeedMeta, Format, SourceInfo};
 use crate::store::items::{self, ItemQuery};
-use crate::store::sources;
+use crate::store::{item_tags, sources};
 
 /// Items in a feed unless `limit` says otherwise, and the most it may ask for.
 const DEFAULT_LIMIT: i64 = 50;
@@ -23,7 +24,7 @@ const MAX_LIMIT: i64 = 200;
 const CACHE_CONTROL: &str = "public, max-age=60";
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(topic_feed);
+    cfg.service(topic_feed).service(tag_feed);
 }
 
 /// Feed parameters; unknown ones are refused rather than silently ignored.
@@ -32,6 +33,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 struct FeedParams {
     limit: Option<String>,
     source: Option<String>,
+    tag: Option<String>,
 }
 
 fn parse_limit(raw: Option<&str>) -> Result<i64, ApiError> {
@@ -47,6 +49,14 @@ fn parse_limit(raw: Option<&str>) -> Result<i64, ApiError> {
     }
 }
 
+/// What a feed lists, and how it names itself.
+struct Selection {
+    topic: Option<String>,
+    tag: Option<String>,
+    title: String,
+    description: String,
+}
+
 #[get("/feeds/{name}")]
 #[tracing::instrument(skip(req, state))]
 async fn topic_feed(
@@ -59,8 +69,7 @@ async fn topic_feed(
     let not_found = || ApiError::NotFound(format!("no feed {name:?}; try /api/topics"));
     let (slug, ext) = name.rsplit_once('.').ok_or_else(not_found)?;
     let format = Format::from_extension(ext).ok_or_else(not_found)?;
-    let limit = parse_limit(params.limit.as_deref())?;
-    let config = &state.config;
+    let config = state.config.get();
     let (topic, title, description) = if slug == "all" {
         (
             None,
@@ -75,6 +84,63 @@ async fn topic_feed(
             .unwrap_or_else(|| format!("{} news gathered by crossfeed", t.title));
         (Some(slug.to_owned()), t.title.clone(), description)
     };
+    let selection = Selection {
+        topic,
+        tag: None,
+        title,
+        description,
+    };
+    serve_feed(&req, &state, format, selection, &params).await
+}
+
+/// Items carrying one tag. The tag may be written in any spelling that folds to it (case,
+/// width, Traditional/Simplified, a configured synonym); percent-encoded Chinese works.
+#[get("/feeds/tags/{name}")]
+#[tracing::instrument(skip(req, state))]
+async fn tag_feed(
+    req: HttpRequest,
+    name: web::Path<String>,
+    params: web::Query<FeedParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let name = name.into_inner();
+    let not_found = || ApiError::NotFound(format!("no tag feed {name:?}; try /api/tags"));
+    let (raw, ext) = name.rsplit_once('.').ok_or_else(not_found)?;
+    let format = Format::from_extension(ext).ok_or_else(not_found)?;
+    let key = state.rules.get().tagger.key(raw).ok_or_else(not_found)?;
+    let lookup = key.clone();
+    let label = state
+        .store
+        .run(move |c| item_tags::label(c, &lookup))
+        .await?
+        .ok_or_else(not_found)?;
+    let selection = Selection {
+        topic: None,
+        tag: Some(key),
+        title: format!("crossfeed: {label}"),
+        description: format!("Items tagged {label}"),
+    };
+    serve_feed(&req, &state, format, selection, &params).await
+}
+
+async fn serve_feed(
+    req: &HttpRequest,
+    state: &AppState,
+    format: Format,
+    selection: Selection,
+    params: &FeedParams,
+) -> Result<HttpResponse, ApiError> {
+    let limit = parse_limit(params.limit.as_deref())?;
+    let config = state.config.get();
+    let rules = state.rules.get();
+    let tag = match (&selection.tag, &params.tag) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(raw)) => Some(rules.tagger.key(raw).ok_or_else(|| ApiError::BadParameter {
+            name: "tag".into(),
+            message: format!("{raw:?} is not a tag"),
+        })?),
+        (None, None) => None,
+    };
     if let Some(source) = &params.source
         && !config.sources.iter().any(|s| s.id.as_str() == source)
     {
@@ -85,7 +151,8 @@ async fn topic_feed(
     }
 
     let query = ItemQuery {
-        topic,
+        topic: selection.topic,
+        tag,
         source: params.source.clone(),
         limit,
     };
@@ -115,15 +182,15 @@ async fn topic_feed(
         .max()
         .unwrap_or_else(Utc::now);
     let meta = FeedMeta {
-        title,
-        description,
+        title: selection.title,
+        description: selection.description,
         self_url: format!("{base}{path_and_query}"),
         home_url: format!("{base}/"),
         updated,
     };
     let body = render::render(format, &meta, &items, &sources);
     Ok(conditional(
-        &req,
+        req,
         body,
         format.media_type(),
         (!items.is_empty()).then_some(updated),

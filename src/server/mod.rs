@@ -14,14 +14,20 @@ use actix_web::{App, HttpServer, middleware, web};
 
 pub use error::ApiError;
 
+use crate::app::Reloader;
 use crate::config::Config;
+use crate::rules::{Live, Rules};
 use crate::store::Store;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
-    pub config: Arc<Config>,
+    /// The configuration in force (replaced on reload).
+    pub config: Arc<Live<Config>>,
+    /// The topic and tag rules in force.
+    pub rules: Arc<Live<Rules>>,
+    pub reloader: Reloader,
     /// The admin bearer token (from the variable `server.admin_token_env` names); admin routes
     /// refuse every request when it is unset.
     pub admin_token: Option<String>,

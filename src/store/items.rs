@@ -6,9 +6,12 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::schema::{item_topics, items};
-use super::{DbConn, StoreError, item_topics as topics_table, json_list, on_backend, to_json};
-use crate::domain::{Item, TopicMatch};
+use super::schema::{item_tags, item_topics, items};
+use super::{
+    DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, json_list, on_backend,
+    to_json,
+};
+use crate::domain::{Classified, Item, Tag, TopicMatch};
 
 /// Rows looked up per query when matching incoming identities (well under SQLite's limit).
 const LOOKUP_CHUNK: usize = 500;
@@ -107,6 +110,7 @@ pub struct StoredItem {
     /// When the row was last inserted or changed.
     pub changed_at: DateTime<Utc>,
     pub topics: Vec<TopicMatch>,
+    pub tags: Vec<Tag>,
 }
 
 /// What an upsert did.
@@ -123,12 +127,12 @@ pub struct UpsertCounts {
 pub fn upsert_for_source(
     conn: &mut DbConn,
     source_id: &str,
-    incoming: &[(Item, Vec<TopicMatch>)],
+    incoming: &[Classified],
     now: DateTime<Utc>,
 ) -> Result<UpsertCounts, StoreError> {
     let now = now.naive_utc();
     let mut existing: HashMap<String, (i64, String, NaiveDateTime)> = HashMap::new();
-    let identities: Vec<&str> = incoming.iter().map(|(i, _)| i.id.as_str()).collect();
+    let identities: Vec<&str> = incoming.iter().map(|c| c.item.id.as_str()).collect();
     for chunk in identities.chunks(LOOKUP_CHUNK) {
         let rows: Vec<(i64, String, String, NaiveDateTime)> = items::table
             .filter(items::source_id.eq(source_id))
@@ -147,9 +151,10 @@ pub fn upsert_for_source(
 
     let mut counts = UpsertCounts::default();
     let mut seen = std::collections::HashSet::new();
-    let mut fresh: Vec<(NewItem<'_>, &[TopicMatch])> = Vec::new();
-    let mut changed: Vec<(i64, &[TopicMatch])> = Vec::new();
-    for (item, topics) in incoming {
+    let mut fresh: Vec<(NewItem<'_>, &Classified)> = Vec::new();
+    let mut changed: Vec<(i64, &Classified)> = Vec::new();
+    for classified in incoming {
+        let item = &classified.item;
         if !seen.insert(item.id.as_str()) {
             continue;
         }
@@ -161,7 +166,7 @@ pub fn upsert_for_source(
                     first_seen_at: now,
                     values: ItemValues::new(item, now, now),
                 },
-                topics,
+                classified,
             )),
             Some((id, hash, first_seen)) => {
                 let values = ItemValues::new(item, *first_seen, now);
@@ -172,16 +177,16 @@ pub fn upsert_for_source(
                 diesel::update(items::table.find(*id))
                     .set(&values)
                     .execute(conn)?;
-                changed.push((*id, topics));
+                changed.push((*id, classified));
             }
         }
     }
     counts.updated = changed.len();
     counts.new = fresh.len();
 
-    // New items go in as multi-row INSERTs, their topics likewise: a few round trips per poll,
-    // not a few per item.
-    let mut topic_rows: Vec<(i64, &[TopicMatch])> = changed;
+    // New items go in as multi-row INSERTs, their topics and tags likewise: a few round trips
+    // per poll, not a few per item.
+    let mut written: Vec<(i64, &Classified)> = changed;
     for chunk in fresh.chunks(INSERT_CHUNK) {
         let rows: Vec<&NewItem<'_>> = chunk.iter().map(|(row, _)| row).collect();
         let ids: Vec<(i64, String)> = on_backend!(conn, |c| diesel::insert_into(items::table)
@@ -192,14 +197,23 @@ pub fn upsert_for_source(
             .iter()
             .map(|(id, ident)| (ident.as_str(), *id))
             .collect();
-        for (row, topics) in chunk {
+        for (row, classified) in chunk {
             let id = by_identity.get(row.identity).copied().ok_or_else(|| {
                 StoreError::Corrupt(format!("no id came back for item {}", row.identity))
             })?;
-            topic_rows.push((id, topics));
+            written.push((id, classified));
         }
     }
+    let topic_rows: Vec<(i64, &[TopicMatch])> = written
+        .iter()
+        .map(|(id, c)| (*id, c.topics.as_slice()))
+        .collect();
     topics_table::replace_many(conn, &topic_rows)?;
+    let tag_rows: Vec<(i64, &[Tag])> = written
+        .iter()
+        .map(|(id, c)| (*id, c.tags.as_slice()))
+        .collect();
+    tags_table::replace_many(conn, &tag_rows)?;
     Ok(counts)
 }
 
@@ -207,6 +221,8 @@ pub fn upsert_for_source(
 #[derive(Debug, Clone, Default)]
 pub struct ItemQuery {
     pub topic: Option<String>,
+    /// A tag key.
+    pub tag: Option<String>,
     pub source: Option<String>,
     pub limit: i64,
 }
@@ -220,6 +236,15 @@ pub fn latest(conn: &mut DbConn, query: &ItemQuery) -> Result<Vec<StoredItem>, S
                 item_topics::table
                     .filter(item_topics::topic.eq(topic.clone()))
                     .select(item_topics::item_id),
+            ),
+        );
+    }
+    if let Some(tag) = &query.tag {
+        q = q.filter(
+            items::id.eq_any(
+                item_tags::table
+                    .filter(item_tags::tag.eq(tag.clone()))
+                    .select(item_tags::item_id),
             ),
         );
     }
@@ -266,19 +291,30 @@ pub fn count_for_source(conn: &mut DbConn, source_id: &str) -> Result<i64, Store
         .get_result(conn)?)
 }
 
-/// Decode `rows`, loading their topics in one query.
+/// Decode `rows`, loading their topics and tags in one query each.
 fn with_topics(conn: &mut DbConn, rows: Vec<ItemRow>) -> Result<Vec<StoredItem>, StoreError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut topics = topics_table::for_items(conn, &ids)?;
+    let mut tags = tags_table::for_items(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
             let t = topics.remove(&row.id).unwrap_or_default();
-            stored(row, t)
+            let g = tags.remove(&row.id).unwrap_or_default();
+            stored(row, t, g)
         })
         .collect()
 }
 
-fn stored(row: ItemRow, topics: Vec<TopicMatch>) -> Result<StoredItem, StoreError> {
+/// One item by its store id, with topics and tags.
+pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<StoredItem>, StoreError> {
+    let rows: Vec<ItemRow> = items::table
+        .find(id)
+        .select(ItemRow::as_select())
+        .load(conn)?;
+    Ok(with_topics(conn, rows)?.pop())
+}
+
+fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<StoredItem, StoreError> {
     let utc = |t: NaiveDateTime| t.and_utc();
     Ok(StoredItem {
         id: row.id,
@@ -302,6 +338,7 @@ fn stored(row: ItemRow, topics: Vec<TopicMatch>) -> Result<StoredItem, StoreErro
         first_seen_at: utc(row.first_seen_at),
         changed_at: utc(row.changed_at),
         topics,
+        tags,
     })
 }
 

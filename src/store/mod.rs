@@ -3,8 +3,10 @@
 //! table. It never imports HTTP or fetching code.
 
 pub mod fetch_log;
+pub mod item_tags;
 pub mod item_topics;
 pub mod items;
+pub mod meta;
 pub mod schema;
 pub mod sources;
 

@@ -25,6 +25,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    item_tags (item_id, tag) {
+        item_id -> Int8,
+        tag -> Text,
+        label -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    meta (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
     items (id) {
         id -> Int8,
         source_id -> Text,
@@ -78,6 +94,14 @@ diesel::table! {
 
 diesel::joinable!(fetch_log -> sources (source_id));
 diesel::joinable!(item_topics -> items (item_id));
+diesel::joinable!(item_tags -> items (item_id));
 diesel::joinable!(items -> sources (source_id));
 
-diesel::allow_tables_to_appear_in_same_query!(fetch_log, item_topics, items, sources,);
+diesel::allow_tables_to_appear_in_same_query!(
+    fetch_log,
+    item_tags,
+    item_topics,
+    items,
+    meta,
+    sources,
+);

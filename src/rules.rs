@@ -1,0 +1,87 @@
+//! The topic and tag rules of one configuration, compiled, with a fingerprint that tells
+//! whether the stored classification was made with them. Shared by ingest, `reclassify` and
+//! the server, and swapped whole on reload.
+
+use std::sync::{Arc, RwLock};
+
+use sha2::{Digest, Sha256};
+
+use crate::classify::{ClassifyError, Classifier, SourceCtx};
+use crate::config::Config;
+use crate::domain::{Item, Tag, TopicMatch};
+use crate::tags::Tagger;
+
+/// Compiled rules.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub classifier: Classifier,
+    pub tagger: Tagger,
+    /// Changes whenever anything that decides topics or tags changes (including crossfeed's
+    /// version, whose matching may have improved).
+    pub fingerprint: String,
+}
+
+impl Rules {
+    pub fn new(config: &Config) -> Result<Self, ClassifyError> {
+        let classifier = Classifier::new(&config.topics, &config.classify)?;
+        let tagger = Tagger::new(&config.tags, classifier.folder());
+        Ok(Self {
+            classifier,
+            tagger,
+            fingerprint: fingerprint(config),
+        })
+    }
+
+    /// The topics and tags of `item` from `source`.
+    pub fn apply(&self, item: &Item, source: SourceCtx<'_>) -> (Vec<TopicMatch>, Vec<Tag>) {
+        (
+            self.classifier.classify(item, source),
+            self.tagger.tags(item, source.tags),
+        )
+    }
+}
+
+fn fingerprint(config: &Config) -> String {
+    let mut sources: Vec<(&str, &[String])> = config
+        .sources
+        .iter()
+        .map(|s| (s.id.as_str(), s.tags.as_slice()))
+        .collect();
+    sources.sort();
+    let text = format!(
+        "{}\n{:?}\n{:?}\n{:?}\n{:?}",
+        env!("CARGO_PKG_VERSION"),
+        config.topics,
+        config.classify,
+        config.tags,
+        sources
+    );
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// A value that is read often and replaced whole now and then (the rules, the configuration):
+/// readers take a cheap snapshot that stays valid while they use it.
+#[derive(Debug)]
+pub struct Live<T>(RwLock<Arc<T>>);
+
+impl<T> Live<T> {
+    pub fn new(value: T) -> Self {
+        Self(RwLock::new(Arc::new(value)))
+    }
+
+    pub fn get(&self) -> Arc<T> {
+        match self.0.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    pub fn set(&self, value: T) {
+        let value = Arc::new(value);
+        match self.0.write() {
+            Ok(mut g) => *g = value,
+            Err(poisoned) => *poisoned.into_inner() = value,
+        }
+    }
+}
