@@ -71,7 +71,12 @@ fn ingestor(
     rules: Arc<Live<Rules>>,
 ) -> anyhow::Result<Arc<Ingestor>> {
     let fetcher = Fetcher::new(&config.fetch)?;
-    Ok(Arc::new(Ingestor::new(fetcher, store, rules, config.timing)))
+    Ok(Arc::new(Ingestor::new(
+        fetcher,
+        store,
+        rules,
+        config.timing,
+    )))
 }
 
 /// What a running process holds of its configuration, replaced whole on reload.
@@ -116,9 +121,15 @@ impl Reloader {
         let rules = Rules::new(&fresh)?;
         let mut report = ReloadReport::default();
         let sections: [(&'static str, bool); 5] = [
-            ("server", format!("{:?}", fresh.server) != format!("{:?}", old.server)),
+            (
+                "server",
+                format!("{:?}", fresh.server) != format!("{:?}", old.server),
+            ),
             ("database", fresh.database.url != old.database.url),
-            ("fetch", format!("{:?}", fresh.fetch) != format!("{:?}", old.fetch)),
+            (
+                "fetch",
+                format!("{:?}", fresh.fetch) != format!("{:?}", old.fetch),
+            ),
             (
                 "schedule",
                 format!("{:?}{:?}", fresh.default_schedule, fresh.timing)

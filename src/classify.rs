@@ -253,7 +253,11 @@ impl Classifier {
             })
             .collect();
         let mut texts: Vec<(Field, String)> = Vec::with_capacity(3 + item.categories.len());
-        texts.extend(item.title.as_deref().map(|t| (Field::Title, self.folder.fold(t))));
+        texts.extend(
+            item.title
+                .as_deref()
+                .map(|t| (Field::Title, self.folder.fold(t))),
+        );
         texts.extend(
             item.summary
                 .as_deref()
@@ -303,11 +307,7 @@ impl Classifier {
             }
         }
 
-        let source_tags: Vec<String> = if self
-            .rules
-            .iter()
-            .any(|r| !r.source_tags.is_empty())
-        {
+        let source_tags: Vec<String> = if self.rules.iter().any(|r| !r.source_tags.is_empty()) {
             source.tags.iter().map(|t| self.folder.fold(t)).collect()
         } else {
             Vec::new()
@@ -338,7 +338,8 @@ impl Classifier {
         hits: &[(usize, usize, usize)],
         found: &mut [Found],
     ) {
-        let overlaps = |a: &(usize, usize, usize), b: &(usize, usize, usize)| a.0 < b.1 && b.0 < a.1;
+        let overlaps =
+            |a: &(usize, usize, usize), b: &(usize, usize, usize)| a.0 < b.1 && b.0 < a.1;
         for hit in hits {
             for u in &self.patterns[hit.2].uses {
                 let rule = &self.rules[u.topic];
@@ -571,10 +572,7 @@ mod tests {
         assert!(slugs(&c, "亚马逊雨林再遭砍伐").is_empty());
         assert!(slugs(&c, "Amazon rainforest fires").is_empty());
         // The second 亚马逊 is the company: the exclusion covers only the first.
-        assert_eq!(
-            slugs(&c, "亚马逊雨林保护基金获亚马逊捐款"),
-            vec!["amazon"]
-        );
+        assert_eq!(slugs(&c, "亚马逊雨林保护基金获亚马逊捐款"), vec!["amazon"]);
     }
 
     #[test]
@@ -612,9 +610,7 @@ mod tests {
         assert!(slugs_of(&c, &passing).is_empty());
 
         let mut repeated = item("旺季备货指南");
-        repeated.content = Some(format!(
-            "<p>{filler}Amazon的规定……Amazon的费用……</p>"
-        ));
+        repeated.content = Some(format!("<p>{filler}Amazon的规定……Amazon的费用……</p>"));
         assert_eq!(slugs_of(&c, &repeated), vec!["amazon"]);
 
         let mut lead = item("旺季备货指南");
@@ -659,7 +655,10 @@ mod tests {
     #[test]
     fn all_of_groups_must_each_match() {
         let mut t = topic("tiktok-us", &[], &[]);
-        t.all_of = vec![strings(&["TikTok", "抖音"]), strings(&["美区", "US", "美国"])];
+        t.all_of = vec![
+            strings(&["TikTok", "抖音"]),
+            strings(&["美区", "US", "美国"]),
+        ];
         let c = with(vec![t]);
         assert_eq!(slugs(&c, "TikTok美区小店新政"), vec!["tiktok-us"]);
         assert_eq!(slugs(&c, "TikTok US shop rules"), vec!["tiktok-us"]);
@@ -712,7 +711,17 @@ mod tests {
         assert_eq!(from("other", &[]), 0);
         static TAGS: std::sync::LazyLock<Vec<String>> =
             std::sync::LazyLock::new(|| vec!["短視頻".to_owned()]);
-        assert_eq!(c.classify(&i, SourceCtx { id: "other", tags: &TAGS }).len(), 1);
+        assert_eq!(
+            c.classify(
+                &i,
+                SourceCtx {
+                    id: "other",
+                    tags: &TAGS
+                }
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]

@@ -236,7 +236,14 @@ pub fn compile_topic_regex(pattern: &str) -> Result<regex::Regex, String> {
         .case_insensitive(true)
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .map_err(|e| e.to_string().lines().last().unwrap_or("invalid").trim().to_owned())
+        .map_err(|e| {
+            e.to_string()
+                .lines()
+                .last()
+                .unwrap_or("invalid")
+                .trim()
+                .to_owned()
+        })
 }
 
 /// A place in a configuration file.
@@ -452,8 +459,7 @@ struct RawTopic {
     slug: Spanned<String>,
     title: Option<String>,
     description: Option<String>,
-    #[serde(default)]
-    keywords: Vec<String>,
+    keywords: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     all_of: Vec<Spanned<Vec<String>>>,
     #[serde(default)]
@@ -765,7 +771,12 @@ impl Validator {
         for t in raw {
             let slug = self.check(&t.slug, "topic slug", |v| TopicSlug::parse(v));
             self.unique(&mut seen, &t.slug, "topic slug");
-            let keywords = clean_list(t.keywords);
+            let keywords = clean_list(
+                t.keywords
+                    .as_ref()
+                    .map(|k| k.value.clone())
+                    .unwrap_or_default(),
+            );
             let categories = clean_list(t.categories);
             let mut all_of = Vec::new();
             for group in &t.all_of {
@@ -778,23 +789,33 @@ impl Validator {
             }
             let mut regex = Vec::new();
             for r in &t.regex {
-                if self.check(r, "topic regex", |v| compile_topic_regex(v)).is_some() {
+                if self
+                    .check(r, "topic regex", |v| compile_topic_regex(v))
+                    .is_some()
+                {
                     regex.push(r.value.clone());
                 }
             }
-            if keywords.is_empty() && all_of.is_empty() && t.regex.is_empty() && categories.is_empty()
+            if keywords.is_empty()
+                && all_of.is_empty()
+                && t.regex.is_empty()
+                && categories.is_empty()
             {
-                self.push(
-                    &t.slug,
-                    "a topic needs at least one keyword (or all_of, regex or categories)",
-                );
+                let message = "a topic needs at least one keyword (or all_of, regex or categories)";
+                match &t.keywords {
+                    Some(k) => self.push(k, message),
+                    None => self.push(&t.slug, message),
+                }
             }
             let mut sources = Vec::new();
             for s in &t.sources {
                 if source_ids.iter().any(|id| id == &s.value) {
                     sources.push(s.value.clone());
                 } else {
-                    self.push(s, format!("topic sources: no source has the id {:?}", s.value));
+                    self.push(
+                        s,
+                        format!("topic sources: no source has the id {:?}", s.value),
+                    );
                 }
             }
             let fields = match &t.fields {

@@ -111,12 +111,7 @@ pub struct Ingestor {
 }
 
 impl Ingestor {
-    pub fn new(
-        fetcher: Fetcher,
-        store: Store,
-        rules: Arc<Live<Rules>>,
-        timing: Timing,
-    ) -> Self {
+    pub fn new(fetcher: Fetcher, store: Store, rules: Arc<Live<Rules>>, timing: Timing) -> Self {
         Self {
             fetcher,
             store,

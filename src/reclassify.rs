@@ -116,13 +116,19 @@ pub fn mark_applied(conn: &mut DbConn, rules: &Rules) -> Result<(), StoreError> 
 /// Tags compare as sets: the store gives them back in its own order.
 fn same_tags(stored: &[Tag], fresh: &[Tag]) -> bool {
     stored.len() == fresh.len()
-        && fresh
-            .iter()
-            .all(|t| stored.iter().any(|s| s.key == t.key && s.label == t.label && s.kind == t.kind))
+        && fresh.iter().all(|t| {
+            stored
+                .iter()
+                .any(|s| s.key == t.key && s.label == t.label && s.kind == t.kind)
+        })
 }
 
 /// The topics `stored` should have now; with `only`, other topics keep their stored state.
-fn new_topics(stored: &StoredItem, computed: Vec<TopicMatch>, only: Option<&str>) -> Vec<TopicMatch> {
+fn new_topics(
+    stored: &StoredItem,
+    computed: Vec<TopicMatch>,
+    only: Option<&str>,
+) -> Vec<TopicMatch> {
     let mut out: Vec<TopicMatch> = match only {
         None => computed,
         Some(slug) => {

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 
-use crate::classify::{ClassifyError, Classifier, SourceCtx};
+use crate::classify::{Classifier, ClassifyError, SourceCtx};
 use crate::config::Config;
 use crate::domain::{Item, Tag, TopicMatch};
 use crate::tags::Tagger;

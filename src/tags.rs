@@ -25,20 +25,154 @@ const KEYWORD_POS: [&str; 7] = ["n", "nr", "ns", "nt", "nz", "vn", "eng"];
 
 /// Tags nobody wants, in any feed (already folded).
 const BUILTIN_STOP: &[&str] = &[
-    "未分类", "默认分类", "其他", "其它", "新闻", "资讯", "文章", "头条", "快讯", "热点", "推荐",
-    "今日", "最新", "首页", "综合", "原创", "转载", "公司", "企业", "市场", "行业", "发展", "问题",
-    "时间", "工作", "情况", "方面", "进行", "通过", "表示", "数据", "平台", "产品", "用户", "消费者",
-    "uncategorized", "uncategorised", "general", "news", "blog", "misc", "other", "others",
-    "default", "featured", "home", "article", "articles", "post", "posts", "top", "latest",
-    "the", "and", "for", "with", "from", "this", "that", "these", "those", "are", "was", "were",
-    "will", "has", "have", "had", "its", "it's", "our", "your", "their", "they", "you", "not",
-    "but", "can", "more", "new", "how", "what", "why", "when", "who", "which", "all", "also",
-    "than", "into", "over", "after", "about", "just", "now", "year", "years", "week", "day",
-    "said", "says", "say", "per", "via", "one", "two", "three", "first", "last", "next", "may",
-    "would", "could", "should", "according", "while", "most", "some", "many", "such", "been",
-    "being", "there", "here", "out", "off", "only", "other", "each", "both", "between", "under",
-    "a", "an", "of", "to", "in", "on", "at", "by", "as", "is", "be", "or", "if", "so", "up",
-    "mr", "ms", "inc", "ltd", "co",
+    "未分类",
+    "默认分类",
+    "其他",
+    "其它",
+    "新闻",
+    "资讯",
+    "文章",
+    "头条",
+    "快讯",
+    "热点",
+    "推荐",
+    "今日",
+    "最新",
+    "首页",
+    "综合",
+    "原创",
+    "转载",
+    "公司",
+    "企业",
+    "市场",
+    "行业",
+    "发展",
+    "问题",
+    "时间",
+    "工作",
+    "情况",
+    "方面",
+    "进行",
+    "通过",
+    "表示",
+    "数据",
+    "平台",
+    "产品",
+    "用户",
+    "消费者",
+    "uncategorized",
+    "uncategorised",
+    "general",
+    "news",
+    "blog",
+    "misc",
+    "other",
+    "others",
+    "default",
+    "featured",
+    "home",
+    "article",
+    "articles",
+    "post",
+    "posts",
+    "top",
+    "latest",
+    "the",
+    "and",
+    "for",
+    "with",
+    "from",
+    "this",
+    "that",
+    "these",
+    "those",
+    "are",
+    "was",
+    "were",
+    "will",
+    "has",
+    "have",
+    "had",
+    "its",
+    "it's",
+    "our",
+    "your",
+    "their",
+    "they",
+    "you",
+    "not",
+    "but",
+    "can",
+    "more",
+    "new",
+    "how",
+    "what",
+    "why",
+    "when",
+    "who",
+    "which",
+    "all",
+    "also",
+    "than",
+    "into",
+    "over",
+    "after",
+    "about",
+    "just",
+    "now",
+    "said",
+    "says",
+    "say",
+    "per",
+    "via",
+    "one",
+    "two",
+    "three",
+    "first",
+    "last",
+    "next",
+    "may",
+    "would",
+    "could",
+    "should",
+    "according",
+    "while",
+    "most",
+    "some",
+    "many",
+    "such",
+    "been",
+    "being",
+    "there",
+    "here",
+    "out",
+    "off",
+    "only",
+    "other",
+    "each",
+    "both",
+    "between",
+    "under",
+    "a",
+    "an",
+    "of",
+    "to",
+    "in",
+    "on",
+    "at",
+    "by",
+    "as",
+    "is",
+    "be",
+    "or",
+    "if",
+    "so",
+    "up",
+    "mr",
+    "ms",
+    "inc",
+    "ltd",
+    "co",
 ];
 
 /// Assigns tags to items.
@@ -254,7 +388,18 @@ mod tests {
             ..TagsConfig::default()
         });
         let tags = t.tags(
-            &item("x", None, &["  Cross-Border ", "ＦＢＡ", "2024", "A", "未分类", "物流,清关"]),
+            &item(
+                "x",
+                None,
+                &[
+                    "  Cross-Border ",
+                    "ＦＢＡ",
+                    "2024",
+                    "A",
+                    "未分类",
+                    "物流,清关",
+                ],
+            ),
             &[],
         );
         assert_eq!(keys(&tags), vec!["cross-border", "fba", "物流", "清关"]);
@@ -269,7 +414,10 @@ mod tests {
             synonyms: vec![("Amazon".into(), vec!["亚马逊".into(), "amazon.com".into()])],
             ..TagsConfig::default()
         });
-        let tags = t.tags(&item("x", None, &["亞馬遜", "Amazon.com", "AMAZON"]), &["卖家".into()]);
+        let tags = t.tags(
+            &item("x", None, &["亞馬遜", "Amazon.com", "AMAZON"]),
+            &["卖家".into()],
+        );
         assert_eq!(keys(&tags), vec!["amazon", "卖家"]);
         assert_eq!(tags[0].label, "Amazon");
         assert_eq!(tags[0].kind, TagKind::Category);
@@ -287,7 +435,9 @@ mod tests {
         });
         let i = item(
             "跨境电商卖家布局东南亚市场，物流成本成关键",
-            Some("<p>越来越多的跨境电商卖家开始布局东南亚市场。物流成本和海外仓选址成为卖家最关心的问题，东南亚物流网络仍在完善。</p>"),
+            Some(
+                "<p>越来越多的跨境电商卖家开始布局东南亚市场。物流成本和海外仓选址成为卖家最关心的问题，东南亚物流网络仍在完善。</p>",
+            ),
             &["出海"],
         );
         let tags = t.tags(&i, &[]);
@@ -300,7 +450,9 @@ mod tests {
             .collect();
         assert!(!extracted.is_empty(), "{tags:?}");
         assert!(
-            extracted.iter().any(|k| ["物流", "东南亚", "卖家", "跨境"].contains(k)),
+            extracted
+                .iter()
+                .any(|k| ["物流", "东南亚", "卖家", "跨境"].contains(k)),
             "{extracted:?}"
         );
     }
@@ -314,6 +466,9 @@ mod tests {
         );
         assert_eq!(phrases[0], "Prime Day");
         assert!(phrases.contains(&"FBA".to_owned()), "{phrases:?}");
-        assert!(!phrases.iter().any(|p| p == "The" || p == "Sellers"), "{phrases:?}");
+        assert!(
+            !phrases.iter().any(|p| p == "The" || p == "Sellers"),
+            "{phrases:?}"
+        );
     }
 }

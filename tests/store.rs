@@ -6,9 +6,9 @@ mod common;
 
 use chrono::{Duration, Utc};
 use common::{Backend, TestDb};
-use crossfeed::domain::{Item, TopicMatch};
+use crossfeed::domain::{Classified, Item, Matched, Tag, TagKind, TopicMatch};
 use crossfeed::store::items::{self, ItemQuery};
-use crossfeed::store::{Store, sources};
+use crossfeed::store::{Store, item_tags, sources};
 
 fn item(id: &str, title: &str, hours_ago: i64) -> Item {
     Item {
@@ -30,8 +30,27 @@ fn item(id: &str, title: &str, hours_ago: i64) -> Item {
 fn topic(slug: &str, matched: &str) -> Vec<TopicMatch> {
     vec![TopicMatch {
         slug: slug.into(),
-        matched: vec![matched.into()],
+        matched: vec![Matched {
+            term: matched.into(),
+            rule: "keyword".into(),
+            field: "title".into(),
+        }],
     }]
+}
+
+fn tag(key: &str, kind: TagKind) -> Tag {
+    Tag {
+        key: key.to_lowercase(),
+        label: key.into(),
+        kind,
+    }
+}
+
+/// `item` with `topics` and a category tag plus one tag named after its first topic.
+fn classified(item: Item, topics: Vec<TopicMatch>) -> Classified {
+    let mut tags = vec![tag("跨境", TagKind::Category)];
+    tags.extend(topics.first().map(|t| tag(&t.slug, TagKind::Keyword)));
+    Classified { item, topics, tags }
 }
 
 async fn configured_sources_are_synced_and_removed_ones_disabled(backend: Backend) {
@@ -53,7 +72,9 @@ async fn configured_sources_are_synced_and_removed_ones_disabled(backend: Backen
     assert_eq!((again.added, again.updated, again.disabled), (0, 0, 0));
 
     store
-        .with_conn(|c| items::upsert_for_source(c, "b", &[(item("1", "keep me", 1), vec![])], now))
+        .with_conn(|c| {
+            items::upsert_for_source(c, "b", &[classified(item("1", "keep me", 1), vec![])], now)
+        })
         .unwrap();
     let one = common::config(&db, "  - id: a\n    url: https://a.example.com/feed.xml\n");
     let report = store
@@ -123,13 +144,13 @@ async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
     let now = Utc::now();
 
     let batch = vec![
-        (
+        classified(
             item("1", "TikTok Shop 新政", 3),
             topic("tiktok", "TikTok Shop"),
         ),
-        (item("2", "亚马逊旺季", 2), topic("amazon", "亚马逊")),
+        classified(item("2", "亚马逊旺季", 2), topic("amazon", "亚马逊")),
         // The same identity twice in one poll is stored once.
-        (item("2", "亚马逊旺季", 2), topic("amazon", "亚马逊")),
+        classified(item("2", "亚马逊旺季", 2), topic("amazon", "亚马逊")),
     ];
     let first = store
         .with_conn(|c| items::upsert_for_source(c, "s", &batch, now))
@@ -141,7 +162,10 @@ async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
     assert_eq!((second.new, second.updated, second.unchanged), (0, 0, 2));
 
     // An edited item moves to another topic; no second copy appears.
-    let edited = vec![(item("2", "Lazada 旺季", 2), topic("lazada", "Lazada"))];
+    let edited = vec![classified(
+        item("2", "Lazada 旺季", 2),
+        topic("lazada", "Lazada"),
+    )];
     let third = store
         .with_conn(|c| items::upsert_for_source(c, "s", &edited, now))
         .unwrap();
@@ -155,6 +179,7 @@ async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
 
     let query = |topic: Option<&str>| ItemQuery {
         topic: topic.map(String::from),
+        tag: None,
         source: None,
         limit: 10,
     };
@@ -164,6 +189,38 @@ async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
     assert_eq!(lazada.len(), 1);
     assert_eq!(lazada[0].item.title.as_deref(), Some("Lazada 旺季"));
     assert_eq!(lazada[0].topics, topic("lazada", "Lazada"));
+    assert_eq!(
+        lazada[0].tags,
+        vec![
+            tag("跨境", TagKind::Category),
+            tag("lazada", TagKind::Keyword)
+        ],
+        "an edited item's tags are replaced, in kind order"
+    );
+    let by_tag = store
+        .with_conn(|c| {
+            items::latest(
+                c,
+                &ItemQuery {
+                    tag: Some("跨境".into()),
+                    limit: 10,
+                    ..ItemQuery::default()
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(by_tag.len(), 2);
+    let counts = store.with_conn(|c| item_tags::counts(c, 1, 10)).unwrap();
+    let counted: Vec<(&str, i64)> = counts.iter().map(|t| (t.key.as_str(), t.count)).collect();
+    assert_eq!(counted, vec![("跨境", 2), ("lazada", 1), ("tiktok", 1)]);
+    assert_eq!(
+        store
+            .with_conn(|c| item_tags::counts(c, 2, 10))
+            .unwrap()
+            .len(),
+        1,
+        "min_count filters rare tags"
+    );
     assert!(
         store
             .with_conn(|c| items::latest(c, &query(Some("amazon"))))
@@ -192,16 +249,15 @@ async fn an_undated_item_is_filed_under_its_first_sighting(backend: Backend) {
     let mut undated = item("u", "no date", 0);
     undated.published = None;
     store
-        .with_conn(|c| items::upsert_for_source(c, "s", &[(undated, vec![])], now))
+        .with_conn(|c| items::upsert_for_source(c, "s", &[classified(undated, vec![])], now))
         .unwrap();
     let all = store
         .with_conn(|c| {
             items::latest(
                 c,
                 &ItemQuery {
-                    topic: None,
-                    source: None,
                     limit: 5,
+                    ..ItemQuery::default()
                 },
             )
         })

@@ -91,7 +91,9 @@ pub struct Tag {
 }
 
 /// Where a tag came from, in the order tags are preferred.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TagKind {
     /// An upstream category.

@@ -189,9 +189,10 @@ async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpR
         language: i.language,
         enclosures: i.enclosures,
         source: SourceRef {
-            title: source
-                .as_ref()
-                .map_or_else(|| stored.source_id.clone(), |s| s.display_title().to_owned()),
+            title: source.as_ref().map_or_else(
+                || stored.source_id.clone(),
+                |s| s.display_title().to_owned(),
+            ),
             id: stored.source_id,
         },
         topics: stored

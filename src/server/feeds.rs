@@ -135,10 +135,15 @@ async fn serve_feed(
     let rules = state.rules.get();
     let tag = match (&selection.tag, &params.tag) {
         (Some(t), _) => Some(t.clone()),
-        (None, Some(raw)) => Some(rules.tagger.key(raw).ok_or_else(|| ApiError::BadParameter {
-            name: "tag".into(),
-            message: format!("{raw:?} is not a tag"),
-        })?),
+        (None, Some(raw)) => Some(
+            rules
+                .tagger
+                .key(raw)
+                .ok_or_else(|| ApiError::BadParameter {
+                    name: "tag".into(),
+                    message: format!("{raw:?} is not a tag"),
+                })?,
+        ),
         (None, None) => None,
     };
     if let Some(source) = &params.source

@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 
 use super::schema::{item_tags, item_topics, items};
 use super::{
-    DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, json_list, on_backend,
-    to_json,
+    DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, json_list,
+    on_backend, to_json,
 };
 use crate::domain::{Classified, Item, Tag, TopicMatch};
 
