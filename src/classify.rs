@@ -357,11 +357,7 @@ impl Classifier {
                     })
                 };
                 match u.role {
-                    Role::Exclude => {
-                        if !other_role(false) {
-                            found[u.topic].vetoed = true;
-                        }
-                    }
+                    Role::Exclude if !other_role(false) => found[u.topic].vetoed = true,
                     Role::Keyword if !other_role(true) => {
                         self.count(&mut found[u.topic], field, text, hit.0);
                         found[u.topic].note(&u.original, "keyword", field);
@@ -488,6 +484,7 @@ mod tests {
             categories: vec![],
             language: None,
             enclosures: vec![],
+            image: None,
         }
     }
 

@@ -124,6 +124,11 @@ impl Ingestor {
         &self.store
     }
 
+    /// The topic and tag rules in force.
+    pub fn rules(&self) -> &Arc<Live<Rules>> {
+        &self.rules
+    }
+
     /// Poll one source that `owner` has claimed, record the outcome and release the lease.
     #[tracing::instrument(skip_all, fields(source = %source.id))]
     pub async fn poll(&self, source: &SourceRow, owner: &str) -> PollReport {

@@ -50,7 +50,8 @@ enum Command {
     },
     /// Validate the configuration; errors name file, line and column.
     CheckConfig,
-    /// Re-run the topic rules over stored items; print per topic what was added and removed.
+    /// Re-run the topic and tag rules over stored items; print per topic what was added and
+    /// removed.
     Reclassify {
         /// Report what would change, change nothing.
         #[arg(long)]
@@ -130,8 +131,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = app::reclassify_stored(&config, topic.as_deref(), dry_run).await?;
             let verb = if dry_run { "would change" } else { "changed" };
             println!(
-                "{} items checked; {verb} {} items",
-                report.items, report.changed_items
+                "{} items checked; {verb} the topics of {} items and the tags of {}",
+                report.items, report.changed_items, report.retagged_items
             );
             for (slug, change) in &report.topics {
                 println!("{slug}: +{} -{}", change.added, change.removed);

@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::Utc;
+
 use crate::classify::SourceCtx;
 use crate::domain::{Tag, TopicMatch};
 use crate::rules::Rules;
@@ -67,7 +69,7 @@ pub fn reclassify(
                     .get(&stored.source_id)
                     .map_or(&[][..], Vec::as_slice),
             };
-            let (topics, tags) = rules.apply(&stored.item, source);
+            let (topics, tags) = rules.apply_full(&stored.item, source);
             let fresh = new_topics(stored, topics, only);
             if stored.topics != fresh {
                 note_changes(&mut report, stored, &fresh);
@@ -79,7 +81,14 @@ pub fn reclassify(
         }
         report.changed_items += topic_rewrites.len();
         report.retagged_items += tag_rewrites.len();
-        if !dry_run && !(topic_rewrites.is_empty() && tag_rewrites.is_empty()) {
+        let extracted: Vec<i64> = if only.is_none() {
+            page.iter().map(|s| s.id).collect()
+        } else {
+            Vec::new()
+        };
+        let nothing_to_write =
+            topic_rewrites.is_empty() && tag_rewrites.is_empty() && extracted.is_empty();
+        if !dry_run && !nothing_to_write {
             let topic_rows: Vec<(i64, &[TopicMatch])> = topic_rewrites
                 .iter()
                 .map(|(id, t)| (*id, t.as_slice()))
@@ -90,7 +99,8 @@ pub fn reclassify(
                 .collect();
             transaction(conn, |conn| {
                 item_topics::replace_many(conn, &topic_rows)?;
-                item_tags::replace_many(conn, &tag_rows)
+                item_tags::replace_many(conn, &tag_rows)?;
+                items::mark_keywords_done(conn, &extracted, Utc::now())
             })?;
         }
     }
@@ -106,6 +116,30 @@ pub fn apply_if_changed(conn: &mut DbConn, rules: &Rules) -> Result<Option<Repor
     let report = reclassify(conn, rules, None, false)?;
     meta::set(conn, meta::RULES_FINGERPRINT, &rules.fingerprint)?;
     Ok(Some(report))
+}
+
+/// Items whose keywords one call of [`extract_pending`] handles.
+pub const KEYWORD_BATCH: i64 = 200;
+
+/// Extract keywords (jieba for Chinese) for up to `limit` items that ingest stored without
+/// them, add them to the items' tags, and mark the items done, in one transaction. Returns
+/// how many items were done; 0 means none is waiting.
+pub fn extract_pending(conn: &mut DbConn, rules: &Rules, limit: i64) -> Result<usize, StoreError> {
+    transaction(conn, |conn| {
+        let pending = items::pending_keywords(conn, limit)?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let tags: Vec<(i64, Vec<Tag>)> = pending
+            .iter()
+            .map(|s| (s.id, rules.tagger.with_keywords(&s.item, s.tags.clone())))
+            .collect();
+        let rows: Vec<(i64, &[Tag])> = tags.iter().map(|(id, t)| (*id, t.as_slice())).collect();
+        item_tags::replace_many(conn, &rows)?;
+        let ids: Vec<i64> = pending.iter().map(|s| s.id).collect();
+        items::mark_keywords_done(conn, &ids, Utc::now())?;
+        Ok(ids.len())
+    })
 }
 
 /// Record that the stored items are classified with `rules` (an empty store is).

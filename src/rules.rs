@@ -32,8 +32,17 @@ impl Rules {
         })
     }
 
-    /// The topics and tags of `item` from `source`.
+    /// The topics of `item` from `source`, and the tags that need no segmenter (categories,
+    /// source tags): what ingest stores at once.
     pub fn apply(&self, item: &Item, source: SourceCtx<'_>) -> (Vec<TopicMatch>, Vec<Tag>) {
+        (
+            self.classifier.classify(item, source),
+            self.tagger.base(item, source.tags),
+        )
+    }
+
+    /// The topics and all the tags of `item`, extracted keywords included.
+    pub fn apply_full(&self, item: &Item, source: SourceCtx<'_>) -> (Vec<TopicMatch>, Vec<Tag>) {
         (
             self.classifier.classify(item, source),
             self.tagger.tags(item, source.tags),

@@ -21,6 +21,12 @@ const DISPATCH_EVERY: &str = "*/2 * * * * *";
 /// When the fetch log is pruned: hourly, at an odd minute to stay clear of other hourly work.
 const PRUNE_EVERY: &str = "0 17 * * * *";
 
+/// How often the keyword job looks for items stored without their extracted keywords.
+const KEYWORDS_EVERY: &str = "*/3 * * * * *";
+
+/// Batches one run of the keyword job does at most, so that it never runs long.
+const KEYWORD_BATCHES_PER_RUN: usize = 50;
+
 /// How long shutdown waits for polls in flight before leaving them to their leases.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -118,6 +124,19 @@ pub async fn start(
         Box::pin(async move { run_tick(&d).await })
     })?)
     .await?;
+    // Keyword extraction (jieba) runs beside polling, never inside it: a poll stores its items
+    // with category and source tags, and this job adds the extracted ones a moment later.
+    crate::tags::warm_up();
+    let (store, rules) = (
+        dispatcher.store.clone(),
+        Arc::clone(dispatcher.ingestor.rules()),
+    );
+    let running = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    jobs.add(Job::new_async(KEYWORDS_EVERY, move |_, _| {
+        let (store, rules, running) = (store.clone(), Arc::clone(&rules), Arc::clone(&running));
+        Box::pin(async move { extract_keywords(&store, &rules, &running).await })
+    })?)
+    .await?;
     let store = dispatcher.store.clone();
     jobs.add(Job::new_async(PRUNE_EVERY, move |_, _| {
         let store = store.clone();
@@ -162,6 +181,40 @@ async fn run_tick(d: &Arc<Dispatcher>) {
 }
 
 /// Delete fetch log entries older than `retention`.
+/// Extract keywords for items stored without them, a batch at a time, until none is left (or
+/// the run's budget is spent). A run that finds the previous one still going does nothing.
+async fn extract_keywords(
+    store: &Store,
+    rules: &Arc<crate::rules::Live<crate::rules::Rules>>,
+    running: &std::sync::atomic::AtomicBool,
+) {
+    use std::sync::atomic::Ordering;
+    if running.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let mut done = 0;
+    for _ in 0..KEYWORD_BATCHES_PER_RUN {
+        let rules = rules.get();
+        let batch = store
+            .run(move |c| {
+                crate::reclassify::extract_pending(c, &rules, crate::reclassify::KEYWORD_BATCH)
+            })
+            .await;
+        match batch {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) => {
+                tracing::warn!(error = %e, "keyword extraction failed; retrying next run");
+                break;
+            }
+        }
+    }
+    if done > 0 {
+        tracing::debug!(items = done, "keywords extracted");
+    }
+    running.store(false, Ordering::Release);
+}
+
 async fn prune_log(store: &Store, retention: Duration) {
     let before =
         Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(7));

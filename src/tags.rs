@@ -20,8 +20,8 @@ const EXTRACT_CHARS: usize = 1500;
 const MAX_TAG_CHARS: usize = 32;
 
 /// Parts of speech jieba's extractor may return: nouns, names, places, organisations, other
-/// proper nouns, verbal nouns and Latin words.
-const KEYWORD_POS: [&str; 7] = ["n", "nr", "ns", "nt", "nz", "vn", "eng"];
+/// proper nouns and Latin words (verbal nouns such as 调整 or 发布 make poor tags).
+const KEYWORD_POS: [&str; 6] = ["n", "nr", "ns", "nt", "nz", "eng"];
 
 /// Tags nobody wants, in any feed (already folded).
 const BUILTIN_STOP: &[&str] = &[
@@ -49,6 +49,26 @@ const BUILTIN_STOP: &[&str] = &[
     "发展",
     "问题",
     "时间",
+    "调整",
+    "发布",
+    "宣布",
+    "推出",
+    "上线",
+    "增长",
+    "下降",
+    "同比",
+    "环比",
+    "记者",
+    "报道",
+    "消息",
+    "目前",
+    "近日",
+    "今年",
+    "去年",
+    "本周",
+    "全球",
+    "国家",
+    "地区",
     "工作",
     "情况",
     "方面",
@@ -225,8 +245,7 @@ impl Tagger {
 
     fn is_junk(&self, key: &str) -> bool {
         let chars = key.chars().count();
-        chars < 2
-            || chars > MAX_TAG_CHARS
+        !(2..=MAX_TAG_CHARS).contains(&chars)
             || !key.chars().any(char::is_alphabetic)
             || self.stop.contains(key)
     }
@@ -234,29 +253,46 @@ impl Tagger {
     /// The tags of `item`, whose source carries `source_tags`: categories first, then source
     /// tags, then extracted keywords, without repeats, at most `tags.max_per_item`.
     pub fn tags(&self, item: &Item, source_tags: &[String]) -> Vec<Tag> {
+        self.with_keywords(item, self.base(item, source_tags))
+    }
+
+    /// The tags that need no segmenter: categories and source tags. Ingest stores these at
+    /// once; [`Tagger::with_keywords`] adds the extracted ones later.
+    pub fn base(&self, item: &Item, source_tags: &[String]) -> Vec<Tag> {
         let mut out: Vec<Tag> = Vec::new();
-        let push = |tag: Option<Tag>, out: &mut Vec<Tag>| {
-            if let Some(t) = tag
-                && out.len() < self.max
-                && !out.iter().any(|o| o.key == t.key)
-            {
-                out.push(t);
-            }
-        };
         for category in &item.categories {
             for part in category.split([',', '，', '、', ';', '；']) {
-                push(self.tag(part, TagKind::Category), &mut out);
+                self.push(self.tag(part, TagKind::Category), &mut out);
             }
         }
         for t in source_tags {
-            push(self.tag(t, TagKind::Source), &mut out);
+            self.push(self.tag(t, TagKind::Source), &mut out);
         }
+        out
+    }
+
+    /// `base` (an item's category and source tags) with the extracted keywords added, up to
+    /// the cap.
+    pub fn with_keywords(&self, item: &Item, base: Vec<Tag>) -> Vec<Tag> {
+        let mut out: Vec<Tag> = base
+            .into_iter()
+            .filter(|t| t.kind != TagKind::Keyword)
+            .collect();
         if self.extract > 0 && out.len() < self.max {
             for word in self.extract_keywords(item) {
-                push(self.tag(&word, TagKind::Keyword), &mut out);
+                self.push(self.tag(&word, TagKind::Keyword), &mut out);
             }
         }
         out
+    }
+
+    fn push(&self, tag: Option<Tag>, out: &mut Vec<Tag>) {
+        if let Some(t) = tag
+            && out.len() < self.max
+            && !out.iter().any(|o| o.key == t.key)
+        {
+            out.push(t);
+        }
     }
 
     /// Up to `tags.extract` keywords from the title and the start of the text.
@@ -283,9 +319,20 @@ impl Tagger {
     }
 }
 
+/// Load jieba's dictionary on another thread now, so that the first item to tag does not wait
+/// for it (about 0.15 s); call when the tagger will be needed soon.
+pub fn warm_up() {
+    if JIEBA.get().is_none() {
+        std::thread::spawn(|| {
+            let _ = jieba();
+        });
+    }
+}
+
+static JIEBA: OnceLock<(Jieba, TfIdf)> = OnceLock::new();
+
 /// jieba, built once per process (loading its dictionary takes a while).
 fn jieba() -> &'static (Jieba, TfIdf) {
-    static JIEBA: OnceLock<(Jieba, TfIdf)> = OnceLock::new();
     JIEBA.get_or_init(|| (Jieba::new(), TfIdf::default()))
 }
 
@@ -374,6 +421,7 @@ mod tests {
             categories: categories.iter().map(|s| s.to_string()).collect(),
             language: None,
             enclosures: vec![],
+            image: None,
         }
     }
 

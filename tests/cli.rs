@@ -180,3 +180,102 @@ async fn fetch_summarizes_and_exits_1_when_a_source_failed() {
             .contains("1 sources: 0 new, 0 updated, 4 unchanged, 0 failed (0 not modified)")
     );
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_configuration_and_a_bad_file_is_refused() {
+    use std::time::Duration;
+
+    let upstream = common::Upstream::start().await;
+    common::serve_fixtures(&upstream).await;
+    let db = common::TestDb::new(common::Backend::Sqlite);
+    let config = common::config(&db, &common::fixture_sources(&upstream));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = db.dir().join("serve.log");
+    let mut child = crossfeed()
+        .args(["--config", config.path.to_str().unwrap(), "serve"])
+        .env("CROSSFEED_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let topic_slugs = || async {
+        let r = client.get(format!("{base}/api/topics")).send().await.ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&r.bytes().await.ok()?).ok()?;
+        Some(
+            v["items"]
+                .as_array()?
+                .iter()
+                .filter_map(|t| t["slug"].as_str().map(String::from))
+                .collect::<Vec<String>>(),
+        )
+    };
+    let wait_for = |want: usize| {
+        let topic_slugs = &topic_slugs;
+        async move {
+            for _ in 0..200 {
+                if topic_slugs().await.is_some_and(|s| s.len() == want) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("never saw {want} topics");
+        }
+    };
+    let hangup = |pid: u32| {
+        let status = Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    wait_for(3).await;
+
+    let text = std::fs::read_to_string(&config.path).unwrap();
+    let good = format!("{text}  - slug: freight\n    title: 海运\n    keywords: [海运]\n");
+    std::fs::write(&config.path, &good).unwrap();
+    hangup(child.id());
+    wait_for(4).await;
+
+    std::fs::write(
+        &config.path,
+        good.replace("keywords: [海运]", "keywords: [海运"),
+    )
+    .unwrap();
+    hangup(child.id());
+    let mut refused = String::new();
+    for _ in 0..200 {
+        refused = std::fs::read_to_string(&log).unwrap();
+        if refused.contains("reload refused") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(refused.contains("reload refused"), "{refused}");
+    assert!(
+        refused.contains("crossfeed.yaml:"),
+        "the log names the file: {refused}"
+    );
+    assert_eq!(
+        topic_slugs().await.map(|s| s.len()),
+        Some(4),
+        "the previous configuration stays in force"
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
+}

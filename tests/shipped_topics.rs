@@ -26,6 +26,7 @@ fn headline(title: &str) -> Item {
         categories: vec![],
         language: None,
         enclosures: vec![],
+        image: None,
     }
 }
 

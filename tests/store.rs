@@ -24,6 +24,7 @@ fn item(id: &str, title: &str, hours_ago: i64) -> Item {
         categories: vec!["跨境".into()],
         language: Some("zh-cn".into()),
         enclosures: vec![],
+        image: None,
     }
 }
 

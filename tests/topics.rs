@@ -107,6 +107,36 @@ async fn an_item_shows_why_it_is_in_its_topics_and_its_tags(backend: Backend) {
     assert!(tags.len() <= 5, "{tags:?}");
     assert!(tags[3..].iter().all(|t| t["kind"] == "keyword"), "{tags:?}");
 
+    // Keywords are extracted beside polling, by the keyword job: they arrive shortly.
+    let mut keywords: Vec<String> = Vec::new();
+    for _ in 0..200 {
+        let (_, item) = json(&app, &format!("/api/items/{id}")).await;
+        keywords = item["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["kind"] == "keyword")
+            .map(|t| t["tag"].as_str().unwrap().to_owned())
+            .collect();
+        if !keywords.is_empty() {
+            let all = item["tags"].as_array().unwrap();
+            assert!(
+                all.len() <= 5,
+                "category, category, source, 2 keywords: {all:?}"
+            );
+            let keys: Vec<&str> = all.iter().map(|t| t["tag"].as_str().unwrap()).collect();
+            assert_eq!(&keys[..3], &["amazon", "退货政策", "中文"], "{all:?}");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        keywords
+            .iter()
+            .any(|k| ["退货", "服装", "服装类", "退货窗口", "美国站", "窗口"].contains(&k.as_str())),
+        "extracted keywords: {keywords:?}"
+    );
+
     let (status, missing) = json(&app, "/api/items/999999").await;
     assert_eq!(
         (status, missing["error"]["code"].as_str()),

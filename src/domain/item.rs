@@ -25,6 +25,10 @@ pub struct Item {
     pub categories: Vec<String>,
     pub language: Option<String>,
     pub enclosures: Vec<Enclosure>,
+    /// Absolute URL of the item's picture: media:thumbnail, itunes:image, an image attachment,
+    /// else the first image in the content.
+    #[serde(default)]
+    pub image: Option<String>,
 }
 
 /// A media file attached to an item (podcast audio, image, video).

@@ -52,6 +52,20 @@ const LAZY_SOURCES: &[&str] = &[
     "data-echo",
 ];
 
+/// The `src` of the first `<img>` in sanitized HTML, when it is an absolute http(s) URL.
+pub fn first_image(html: &str) -> Option<String> {
+    crate::parse::tags::find_tags(html, "img")
+        .into_iter()
+        .find_map(|r| {
+            let src = crate::parse::tags::attributes(&html[r])
+                .into_iter()
+                .find(|a| a.name == "src")?;
+            let value = html_escape::decode_html_entities(src.value.trim()).into_owned();
+            let url = url::Url::parse(&value).ok()?;
+            matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+        })
+}
+
 /// Give `<img>` tags whose real address sits in a lazy-loading attribute (`data-src`,
 /// `data-original`, …) that address as `src`: without the site's script, the placeholder
 /// (or nothing) would show. Runs before sanitizing, which then checks the URL like any other.

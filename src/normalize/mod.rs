@@ -146,8 +146,14 @@ fn normalize_entry(
             e.authors
                 .iter()
                 .filter_map(|p| p.name.as_deref().or(p.email.as_deref()))
+                .chain(
+                    e.media
+                        .iter()
+                        .flat_map(|m| m.credits.iter().map(|c| c.entity.as_str())),
+                )
                 .map(html::plain_text),
         ),
+        image: image(e, &base, content.as_deref().or(summary.as_deref())),
         summary,
         content,
         categories: dedupe(e.categories.iter().map(|c| {
@@ -194,12 +200,45 @@ const LANGUAGE_CODES: &[(&str, &str)] = &[
 /// The language of an item that does not say, when the text is long enough for whatlang to be
 /// sure; `None` rather than a guess.
 fn detect_language(title: Option<&str>, body_html: Option<&str>) -> Option<String> {
+    // The title and the start of the text say which language an item is in. Scripts with
+    // one main language are told by counting characters; whatlang's trigram scoring (slow:
+    // it was most of ingest's CPU time on whole articles) only sees a short Latin sample.
     let mut text = title.unwrap_or_default().to_owned();
     if let Some(body) = body_html {
         text.push(' ');
-        text.push_str(&crate::text::text_of_sanitized(body));
+        text.extend(
+            crate::text::text_of_sanitized(body)
+                .chars()
+                .take(DETECT_CHARS),
+        );
     }
-    let info = whatlang::detect(&text)?;
+    let (mut letters, mut han, mut kana, mut hangul, mut thai) = (0usize, 0, 0, 0, 0);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        match c {
+            '\u{3040}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' => kana += 1,
+            '\u{AC00}'..='\u{D7AF}' | '\u{1100}'..='\u{11FF}' => hangul += 1,
+            '\u{0E00}'..='\u{0E7F}' => thai += 1,
+            c if crate::classify::is_cjk(c) => han += 1,
+            _ => {}
+        }
+    }
+    // A CJK character carries a word's worth of meaning: a fifth of the letters is a lot.
+    let share = |n: usize| n > 0 && n * 5 >= letters;
+    if share(kana) {
+        return Some("ja".into());
+    }
+    if share(hangul) {
+        return Some("ko".into());
+    }
+    if share(han) {
+        return Some("zh".into());
+    }
+    if share(thai) {
+        return Some("th".into());
+    }
+    let sample: String = text.chars().take(WHATLANG_CHARS).collect();
+    let info = detector().detect(&sample)?;
     if !info.is_reliable() {
         return None;
     }
@@ -208,6 +247,24 @@ fn detect_language(title: Option<&str>, body_html: Option<&str>) -> Option<Strin
         .iter()
         .find(|(three, _)| *three == code)
         .map(|(_, two)| (*two).to_owned())
+}
+
+/// Characters of an item's text language detection reads (besides the title), and how many of
+/// them whatlang scores.
+const DETECT_CHARS: usize = 200;
+const WHATLANG_CHARS: usize = 160;
+
+/// whatlang limited to the languages we can name, built once.
+fn detector() -> &'static whatlang::Detector {
+    static DETECTOR: std::sync::OnceLock<whatlang::Detector> = std::sync::OnceLock::new();
+    DETECTOR.get_or_init(|| {
+        whatlang::Detector::with_allowlist(
+            LANGUAGE_CODES
+                .iter()
+                .filter_map(|(three, _)| whatlang::Lang::from_code(*three))
+                .collect(),
+        )
+    })
 }
 
 /// A 32-hex-digit digest of an identity key: short, URL-safe and stable.
@@ -286,6 +343,43 @@ fn enclosures(e: &Entry, base: &Url) -> Vec<Enclosure> {
         });
     }
     out
+}
+
+/// The item's picture: the widest media:thumbnail (itunes:image counts as one), else an image
+/// among the media contents, else the first `<img>` of the (sanitized, absolute) HTML.
+fn image(e: &Entry, base: &Url, html: Option<&str>) -> Option<String> {
+    let web = |raw: &str| {
+        resolve(raw.trim(), base)
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .map(String::from)
+    };
+    let thumbnail = e
+        .media
+        .iter()
+        .flat_map(|m| m.thumbnails.iter())
+        .filter_map(|t| web(&t.image.uri).map(|u| (t.image.width.unwrap_or(0), u)))
+        .enumerate()
+        // Widest first; among equals, the first given.
+        .max_by_key(|(i, (w, _))| (*w, std::cmp::Reverse(*i)))
+        .map(|(_, (_, u))| u);
+    let is_image = |c: &feed_rs::model::MediaContent| {
+        c.content_type.as_ref().is_some_and(|t| t.ty() == "image")
+            || c.url.as_ref().is_some_and(|u| {
+                let path = u.path().to_ascii_lowercase();
+                [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"]
+                    .iter()
+                    .any(|ext| path.ends_with(ext))
+            })
+    };
+    thumbnail
+        .or_else(|| {
+            e.media
+                .iter()
+                .flat_map(|m| m.content.iter())
+                .filter(|c| is_image(c))
+                .find_map(|c| c.url.as_ref().and_then(|u| web(u.as_str())))
+        })
+        .or_else(|| html.and_then(html::first_image))
 }
 
 fn dedupe(values: impl Iterator<Item = String>) -> Vec<String> {

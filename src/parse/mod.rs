@@ -57,9 +57,92 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         .sanitize_content(false)
         .timestamp_parser(move |text| dates::parse_date(text, tz, now))
         .build();
-    parser
+    let mut feed = parser
         .parse(text.as_bytes())
-        .map_err(|e| ParseError::Feed(e.to_string()))
+        .map_err(|e| ParseError::Feed(e.to_string()))?;
+    if feed.feed_type == feed_rs::model::FeedType::RSS2 {
+        supplement_itunes(&mut feed, &text);
+    }
+    Ok(feed)
+}
+
+/// feed-rs keeps an item's `<itunes:image>` and `<itunes:author>` only when the item also has
+/// an iTunes title, summary or episode data; podcast feeds often give just the image and the
+/// author. Read them from the document and add them where feed-rs has none. Items are matched
+/// by position, so nothing is added when the counts disagree.
+fn supplement_itunes(feed: &mut Feed, text: &str) {
+    use feed_rs::model::{Image, MediaObject, MediaThumbnail, Person};
+    if !text.contains("<itunes:image") && !text.contains("<itunes:author") {
+        return;
+    }
+    let items = tags::find_tags(text, "item");
+    if items.len() != feed.entries.len() {
+        return;
+    }
+    let item_of = |at: usize| items.iter().rposition(|r| r.start < at);
+    let mut images: Vec<Option<String>> = vec![None; items.len()];
+    for tag in tags::find_tags(text, "itunes:image") {
+        if let Some(i) = item_of(tag.start)
+            && images[i].is_none()
+        {
+            images[i] = tags::attributes(&text[tag])
+                .into_iter()
+                .find(|a| a.name == "href")
+                .map(|a| html_escape::decode_html_entities(a.value.trim()).into_owned())
+                .filter(|v| !v.is_empty());
+        }
+    }
+    let mut authors: Vec<Option<String>> = vec![None; items.len()];
+    for tag in tags::find_tags(text, "itunes:author") {
+        let rest = &text[tag.end..];
+        let Some(end) = rest.find("</itunes:author>") else {
+            continue;
+        };
+        let name = rest[..end].trim();
+        let name = name
+            .strip_prefix("<![CDATA[")
+            .and_then(|n| n.strip_suffix("]]>"))
+            .unwrap_or(name);
+        let name = html_escape::decode_html_entities(name.trim()).into_owned();
+        if let Some(i) = item_of(tag.start)
+            && authors[i].is_none()
+            && !name.is_empty()
+        {
+            authors[i] = Some(name);
+        }
+    }
+    for ((entry, image), author) in feed.entries.iter_mut().zip(images).zip(authors) {
+        let has_image = entry.media.iter().any(|m| !m.thumbnails.is_empty());
+        if let Some(uri) = image.filter(|_| !has_image) {
+            let mut media = MediaObject::default();
+            media.thumbnails.push(MediaThumbnail {
+                image: Image {
+                    uri,
+                    title: None,
+                    link: None,
+                    width: None,
+                    height: None,
+                    description: None,
+                },
+                time: None,
+            });
+            entry.media.push(media);
+        }
+        let has_credit = entry.media.iter().any(|m| !m.credits.is_empty());
+        if let Some(name) = author.filter(|_| !has_credit)
+            && !entry
+                .authors
+                .iter()
+                .any(|p| p.name.as_deref() == Some(&name))
+        {
+            entry.authors.push(Person {
+                name: Some(name),
+                uri: None,
+                email: None,
+                role: None,
+            });
+        }
+    }
 }
 
 /// Versions of `<rss>` that feed-rs reads as they are; any other (missing, "2.01", "0.93",

@@ -16,7 +16,7 @@ use crate::domain::{Classified, Item, Tag, TopicMatch};
 /// Rows looked up per query when matching incoming identities (well under SQLite's limit).
 const LOOKUP_CHUNK: usize = 500;
 
-/// Items per multi-row INSERT: 19 columns each stays far below SQLite's 32,766 parameters.
+/// Items per multi-row INSERT: 20 columns each stays far below SQLite's 32,766 parameters.
 const INSERT_CHUNK: usize = 200;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -40,6 +40,7 @@ struct ItemRow {
     enclosures: String,
     first_seen_at: NaiveDateTime,
     changed_at: NaiveDateTime,
+    image: Option<String>,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -60,6 +61,9 @@ struct ItemValues<'a> {
     enclosures: String,
     content_hash: String,
     changed_at: NaiveDateTime,
+    image: Option<&'a str>,
+    /// Cleared on every write: the keyword job extracts tags from the new text.
+    keywords_at: Option<NaiveDateTime>,
 }
 
 impl<'a> ItemValues<'a> {
@@ -81,6 +85,8 @@ impl<'a> ItemValues<'a> {
             enclosures: to_json(&item.enclosures),
             content_hash: content_hash(item),
             changed_at: now,
+            image: item.image.as_deref(),
+            keywords_at: None,
         }
     }
 }
@@ -274,6 +280,40 @@ pub fn page_by_id(
     with_topics(conn, rows)
 }
 
+/// Up to `limit` items whose keywords are still to be extracted, oldest first, with their
+/// topics and tags. On Postgres the rows stay locked until the transaction ends and rows
+/// another process holds are skipped, so two workers never do the same items.
+pub fn pending_keywords(conn: &mut DbConn, limit: i64) -> Result<Vec<StoredItem>, StoreError> {
+    macro_rules! pending {
+        () => {
+            items::table
+                .filter(items::keywords_at.is_null())
+                .order(items::id.asc())
+                .limit(limit)
+                .select(ItemRow::as_select())
+        };
+    }
+    let rows: Vec<ItemRow> = match conn {
+        DbConn::Pg(c) => pending!().for_update().skip_locked().load(c)?,
+        DbConn::Sqlite(c) => pending!().load(c)?,
+    };
+    with_topics(conn, rows)
+}
+
+/// Record that keywords were extracted for `ids` at `now`.
+pub fn mark_keywords_done(
+    conn: &mut DbConn,
+    ids: &[i64],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        diesel::update(items::table.filter(items::id.eq_any(chunk)))
+            .set(items::keywords_at.eq(Some(now.naive_utc())))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// How many items each source has stored.
 pub fn counts_by_source(conn: &mut DbConn) -> Result<HashMap<String, i64>, StoreError> {
     let rows: Vec<(String, i64)> = items::table
@@ -332,6 +372,7 @@ fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<Store
             categories: json_list(&row.categories)?,
             language: row.language,
             enclosures: json_list(&row.enclosures)?,
+            image: row.image,
         },
         sort_at: utc(row.sort_at),
         date_is_first_seen: row.date_is_first_seen,

@@ -61,6 +61,8 @@ diesel::table! {
         content_hash -> Text,
         first_seen_at -> Timestamp,
         changed_at -> Timestamp,
+        image -> Nullable<Text>,
+        keywords_at -> Nullable<Timestamp>,
     }
 }
 
