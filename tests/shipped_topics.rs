@@ -2,6 +2,8 @@
 //! English headlines, false friends included: precision and recall per topic must be at least
 //! 0.97. Run with `--nocapture` to see the figures.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

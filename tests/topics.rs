@@ -2,6 +2,8 @@
 //! and feeds, changed rules are applied to stored items at start and on reload, and a bad file
 //! on reload changes nothing. Every test runs on SQLite and on Postgres.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::Path;
