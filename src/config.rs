@@ -35,6 +35,26 @@ pub struct Config {
     /// Settings shared by every topic rule.
     pub classify: ClassifyConfig,
     pub tags: TagsConfig,
+    pub dedupe: DedupeConfig,
+}
+
+/// Near-duplicate folding of the same story across sources.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DedupeConfig {
+    /// Estimated Jaccard similarity of two items' text shingles at which they are the same
+    /// story (0.3–1.0).
+    pub threshold: f64,
+    /// How far back a new item looks for its story.
+    pub window: Duration,
+}
+
+impl Default for DedupeConfig {
+    fn default() -> Self {
+        Self {
+            threshold: 0.6,
+            window: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
 }
 
 /// Settings shared by every topic rule.
@@ -382,6 +402,15 @@ struct RawConfig {
     classify: RawClassify,
     #[serde(default)]
     tags: RawTags,
+    #[serde(default)]
+    dedupe: RawDedupe,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDedupe {
+    threshold: Option<Spanned<f64>>,
+    window: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -585,6 +614,7 @@ impl Validator {
         let topics = self.topics(raw.topics, &source_ids);
         let classify = self.classify(&raw.classify);
         let tags = self.tags(raw.tags);
+        let dedupe = self.dedupe(&raw.dedupe);
 
         Some(Config {
             path: path.to_owned(),
@@ -621,6 +651,26 @@ impl Validator {
             topics,
             classify: classify?,
             tags: tags?,
+            dedupe: dedupe?,
+        })
+    }
+
+    fn dedupe(&mut self, raw: &RawDedupe) -> Option<DedupeConfig> {
+        let d = DedupeConfig::default();
+        let threshold = match &raw.threshold {
+            Some(t) => self.check(t, "dedupe.threshold", |v| {
+                if (0.3..=1.0).contains(v) {
+                    Ok(*v)
+                } else {
+                    Err("must be a similarity from 0.3 to 1.0".to_owned())
+                }
+            }),
+            None => Some(d.threshold),
+        };
+        let window = self.duration(&raw.window, "dedupe.window", d.window);
+        Some(DedupeConfig {
+            threshold: threshold?,
+            window: window?,
         })
     }
 

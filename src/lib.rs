@@ -7,6 +7,7 @@
 pub mod app;
 pub mod classify;
 pub mod config;
+pub mod dedupe;
 pub mod domain;
 pub mod fetch;
 pub mod ingest;

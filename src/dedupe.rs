@@ -1,0 +1,284 @@
+//! Near-duplicate detection: the same story reposted by several sources becomes one cluster.
+//!
+//! Two items are the same story when their canonical links are equal (tracking parameters
+//! such as `utm_*` removed, `http`/`https` and `www.` ignored) — a sure match — or when the
+//! Jaccard similarity of their text's character 4-grams reaches `dedupe.threshold`. Text is
+//! folded the way topics fold (NFKC, lowercase, Traditional→Simplified) with everything but
+//! letters and digits dropped, so it works on unsegmented Chinese and on English alike. The
+//! text is the start of the body (reposts copy it; their headlines are often reworded), or the
+//! title when an item has next to no body. Similarity is estimated with a 64-value MinHash;
+//! candidates are found through 16 bands of 4 values, which the store indexes.
+
+use url::Url;
+
+use crate::classify::Folder;
+
+/// Query parameters that only say where a click came from.
+const TRACKING_PARAMS: &[&str] = &[
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "spm",
+    "scm",
+    "from",
+    "share",
+    "share_source",
+    "share_medium",
+    "share_token",
+    "ref",
+    "ref_src",
+    "ref_url",
+    "_hsenc",
+    "_hsmi",
+    "cmpid",
+    "wt_mc",
+    "wtmc",
+    "ncid",
+    "sr_share",
+    "s_cid",
+    "at_medium",
+    "at_campaign",
+    "source",
+    "feed",
+    "rss",
+    "isappinstalled",
+    "timestamp",
+    "tt_from",
+    "wxshare",
+];
+
+/// The link with what does not identify the article removed: scheme (http = https), a leading
+/// `www.`, the fragment, tracking parameters, a trailing slash; remaining parameters sorted.
+pub fn canonical_link(link: &str) -> Option<String> {
+    let url = Url::parse(link).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let mut params: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            !k.starts_with("utm_") && !TRACKING_PARAMS.contains(&k.as_str())
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    params.sort();
+    let path = url.path();
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        ""
+    };
+    let mut out = format!("//{host}");
+    if let Some(port) = url.port() {
+        out.push_str(&format!(":{port}"));
+    }
+    out.push_str(path);
+    if !params.is_empty() {
+        let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out.push('?');
+        out.push_str(&query.join("&"));
+    }
+    Some(out)
+}
+
+/// Characters of the body that go into the signature: the start of a story is what reposts
+/// share; their endings differ (bylines, related links, boilerplate).
+const TEXT_CHARS: usize = 600;
+
+/// Below this many letters and digits the body says too little, and the title is used too.
+const MIN_BODY: usize = 40;
+
+/// How many times a shingle with a digit counts.
+const DIGIT_WEIGHT: u64 = 3;
+
+/// Shingle length in characters.
+const SHINGLE: usize = 4;
+
+/// Values in a MinHash signature, and how they are banded for candidate lookup.
+pub const SIGNATURE_LEN: usize = 64;
+pub const BANDS: usize = 16;
+const ROWS: usize = SIGNATURE_LEN / BANDS;
+
+/// An item's MinHash signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature(pub [u32; SIGNATURE_LEN]);
+
+impl Signature {
+    /// The signature of an item's title and plain text; None when there are fewer than eight
+    /// shingles to go on.
+    pub fn of(folder: Folder, title: &str, text: &str) -> Option<Self> {
+        let fold = |t: &str| -> Vec<char> {
+            folder
+                .fold(t)
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect()
+        };
+        let body: String = text.chars().take(TEXT_CHARS).collect();
+        let mut chars = fold(&body);
+        if chars.len() < MIN_BODY {
+            let mut with_title = fold(title);
+            with_title.extend(chars);
+            chars = with_title;
+        }
+        if chars.len() < SHINGLE + 7 {
+            return None;
+        }
+        let mut mins = [u32::MAX; SIGNATURE_LEN];
+        for gram in chars.windows(SHINGLE) {
+            // Numbers tell template stories apart (today's exchange rate, this week's freight
+            // index): shingles with a digit weigh more, as several salted copies.
+            let copies = if gram.iter().any(char::is_ascii_digit) {
+                DIGIT_WEIGHT
+            } else {
+                1
+            };
+            for copy in 0..copies {
+                let h = hash_gram(gram) ^ copy;
+                for (i, m) in mins.iter_mut().enumerate() {
+                    let v = permute(h, i);
+                    if v < *m {
+                        *m = v;
+                    }
+                }
+            }
+        }
+        Some(Self(mins))
+    }
+
+    /// The estimated Jaccard similarity of the two items' shingle sets.
+    pub fn similarity(&self, other: &Self) -> f64 {
+        let same = self
+            .0
+            .iter()
+            .zip(other.0.iter())
+            .filter(|(a, b)| a == b)
+            .count();
+        same as f64 / SIGNATURE_LEN as f64
+    }
+
+    /// One value per band (the band's number mixed in), as stored and indexed: two items with
+    /// similar text very likely agree on at least one.
+    pub fn bands(&self) -> [i64; BANDS] {
+        std::array::from_fn(|b| {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (b as u64);
+            for v in &self.0[b * ROWS..(b + 1) * ROWS] {
+                h = mix(h ^ u64::from(*v));
+            }
+            h as i64
+        })
+    }
+
+    /// Hex, as stored.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|v| format!("{v:08x}")).collect()
+    }
+
+    pub fn from_hex(hex: &str) -> Option<Self> {
+        if hex.len() != SIGNATURE_LEN * 8 || !hex.is_ascii() {
+            return None;
+        }
+        let mut out = [0u32; SIGNATURE_LEN];
+        for (i, v) in out.iter_mut().enumerate() {
+            *v = u32::from_str_radix(&hex[i * 8..i * 8 + 8], 16).ok()?;
+        }
+        Some(Self(out))
+    }
+}
+
+/// The i-th of the signature's hash functions, applied to a shingle's hash.
+fn permute(h: u64, i: usize) -> u32 {
+    (mix(h ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 32) as u32
+}
+
+/// A stable 64-bit hash of one shingle (FNV-1a, then a SplitMix64 finish). Signatures are
+/// stored: this must never change.
+fn hash_gram(gram: &[char]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in gram {
+        let mut buf = [0u8; 4];
+        for b in c.encode_utf8(&mut buf).bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    mix(h)
+}
+
+/// SplitMix64's finalizer.
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder() -> Folder {
+        Folder { t2s: true }
+    }
+
+    #[test]
+    fn canonical_links_drop_tracking_scheme_www_and_fragments() {
+        let a = canonical_link(
+            "https://www.Example.com/news/1001.html?utm_source=rss&utm_medium=feed&id=7#top",
+        );
+        let b = canonical_link("http://example.com/news/1001.html?id=7&spm=a2.b3");
+        assert_eq!(a, b);
+        assert_eq!(a.as_deref(), Some("//example.com/news/1001.html?id=7"));
+        assert_ne!(
+            canonical_link("https://example.com/news/1001.html?id=8"),
+            a,
+            "a real parameter still tells articles apart"
+        );
+        assert_eq!(
+            canonical_link("https://example.com/a/"),
+            canonical_link("https://example.com/a")
+        );
+        assert_eq!(canonical_link("mailto:x@example.com"), None);
+    }
+
+    #[test]
+    fn signatures_ignore_width_case_and_script_and_survive_storage() {
+        let a = Signature::of(folder(), "亞馬遜調整退貨政策", "服裝類退貨窗口縮短").unwrap();
+        let b = Signature::of(folder(), "亚马逊调整退货政策", "服装类退货窗口缩短").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.similarity(&b), 1.0);
+        assert_eq!(Signature::from_hex(&a.to_hex()), Some(a.clone()));
+        assert_eq!(Signature::from_hex("zz"), None);
+        assert_eq!(Signature::of(folder(), "短", ""), None);
+        // Stored values must not change between versions.
+        assert_eq!(hash_gram(&['a', 'b', 'c', 'd']), 0x9268_2c7e_124e_7502);
+    }
+
+    #[test]
+    fn similar_texts_share_a_band_and_distinct_ones_rarely_do() {
+        let body = "Amazon said on Tuesday it will raise FBA fulfillment fees by an average of 15 cents per unit starting January 15, while cutting referral fees for apparel.";
+        let a = Signature::of(folder(), "Amazon raises FBA fees", body).unwrap();
+        let b = Signature::of(
+            folder(),
+            "Amazon to lift FBA fees",
+            &format!("{body} The changes affect sellers in the US."),
+        )
+        .unwrap();
+        let c = Signature::of(folder(), "Temu opens UK warehouses", "Temu has opened two local warehouses near Birmingham, allowing sellers to ship orders within the UK in two to three days.").unwrap();
+        assert!(a.similarity(&b) > 0.6, "{}", a.similarity(&b));
+        assert!(a.similarity(&c) < 0.2, "{}", a.similarity(&c));
+        let shared =
+            |x: &Signature, y: &Signature| x.bands().iter().zip(y.bands()).any(|(p, q)| *p == q);
+        assert!(shared(&a, &b));
+        assert!(!shared(&a, &c));
+    }
+}
