@@ -12,6 +12,10 @@
 use url::Url;
 
 use crate::classify::Folder;
+use crate::domain::Item;
+use crate::text::text_of_sanitized;
+use crate::domain::signature::{SIGNATURE_LEN, mix};
+pub use crate::domain::Signature;
 
 /// Query parameters that only say where a click came from.
 const TRACKING_PARAMS: &[&str] = &[
@@ -102,96 +106,62 @@ const DIGIT_WEIGHT: u64 = 3;
 /// Shingle length in characters.
 const SHINGLE: usize = 4;
 
-/// Values in a MinHash signature, and how they are banded for candidate lookup.
-pub const SIGNATURE_LEN: usize = 64;
-pub const BANDS: usize = 16;
-const ROWS: usize = SIGNATURE_LEN / BANDS;
-
-/// An item's MinHash signature.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Signature(pub [u32; SIGNATURE_LEN]);
-
-impl Signature {
-    /// The signature of an item's title and plain text; None when there are fewer than eight
-    /// shingles to go on.
-    pub fn of(folder: Folder, title: &str, text: &str) -> Option<Self> {
-        let fold = |t: &str| -> Vec<char> {
-            folder
-                .fold(t)
-                .chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect()
+/// The MinHash signature of an item's title and plain text; None when there are fewer than eight
+/// shingles to go on.
+pub fn signature(folder: Folder, title: &str, text: &str) -> Option<Signature> {
+    let fold = |t: &str| -> Vec<char> {
+        folder
+            .fold(t)
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect()
+    };
+    let body: String = text.chars().take(TEXT_CHARS).collect();
+    let mut chars = fold(&body);
+    if chars.len() < MIN_BODY {
+        let mut with_title = fold(title);
+        with_title.extend(chars);
+        chars = with_title;
+    }
+    if chars.len() < SHINGLE + 7 {
+        return None;
+    }
+    let mut mins = [u32::MAX; SIGNATURE_LEN];
+    for gram in chars.windows(SHINGLE) {
+        // Numbers tell template stories apart (today's exchange rate, this week's freight
+        // index): shingles with a digit weigh more, as several salted copies.
+        let copies = if gram.iter().any(char::is_ascii_digit) {
+            DIGIT_WEIGHT
+        } else {
+            1
         };
-        let body: String = text.chars().take(TEXT_CHARS).collect();
-        let mut chars = fold(&body);
-        if chars.len() < MIN_BODY {
-            let mut with_title = fold(title);
-            with_title.extend(chars);
-            chars = with_title;
-        }
-        if chars.len() < SHINGLE + 7 {
-            return None;
-        }
-        let mut mins = [u32::MAX; SIGNATURE_LEN];
-        for gram in chars.windows(SHINGLE) {
-            // Numbers tell template stories apart (today's exchange rate, this week's freight
-            // index): shingles with a digit weigh more, as several salted copies.
-            let copies = if gram.iter().any(char::is_ascii_digit) {
-                DIGIT_WEIGHT
-            } else {
-                1
-            };
-            for copy in 0..copies {
-                let h = hash_gram(gram) ^ copy;
-                for (i, m) in mins.iter_mut().enumerate() {
-                    let v = permute(h, i);
-                    if v < *m {
-                        *m = v;
-                    }
+        for copy in 0..copies {
+            let h = hash_gram(gram) ^ copy;
+            for (i, m) in mins.iter_mut().enumerate() {
+                let v = permute(h, i);
+                if v < *m {
+                    *m = v;
                 }
             }
         }
-        Some(Self(mins))
     }
+    Some(Signature(mins))
+}
 
-    /// The estimated Jaccard similarity of the two items' shingle sets.
-    pub fn similarity(&self, other: &Self) -> f64 {
-        let same = self
-            .0
-            .iter()
-            .zip(other.0.iter())
-            .filter(|(a, b)| a == b)
-            .count();
-        same as f64 / SIGNATURE_LEN as f64
-    }
 
-    /// One value per band (the band's number mixed in), as stored and indexed: two items with
-    /// similar text very likely agree on at least one.
-    pub fn bands(&self) -> [i64; BANDS] {
-        std::array::from_fn(|b| {
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ (b as u64);
-            for v in &self.0[b * ROWS..(b + 1) * ROWS] {
-                h = mix(h ^ u64::from(*v));
-            }
-            h as i64
-        })
-    }
-
-    /// Hex, as stored.
-    pub fn to_hex(&self) -> String {
-        self.0.iter().map(|v| format!("{v:08x}")).collect()
-    }
-
-    pub fn from_hex(hex: &str) -> Option<Self> {
-        if hex.len() != SIGNATURE_LEN * 8 || !hex.is_ascii() {
-            return None;
-        }
-        let mut out = [0u32; SIGNATURE_LEN];
-        for (i, v) in out.iter_mut().enumerate() {
-            *v = u32::from_str_radix(&hex[i * 8..i * 8 + 8], 16).ok()?;
-        }
-        Some(Self(out))
-    }
+/// What clustering needs of an item: its canonical link and the signature of its text (the
+/// start of the content, else the summary, and the title).
+pub fn fingerprint(item: &Item, folder: Folder) -> (Option<String>, Option<Signature>) {
+    let text = item
+        .content
+        .as_deref()
+        .or(item.summary.as_deref())
+        .map(text_of_sanitized)
+        .unwrap_or_default();
+    (
+        item.link.as_deref().and_then(canonical_link),
+        signature(folder, item.title.as_deref().unwrap_or(""), &text),
+    )
 }
 
 /// The i-th of the signature's hash functions, applied to a shingle's hash.
@@ -211,15 +181,6 @@ fn hash_gram(gram: &[char]) -> u64 {
         }
     }
     mix(h)
-}
-
-/// SplitMix64's finalizer.
-fn mix(mut h: u64) -> u64 {
-    h ^= h >> 30;
-    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h ^= h >> 27;
-    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
 }
 
 #[cfg(test)]
@@ -252,13 +213,13 @@ mod tests {
 
     #[test]
     fn signatures_ignore_width_case_and_script_and_survive_storage() {
-        let a = Signature::of(folder(), "亞馬遜調整退貨政策", "服裝類退貨窗口縮短").unwrap();
-        let b = Signature::of(folder(), "亚马逊调整退货政策", "服装类退货窗口缩短").unwrap();
+        let a = signature(folder(), "亞馬遜調整退貨政策", "服裝類退貨窗口縮短").unwrap();
+        let b = signature(folder(), "亚马逊调整退货政策", "服装类退货窗口缩短").unwrap();
         assert_eq!(a, b);
         assert_eq!(a.similarity(&b), 1.0);
         assert_eq!(Signature::from_hex(&a.to_hex()), Some(a.clone()));
         assert_eq!(Signature::from_hex("zz"), None);
-        assert_eq!(Signature::of(folder(), "短", ""), None);
+        assert_eq!(signature(folder(), "短", ""), None);
         // Stored values must not change between versions.
         assert_eq!(hash_gram(&['a', 'b', 'c', 'd']), 0x9268_2c7e_124e_7502);
     }
@@ -266,14 +227,14 @@ mod tests {
     #[test]
     fn similar_texts_share_a_band_and_distinct_ones_rarely_do() {
         let body = "Amazon said on Tuesday it will raise FBA fulfillment fees by an average of 15 cents per unit starting January 15, while cutting referral fees for apparel.";
-        let a = Signature::of(folder(), "Amazon raises FBA fees", body).unwrap();
-        let b = Signature::of(
+        let a = signature(folder(), "Amazon raises FBA fees", body).unwrap();
+        let b = signature(
             folder(),
             "Amazon to lift FBA fees",
             &format!("{body} The changes affect sellers in the US."),
         )
         .unwrap();
-        let c = Signature::of(folder(), "Temu opens UK warehouses", "Temu has opened two local warehouses near Birmingham, allowing sellers to ship orders within the UK in two to three days.").unwrap();
+        let c = signature(folder(), "Temu opens UK warehouses", "Temu has opened two local warehouses near Birmingham, allowing sellers to ship orders within the UK in two to three days.").unwrap();
         assert!(a.similarity(&b) > 0.6, "{}", a.similarity(&b));
         assert!(a.similarity(&c) < 0.2, "{}", a.similarity(&c));
         let shared =

@@ -204,11 +204,13 @@ impl Ingestor {
                     None,
                 );
                 let items = prepared.items;
+                let clustering = self.rules.get().clustering;
                 let sid = id.clone();
                 self.store
                     .transaction(move |conn| {
                         store::relax_durability(conn)?;
-                        let counts = items::upsert_for_source(conn, &sid, &items, now)?;
+                        let counts =
+                            items::upsert_for_source(conn, &sid, &items, &clustering, now)?;
                         sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
                         entry.items_new = i32::try_from(counts.new).unwrap_or(i32::MAX);
                         entry.items_updated = i32::try_from(counts.updated).unwrap_or(i32::MAX);
@@ -340,7 +342,15 @@ impl Ingestor {
                         tags: &source_tags,
                     };
                     let (topics, tags) = rules.apply(&item, source);
-                    Classified { item, topics, tags }
+                    let (canonical_link, signature) =
+                        crate::dedupe::fingerprint(&item, rules.classifier.folder());
+                    Classified {
+                        item,
+                        topics,
+                        tags,
+                        canonical_link,
+                        signature,
+                    }
                 })
                 .collect();
             let ttl = feed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));

@@ -102,6 +102,47 @@ fn item_date(item: &StoredItem) -> DateTime<Utc> {
         .unwrap_or(item.sort_at)
 }
 
+/// The item's HTML (content, else summary) followed, for a story other sources also carried,
+/// by "Also reported by" with a link to each of them.
+fn body_with_reports(item: &StoredItem, sources: &HashMap<String, SourceInfo>) -> Option<String> {
+    let body = item.item.content.as_deref().or(item.item.summary.as_deref());
+    if item.also_reported_by.is_empty() {
+        return body.map(str::to_owned);
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    let links: Vec<String> = item
+        .also_reported_by
+        .iter()
+        .filter(|m| m.source_id != item.source_id)
+        .filter(|m| {
+            let fresh = !seen.contains(&m.source_id.as_str());
+            seen.push(&m.source_id);
+            fresh
+        })
+        .map(|m| {
+            let name = sources
+                .get(&m.source_id)
+                .map_or(m.source_id.as_str(), |s| s.title.as_str());
+            let name = html_escape::encode_text(name);
+            match m.link.as_deref().filter(|l| is_web_url(l)) {
+                Some(link) => format!(
+                    "<a href=\"{}\" rel=\"noopener noreferrer\">{name}</a>",
+                    html_escape::encode_double_quoted_attribute(link)
+                ),
+                None => name.into_owned(),
+            }
+        })
+        .collect();
+    if links.is_empty() {
+        return body.map(str::to_owned);
+    }
+    Some(format!(
+        "{}<p>Also reported by 另见: {}</p>",
+        body.unwrap_or(""),
+        links.join(", ")
+    ))
+}
+
 fn is_web_url(url: &str) -> bool {
     url.starts_with("http://") || url.starts_with("https://")
 }
@@ -147,7 +188,7 @@ fn rss(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceIn
                 title: Some(display_title(s)),
                 link: i.link.clone(),
                 description: i.summary.clone().or_else(|| i.content.clone()),
-                content: i.content.clone(),
+                content: body_with_reports(s, sources),
                 guid: Some(rss::Guid {
                     value: item_urn(s),
                     permalink: false,
@@ -240,7 +281,7 @@ fn atom(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
                     .collect(),
                 links,
                 summary: i.summary.clone().map(Text::html),
-                content: i.content.clone().map(|c| Content {
+                content: body_with_reports(s, sources).map(|c| Content {
                     value: Some(c),
                     content_type: Some("html".into()),
                     ..Default::default()
@@ -305,7 +346,7 @@ struct JsonItem<'a> {
     url: Option<&'a str>,
     title: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    content_html: Option<&'a str>,
+    content_html: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<String>,
     date_published: String,
@@ -343,6 +384,19 @@ struct JsonExtension<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     source_title: Option<&'a str>,
     topics: Vec<&'a str>,
+    /// How many items tell this story, and where the others are.
+    cluster_size: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    also_reported_by: Vec<JsonReport<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
 }
 
 fn json(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceInfo>) -> String {
@@ -355,7 +409,7 @@ fn json(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
                 url: i.link.as_deref(),
                 title: display_title(s),
                 // JSON Feed requires content_html or content_text; the summary stands in.
-                content_html: i.content.as_deref().or(i.summary.as_deref()),
+                content_html: body_with_reports(s, sources),
                 summary: i.summary.as_deref().map(text_of_sanitized),
                 date_published: item_date(s).to_rfc3339(),
                 date_modified: i.updated.map(|d| d.to_rfc3339()),
@@ -376,6 +430,16 @@ fn json(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
                     source: &s.source_id,
                     source_title: sources.get(&s.source_id).map(|src| src.title.as_str()),
                     topics: s.topics.iter().map(|t| t.slug.as_str()).collect(),
+                    cluster_size: s.cluster_size(),
+                    also_reported_by: s
+                        .also_reported_by
+                        .iter()
+                        .map(|m| JsonReport {
+                            source: &m.source_id,
+                            url: m.link.as_deref(),
+                            title: m.title.as_deref(),
+                        })
+                        .collect(),
                 },
             }
         })

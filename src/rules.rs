@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::classify::{Classifier, ClassifyError, SourceCtx};
 use crate::config::Config;
 use crate::domain::{Item, Tag, TopicMatch};
+use crate::store::items::Clustering;
 use crate::tags::Tagger;
 
 /// Compiled rules.
@@ -16,6 +17,8 @@ use crate::tags::Tagger;
 pub struct Rules {
     pub classifier: Classifier,
     pub tagger: Tagger,
+    /// How new items are folded into stories already stored (`dedupe:`).
+    pub clustering: Clustering,
     /// Changes whenever anything that decides topics or tags changes (including crossfeed's
     /// version, whose matching may have improved).
     pub fingerprint: String,
@@ -28,6 +31,11 @@ impl Rules {
         Ok(Self {
             classifier,
             tagger,
+            clustering: Clustering {
+                threshold: config.dedupe.threshold,
+                window: chrono::Duration::from_std(config.dedupe.window)
+                    .unwrap_or(chrono::Duration::days(7)),
+            },
             fingerprint: fingerprint(config),
         })
     }

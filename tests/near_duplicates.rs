@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crossfeed::classify::Folder;
 use crossfeed::config::DedupeConfig;
-use crossfeed::dedupe::Signature;
+use crossfeed::dedupe::signature;
 
 #[test]
 fn the_default_threshold_separates_reposts_from_distinct_stories() {
@@ -25,8 +25,8 @@ fn the_default_threshold_separates_reposts_from_distinct_stories() {
     {
         let f: Vec<&str> = line.split('\t').collect();
         assert_eq!(f.len(), 5, "{line}");
-        let a = Signature::of(folder, f[1], f[2]).unwrap();
-        let b = Signature::of(folder, f[3], f[4]).unwrap();
+        let a = signature(folder, f[1], f[2]).unwrap();
+        let b = signature(folder, f[3], f[4]).unwrap();
         let d = a.similarity(&b);
         let predicted = d >= threshold;
         match (f[0], predicted) {

@@ -47,11 +47,27 @@ fn tag(key: &str, kind: TagKind) -> Tag {
     }
 }
 
+/// Store a poll's items with the default clustering.
+fn upsert(
+    c: &mut crossfeed::store::DbConn,
+    source: &str,
+    batch: &[Classified],
+    now: chrono::DateTime<Utc>,
+) -> Result<items::UpsertCounts, crossfeed::store::StoreError> {
+    items::upsert_for_source(c, source, batch, &items::Clustering::default(), now)
+}
+
 /// `item` with `topics` and a category tag plus one tag named after its first topic.
 fn classified(item: Item, topics: Vec<TopicMatch>) -> Classified {
     let mut tags = vec![tag("跨境", TagKind::Category)];
     tags.extend(topics.first().map(|t| tag(&t.slug, TagKind::Keyword)));
-    Classified { item, topics, tags }
+    Classified {
+        item,
+        topics,
+        tags,
+        canonical_link: None,
+        signature: None,
+    }
 }
 
 async fn configured_sources_are_synced_and_removed_ones_disabled(backend: Backend) {
@@ -74,7 +90,7 @@ async fn configured_sources_are_synced_and_removed_ones_disabled(backend: Backen
 
     store
         .with_conn(|c| {
-            items::upsert_for_source(c, "b", &[classified(item("1", "keep me", 1), vec![])], now)
+            upsert(c, "b", &[classified(item("1", "keep me", 1), vec![])], now)
         })
         .unwrap();
     let one = common::config(&db, "  - id: a\n    url: https://a.example.com/feed.xml\n");
@@ -154,11 +170,11 @@ async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
         classified(item("2", "亚马逊旺季", 2), topic("amazon", "亚马逊")),
     ];
     let first = store
-        .with_conn(|c| items::upsert_for_source(c, "s", &batch, now))
+        .with_conn(|c| upsert(c, "s", &batch, now))
         .unwrap();
     assert_eq!((first.new, first.updated, first.unchanged), (2, 0, 0));
     let second = store
-        .with_conn(|c| items::upsert_for_source(c, "s", &batch, now))
+        .with_conn(|c| upsert(c, "s", &batch, now))
         .unwrap();
     assert_eq!((second.new, second.updated, second.unchanged), (0, 0, 2));
 
@@ -168,7 +184,7 @@ async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
         topic("lazada", "Lazada"),
     )];
     let third = store
-        .with_conn(|c| items::upsert_for_source(c, "s", &edited, now))
+        .with_conn(|c| upsert(c, "s", &edited, now))
         .unwrap();
     assert_eq!((third.new, third.updated), (0, 1));
     assert_eq!(
@@ -183,6 +199,7 @@ async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
         tag: None,
         source: None,
         limit: 10,
+        dedupe: false,
     };
     let lazada = store
         .with_conn(|c| items::latest(c, &query(Some("lazada"))))
@@ -250,7 +267,7 @@ async fn an_undated_item_is_filed_under_its_first_sighting(backend: Backend) {
     let mut undated = item("u", "no date", 0);
     undated.published = None;
     store
-        .with_conn(|c| items::upsert_for_source(c, "s", &[classified(undated, vec![])], now))
+        .with_conn(|c| upsert(c, "s", &[classified(undated, vec![])], now))
         .unwrap();
     let all = store
         .with_conn(|c| {

@@ -138,4 +138,8 @@ pub struct Classified {
     pub item: Item,
     pub topics: Vec<TopicMatch>,
     pub tags: Vec<Tag>,
+    /// The item's link without tracking parameters (see `dedupe`).
+    pub canonical_link: Option<String>,
+    /// MinHash signature of the item's text (see `dedupe`).
+    pub signature: Option<super::Signature>,
 }

@@ -7,6 +7,9 @@ mod source_id;
 mod timing;
 mod topic_slug;
 
+pub mod signature;
+
+pub use signature::Signature;
 pub use item::{Classified, Enclosure, Item, Matched, Tag, TagKind, TopicMatch};
 pub use schedule::{Schedule, ScheduleError};
 pub use source_id::{SourceId, SourceIdError};

@@ -123,6 +123,19 @@ struct ItemOut {
     source: SourceRef,
     topics: Vec<TopicRef>,
     tags: Vec<TagRef>,
+    image: Option<String>,
+    /// The story: the id of its first-seen item, how many items tell it, and the others.
+    cluster_id: Option<i64>,
+    cluster_size: usize,
+    also_reported_by: Vec<ReportRef>,
+}
+
+#[derive(Serialize)]
+struct ReportRef {
+    id: i64,
+    source: String,
+    title: Option<String>,
+    url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -172,8 +185,23 @@ async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpR
     let stored = found.ok_or_else(|| ApiError::NotFound(format!("no item with id {id}")))?;
     let config = state.config.get();
     let time = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let cluster_size = stored.cluster_size();
+    let also_reported_by = stored
+        .also_reported_by
+        .iter()
+        .map(|m| ReportRef {
+            id: m.id,
+            source: m.source_id.clone(),
+            title: m.title.clone(),
+            url: m.link.clone(),
+        })
+        .collect();
     let i = stored.item;
     let out = ItemOut {
+        image: i.image.clone(),
+        cluster_id: stored.cluster_id,
+        cluster_size,
+        also_reported_by,
         id: stored.id,
         guid: i.guid,
         title: i.title,

@@ -34,6 +34,19 @@ struct FeedParams {
     limit: Option<String>,
     source: Option<String>,
     tag: Option<String>,
+    dedupe: Option<String>,
+}
+
+/// `dedupe`: one item per story (the default) or every item.
+fn parse_dedupe(raw: Option<&str>) -> Result<bool, ApiError> {
+    match raw {
+        None | Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => Err(ApiError::BadParameter {
+            name: "dedupe".into(),
+            message: format!("must be true or false, got {other:?}"),
+        }),
+    }
 }
 
 fn parse_limit(raw: Option<&str>) -> Result<i64, ApiError> {
@@ -160,6 +173,7 @@ async fn serve_feed(
         tag,
         source: params.source.clone(),
         limit,
+        dedupe: parse_dedupe(params.dedupe.as_deref())?,
     };
     let (items, source_rows) = state
         .store

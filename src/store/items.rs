@@ -7,11 +7,12 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::schema::{item_tags, item_topics, items};
+use super::bands;
 use super::{
     DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, json_list,
     on_backend, to_json,
 };
-use crate::domain::{Classified, Item, Tag, TopicMatch};
+use crate::domain::{Classified, Item, Signature, Tag, TopicMatch};
 
 /// Rows looked up per query when matching incoming identities (well under SQLite's limit).
 const LOOKUP_CHUNK: usize = 500;
@@ -41,6 +42,7 @@ struct ItemRow {
     first_seen_at: NaiveDateTime,
     changed_at: NaiveDateTime,
     image: Option<String>,
+    cluster_id: Option<i64>,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -64,10 +66,13 @@ struct ItemValues<'a> {
     image: Option<&'a str>,
     /// Cleared on every write: the keyword job extracts tags from the new text.
     keywords_at: Option<NaiveDateTime>,
+    canonical_link: Option<&'a str>,
+    signature: Option<String>,
 }
 
 impl<'a> ItemValues<'a> {
-    fn new(item: &'a Item, first_seen: NaiveDateTime, now: NaiveDateTime) -> Self {
+    fn new(c: &'a Classified, first_seen: NaiveDateTime, now: NaiveDateTime) -> Self {
+        let item = &c.item;
         let dated = item.published.or(item.updated).map(|d| d.naive_utc());
         Self {
             guid: item.guid.as_deref(),
@@ -87,6 +92,8 @@ impl<'a> ItemValues<'a> {
             changed_at: now,
             image: item.image.as_deref(),
             keywords_at: None,
+            canonical_link: c.canonical_link.as_deref(),
+            signature: c.signature.as_ref().map(Signature::to_hex),
         }
     }
 }
@@ -117,6 +124,27 @@ pub struct StoredItem {
     pub changed_at: DateTime<Utc>,
     pub topics: Vec<TopicMatch>,
     pub tags: Vec<Tag>,
+    /// The item's story: the id of its cluster's first-seen item.
+    pub cluster_id: Option<i64>,
+    /// The other items of its cluster, when the listing asked for them (deduplicated feeds,
+    /// one item).
+    pub also_reported_by: Vec<ClusterMember>,
+}
+
+/// Another report of the same story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterMember {
+    pub id: i64,
+    pub source_id: String,
+    pub title: Option<String>,
+    pub link: Option<String>,
+}
+
+impl StoredItem {
+    /// How many items tell this story (1 when it stands alone or members were not loaded).
+    pub fn cluster_size(&self) -> usize {
+        1 + self.also_reported_by.len()
+    }
 }
 
 /// What an upsert did.
@@ -134,6 +162,7 @@ pub fn upsert_for_source(
     conn: &mut DbConn,
     source_id: &str,
     incoming: &[Classified],
+    clustering: &Clustering,
     now: DateTime<Utc>,
 ) -> Result<UpsertCounts, StoreError> {
     let now = now.naive_utc();
@@ -170,12 +199,12 @@ pub fn upsert_for_source(
                     source_id,
                     identity: &item.id,
                     first_seen_at: now,
-                    values: ItemValues::new(item, now, now),
+                    values: ItemValues::new(classified, now, now),
                 },
                 classified,
             )),
             Some((id, hash, first_seen)) => {
-                let values = ItemValues::new(item, *first_seen, now);
+                let values = ItemValues::new(classified, *first_seen, now);
                 if values.content_hash == *hash {
                     counts.unchanged += 1;
                     continue;
@@ -220,7 +249,32 @@ pub fn upsert_for_source(
         .map(|(id, c)| (*id, c.tags.as_slice()))
         .collect();
     tags_table::replace_many(conn, &tag_rows)?;
+    bands::replace_many(conn, &written)?;
+    let fresh_ids: Vec<(i64, &Classified)> = written
+        .iter()
+        .skip(counts.updated)
+        .map(|(id, c)| (*id, *c))
+        .collect();
+    bands::assign_clusters(conn, source_id, &fresh_ids, clustering, now.and_utc())?;
     Ok(counts)
+}
+
+/// How new items find their story among those already stored.
+#[derive(Debug, Clone, Copy)]
+pub struct Clustering {
+    /// Similarity (estimated Jaccard) at which two items are the same story.
+    pub threshold: f64,
+    /// How far back to look for the story.
+    pub window: chrono::Duration,
+}
+
+impl Default for Clustering {
+    fn default() -> Self {
+        Self {
+            threshold: 0.6,
+            window: chrono::Duration::days(7),
+        }
+    }
 }
 
 /// Which items a listing wants.
@@ -231,10 +285,95 @@ pub struct ItemQuery {
     pub tag: Option<String>,
     pub source: Option<String>,
     pub limit: i64,
+    /// One item per story (cluster), with the other reports attached.
+    pub dedupe: bool,
 }
 
 /// Items matching `query`, newest first, with their topics.
 pub fn latest(conn: &mut DbConn, query: &ItemQuery) -> Result<Vec<StoredItem>, StoreError> {
+    let rows = if query.dedupe {
+        one_per_cluster(conn, query)?
+    } else {
+        page(conn, query, 0, query.limit)?
+    };
+    let mut out = with_topics(conn, rows)?;
+    if query.dedupe {
+        attach_cluster_members(conn, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Pages read at most while filling a deduplicated listing (each `limit` × 2 rows).
+const DEDUPE_PAGES: i64 = 10;
+
+/// The newest item of each cluster among those matching `query`, newest first.
+fn one_per_cluster(conn: &mut DbConn, query: &ItemQuery) -> Result<Vec<ItemRow>, StoreError> {
+    let size = query.limit * 2;
+    let mut out: Vec<ItemRow> = Vec::new();
+    let mut clusters = std::collections::HashSet::new();
+    for n in 0..DEDUPE_PAGES {
+        let rows = page(conn, query, n * size, size)?;
+        let done = i64::try_from(rows.len()).unwrap_or(0) < size;
+        for row in rows {
+            if clusters.insert(row.cluster_id.unwrap_or(row.id)) {
+                out.push(row);
+                if i64::try_from(out.len()).unwrap_or(i64::MAX) >= query.limit {
+                    return Ok(out);
+                }
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// For each item, the other members of its cluster (oldest first).
+fn attach_cluster_members(conn: &mut DbConn, out: &mut [StoredItem]) -> Result<(), StoreError> {
+    let clusters: Vec<i64> = out.iter().filter_map(|i| i.cluster_id).collect();
+    let mut members: HashMap<i64, Vec<ClusterMember>> = HashMap::new();
+    for chunk in clusters.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<(i64, Option<i64>, String, Option<String>, Option<String>)> = items::table
+            .filter(items::cluster_id.eq_any(chunk))
+            .order(items::id.asc())
+            .select((
+                items::id,
+                items::cluster_id,
+                items::source_id,
+                items::title,
+                items::link,
+            ))
+            .load(conn)?;
+        for (id, cluster, source_id, title, link) in rows {
+            if let Some(cluster) = cluster {
+                members.entry(cluster).or_default().push(ClusterMember {
+                    id,
+                    source_id,
+                    title,
+                    link,
+                });
+            }
+        }
+    }
+    for item in out {
+        if let Some(cluster) = item.cluster_id {
+            item.also_reported_by = members
+                .get(&cluster)
+                .map(|m| m.iter().filter(|m| m.id != item.id).cloned().collect())
+                .unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
+/// One page of the items matching `query`'s filters, newest first.
+fn page(
+    conn: &mut DbConn,
+    query: &ItemQuery,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<ItemRow>, StoreError> {
     let mut q = items::table.select(ItemRow::as_select()).into_boxed();
     if let Some(topic) = &query.topic {
         q = q.filter(
@@ -257,11 +396,10 @@ pub fn latest(conn: &mut DbConn, query: &ItemQuery) -> Result<Vec<StoredItem>, S
     if let Some(source) = &query.source {
         q = q.filter(items::source_id.eq(source.clone()));
     }
-    let rows: Vec<ItemRow> = q
-        .order((items::sort_at.desc(), items::id.desc()))
-        .limit(query.limit)
-        .load(conn)?;
-    with_topics(conn, rows)
+    Ok(q.order((items::sort_at.desc(), items::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?)
 }
 
 /// Up to `limit` items with an id above `after`, in id order, with their topics: for walking
@@ -345,13 +483,15 @@ fn with_topics(conn: &mut DbConn, rows: Vec<ItemRow>) -> Result<Vec<StoredItem>,
         .collect()
 }
 
-/// One item by its store id, with topics and tags.
+/// One item by its store id, with topics, tags and the other reports of its story.
 pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<StoredItem>, StoreError> {
     let rows: Vec<ItemRow> = items::table
         .find(id)
         .select(ItemRow::as_select())
         .load(conn)?;
-    Ok(with_topics(conn, rows)?.pop())
+    let mut found = with_topics(conn, rows)?;
+    attach_cluster_members(conn, &mut found)?;
+    Ok(found.pop())
 }
 
 fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<StoredItem, StoreError> {
@@ -380,6 +520,8 @@ fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<Store
         changed_at: utc(row.changed_at),
         topics,
         tags,
+        cluster_id: row.cluster_id,
+        also_reported_by: Vec::new(),
     })
 }
 

@@ -2,6 +2,7 @@
 //! Owns the connection pool, the embedded migrations and the queries, which live beside their
 //! table. It never imports HTTP or fetching code.
 
+pub mod bands;
 pub mod fetch_log;
 pub mod item_tags;
 pub mod item_topics;

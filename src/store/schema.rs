@@ -34,6 +34,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    item_bands (band, item_id) {
+        band -> Int8,
+        item_id -> Int8,
+    }
+}
+
+diesel::table! {
     meta (key) {
         key -> Text,
         value -> Text,
@@ -63,6 +70,9 @@ diesel::table! {
         changed_at -> Timestamp,
         image -> Nullable<Text>,
         keywords_at -> Nullable<Timestamp>,
+        canonical_link -> Nullable<Text>,
+        signature -> Nullable<Text>,
+        cluster_id -> Nullable<Int8>,
     }
 }
 
@@ -97,10 +107,12 @@ diesel::table! {
 diesel::joinable!(fetch_log -> sources (source_id));
 diesel::joinable!(item_topics -> items (item_id));
 diesel::joinable!(item_tags -> items (item_id));
+diesel::joinable!(item_bands -> items (item_id));
 diesel::joinable!(items -> sources (source_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     fetch_log,
+    item_bands,
     item_tags,
     item_topics,
     items,
