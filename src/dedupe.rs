@@ -13,9 +13,9 @@ use url::Url;
 
 use crate::classify::Folder;
 use crate::domain::Item;
-use crate::text::text_of_sanitized;
-use crate::domain::signature::{SIGNATURE_LEN, mix};
 pub use crate::domain::Signature;
+use crate::domain::signature::{SIGNATURE_LEN, mix};
+use crate::text::text_of_sanitized;
 
 /// Query parameters that only say where a click came from.
 const TRACKING_PARAMS: &[&str] = &[
@@ -147,7 +147,6 @@ pub fn signature(folder: Folder, title: &str, text: &str) -> Option<Signature> {
     }
     Some(Signature(mins))
 }
-
 
 /// What clustering needs of an item: its canonical link and the signature of its text (the
 /// start of the content, else the summary, and the title).

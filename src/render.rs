@@ -105,7 +105,11 @@ fn item_date(item: &StoredItem) -> DateTime<Utc> {
 /// The item's HTML (content, else summary) followed, for a story other sources also carried,
 /// by "Also reported by" with a link to each of them.
 fn body_with_reports(item: &StoredItem, sources: &HashMap<String, SourceInfo>) -> Option<String> {
-    let body = item.item.content.as_deref().or(item.item.summary.as_deref());
+    let body = item
+        .item
+        .content
+        .as_deref()
+        .or(item.item.summary.as_deref());
     if item.also_reported_by.is_empty() {
         return body.map(str::to_owned);
     }

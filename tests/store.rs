@@ -89,9 +89,7 @@ async fn configured_sources_are_synced_and_removed_ones_disabled(backend: Backen
     assert_eq!((again.added, again.updated, again.disabled), (0, 0, 0));
 
     store
-        .with_conn(|c| {
-            upsert(c, "b", &[classified(item("1", "keep me", 1), vec![])], now)
-        })
+        .with_conn(|c| upsert(c, "b", &[classified(item("1", "keep me", 1), vec![])], now))
         .unwrap();
     let one = common::config(&db, "  - id: a\n    url: https://a.example.com/feed.xml\n");
     let report = store
@@ -169,13 +167,9 @@ async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
         // The same identity twice in one poll is stored once.
         classified(item("2", "亚马逊旺季", 2), topic("amazon", "亚马逊")),
     ];
-    let first = store
-        .with_conn(|c| upsert(c, "s", &batch, now))
-        .unwrap();
+    let first = store.with_conn(|c| upsert(c, "s", &batch, now)).unwrap();
     assert_eq!((first.new, first.updated, first.unchanged), (2, 0, 0));
-    let second = store
-        .with_conn(|c| upsert(c, "s", &batch, now))
-        .unwrap();
+    let second = store.with_conn(|c| upsert(c, "s", &batch, now)).unwrap();
     assert_eq!((second.new, second.updated, second.unchanged), (0, 0, 2));
 
     // An edited item moves to another topic; no second copy appears.
@@ -183,9 +177,7 @@ async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
         item("2", "Lazada 旺季", 2),
         topic("lazada", "Lazada"),
     )];
-    let third = store
-        .with_conn(|c| upsert(c, "s", &edited, now))
-        .unwrap();
+    let third = store.with_conn(|c| upsert(c, "s", &edited, now)).unwrap();
     assert_eq!((third.new, third.updated), (0, 1));
     assert_eq!(
         store

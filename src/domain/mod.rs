@@ -9,9 +9,9 @@ mod topic_slug;
 
 pub mod signature;
 
-pub use signature::Signature;
 pub use item::{Classified, Enclosure, Item, Matched, Tag, TagKind, TopicMatch};
 pub use schedule::{Schedule, ScheduleError};
+pub use signature::Signature;
 pub use source_id::{SourceId, SourceIdError};
 pub use timing::{Freshness, Timing};
 pub use topic_slug::{TopicSlug, TopicSlugError};

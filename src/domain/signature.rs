@@ -51,7 +51,6 @@ impl Signature {
     }
 }
 
-
 /// SplitMix64's finalizer.
 pub fn mix(mut h: u64) -> u64 {
     h ^= h >> 30;
@@ -60,4 +59,3 @@ pub fn mix(mut h: u64) -> u64 {
     h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^ (h >> 31)
 }
-

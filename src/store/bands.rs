@@ -149,15 +149,16 @@ pub fn assign_clusters(
             for band in sig.bands() {
                 for &at in by_band.get(&band).into_iter().flatten() {
                     let cand = &candidates[at];
-                    let Some(other) = &cand.signature else { continue };
+                    let Some(other) = &cand.signature else {
+                        continue;
+                    };
                     let s = sig.similarity(other);
                     if s < clustering.threshold {
                         continue;
                     }
                     // Most similar first; among equals, the oldest cluster.
-                    let better = best.is_none_or(|(bs, bc, _)| {
-                        s > bs || (s == bs && cand.cluster < bc)
-                    });
+                    let better =
+                        best.is_none_or(|(bs, bc, _)| s > bs || (s == bs && cand.cluster < bc));
                     if better {
                         best = Some((s, cand.cluster, cand.id));
                     }

@@ -6,8 +6,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::schema::{item_tags, item_topics, items};
 use super::bands;
+use super::schema::{item_tags, item_topics, items};
 use super::{
     DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, json_list,
     on_backend, to_json,
@@ -329,12 +329,15 @@ fn one_per_cluster(conn: &mut DbConn, query: &ItemQuery) -> Result<Vec<ItemRow>,
     Ok(out)
 }
 
+/// id, cluster, source, title, link.
+type MemberRow = (i64, Option<i64>, String, Option<String>, Option<String>);
+
 /// For each item, the other members of its cluster (oldest first).
 fn attach_cluster_members(conn: &mut DbConn, out: &mut [StoredItem]) -> Result<(), StoreError> {
     let clusters: Vec<i64> = out.iter().filter_map(|i| i.cluster_id).collect();
     let mut members: HashMap<i64, Vec<ClusterMember>> = HashMap::new();
     for chunk in clusters.chunks(LOOKUP_CHUNK) {
-        let rows: Vec<(i64, Option<i64>, String, Option<String>, Option<String>)> = items::table
+        let rows: Vec<MemberRow> = items::table
             .filter(items::cluster_id.eq_any(chunk))
             .order(items::id.asc())
             .select((
