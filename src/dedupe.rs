@@ -6,7 +6,7 @@
 //! folded the way topics fold (NFKC, lowercase, Traditional→Simplified) with everything but
 //! letters and digits dropped, so it works on unsegmented Chinese and on English alike. The
 //! text is the start of the body (reposts copy it; their headlines are often reworded), or the
-//! title when an item has next to no body. Similarity is estimated with a 64-value MinHash;
+//! title when an item has next to no body. Similarity is estimated with a 64-bin one-permutation MinHash;
 //! candidates are found through 16 bands of 4 values, which the store indexes.
 
 use url::Url;
@@ -126,7 +126,11 @@ pub fn signature(folder: Folder, title: &str, text: &str) -> Option<Signature> {
     if chars.len() < SHINGLE + 7 {
         return None;
     }
+    // One-permutation hashing: each shingle's hash picks one of the 64 bins (top 6 bits) and
+    // competes for its minimum (low 32 bits); empty bins borrow from the next filled one
+    // (rotation densification). One hash per shingle instead of 64.
     let mut mins = [u32::MAX; SIGNATURE_LEN];
+    let mut filled = [false; SIGNATURE_LEN];
     for gram in chars.windows(SHINGLE) {
         // Numbers tell template stories apart (today's exchange rate, this week's freight
         // index): shingles with a digit weigh more, as several salted copies.
@@ -135,17 +139,28 @@ pub fn signature(folder: Folder, title: &str, text: &str) -> Option<Signature> {
         } else {
             1
         };
+        let base = hash_gram(gram);
         for copy in 0..copies {
-            let h = hash_gram(gram) ^ copy;
-            for (i, m) in mins.iter_mut().enumerate() {
-                let v = permute(h, i);
-                if v < *m {
-                    *m = v;
-                }
+            let h = if copy == 0 { base } else { mix(base ^ copy) };
+            let bin = (h >> 58) as usize;
+            let v = h as u32;
+            if v < mins[bin] {
+                mins[bin] = v;
             }
+            filled[bin] = true;
         }
     }
-    Some(Signature(mins))
+    let mut out = mins;
+    for i in 0..SIGNATURE_LEN {
+        if filled[i] {
+            continue;
+        }
+        let step = (1..SIGNATURE_LEN).find(|d| filled[(i + d) % SIGNATURE_LEN])?;
+        let from = mins[(i + step) % SIGNATURE_LEN];
+        out[i] =
+            (mix(u64::from(from) ^ (step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 32) as u32;
+    }
+    Some(Signature(out))
 }
 
 /// What clustering needs of an item: its canonical link and the signature of its text (the
@@ -161,11 +176,6 @@ pub fn fingerprint(item: &Item, folder: Folder) -> (Option<String>, Option<Signa
         item.link.as_deref().and_then(canonical_link),
         signature(folder, item.title.as_deref().unwrap_or(""), &text),
     )
-}
-
-/// The i-th of the signature's hash functions, applied to a shingle's hash.
-fn permute(h: u64, i: usize) -> u32 {
-    (mix(h ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 32) as u32
 }
 
 /// A stable 64-bit hash of one shingle (FNV-1a, then a SplitMix64 finish). Signatures are

@@ -15,6 +15,10 @@ use crate::domain::{Classified, Signature};
 /// Rows per multi-row INSERT (2 parameters each), and values per IN list.
 const CHUNK: usize = 1000;
 
+/// Candidate rows read per lookup at most (the newest stories first), so that a flood of
+/// look-alike items cannot make a poll slow or large.
+const CANDIDATES: i64 = 1000;
+
 #[derive(Insertable)]
 #[diesel(table_name = item_bands)]
 struct NewBand {
@@ -22,15 +26,25 @@ struct NewBand {
     item_id: i64,
 }
 
-/// Replace the bands of the given items with those of their (new) signatures.
+/// Replace the bands of the given items with those of their (new) signatures. Only a
+/// cluster's head keeps bands: a new item is compared with the stories already known, not
+/// with every repost of them, which keeps the lookup small when many sources carry the same
+/// text.
 pub fn replace_many(conn: &mut DbConn, written: &[(i64, &Classified)]) -> Result<(), StoreError> {
     let ids: Vec<i64> = written.iter().map(|(id, _)| *id).collect();
+    let mut heads: HashSet<i64> = HashSet::new();
     for chunk in ids.chunks(CHUNK) {
         diesel::delete(item_bands::table.filter(item_bands::item_id.eq_any(chunk)))
             .execute(conn)?;
+        let found: Vec<i64> = items::table
+            .filter(items::id.eq_any(chunk))
+            .filter(items::cluster_id.eq(items::id.nullable()))
+            .select(items::id)
+            .load(conn)?;
+        heads.extend(found);
     }
     let mut rows: Vec<NewBand> = Vec::new();
-    for (id, c) in written {
+    for (id, c) in written.iter().filter(|(id, _)| heads.contains(id)) {
         if let Some(sig) = &c.signature {
             let mut seen = HashSet::new();
             for band in sig.bands() {
@@ -104,34 +118,47 @@ pub fn assign_clusters(
         .collect::<HashSet<i64>>()
         .into_iter()
         .collect();
-    let mut by_band: HashMap<i64, Vec<usize>> = HashMap::new();
-    let mut candidates: Vec<Candidate> = Vec::new();
-    let mut seen: HashMap<i64, usize> = HashMap::new();
+    // Band hits first (two integers a row), then the signatures of the distinct candidates.
+    let mut hits: Vec<(i64, i64)> = Vec::new();
     for chunk in wanted.chunks(CHUNK) {
-        let rows: Vec<(i64, i64, Option<i64>, Option<String>)> = item_bands::table
+        let rows: Vec<(i64, i64)> = item_bands::table
             .inner_join(items::table)
             .filter(item_bands::band.eq_any(chunk))
             .filter(items::source_id.ne(source_id))
             .filter(items::first_seen_at.ge(since))
-            .filter(items::cluster_id.is_not_null())
-            .select((
-                item_bands::band,
-                items::id,
-                items::cluster_id,
-                items::signature,
-            ))
+            .order(items::id.desc())
+            .limit(CANDIDATES)
+            .select((item_bands::band, items::id))
             .load(conn)?;
-        for (band, id, cluster, signature) in rows {
+        hits.extend(rows);
+    }
+    let ids: Vec<i64> = hits
+        .iter()
+        .map(|(_, id)| *id)
+        .collect::<HashSet<i64>>()
+        .into_iter()
+        .collect();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut at_of: HashMap<i64, usize> = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(i64, Option<i64>, Option<String>)> = items::table
+            .filter(items::id.eq_any(chunk))
+            .select((items::id, items::cluster_id, items::signature))
+            .load(conn)?;
+        for (id, cluster, signature) in rows {
             let Some(cluster) = cluster else { continue };
-            let at = *seen.entry(id).or_insert_with(|| {
-                candidates.push(Candidate {
-                    id,
-                    cluster,
-                    signature: signature.as_deref().and_then(Signature::from_hex),
-                });
-                candidates.len() - 1
+            at_of.insert(id, candidates.len());
+            candidates.push(Candidate {
+                id,
+                cluster,
+                signature: signature.as_deref().and_then(Signature::from_hex),
             });
-            by_band.entry(band).or_default().push(at);
+        }
+    }
+    let mut by_band: HashMap<i64, Vec<usize>> = HashMap::new();
+    for (band, id) in hits {
+        if let Some(at) = at_of.get(&id) {
+            by_band.entry(band).or_default().push(*at);
         }
     }
 

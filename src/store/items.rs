@@ -249,13 +249,13 @@ pub fn upsert_for_source(
         .map(|(id, c)| (*id, c.tags.as_slice()))
         .collect();
     tags_table::replace_many(conn, &tag_rows)?;
-    bands::replace_many(conn, &written)?;
     let fresh_ids: Vec<(i64, &Classified)> = written
         .iter()
         .skip(counts.updated)
         .map(|(id, c)| (*id, *c))
         .collect();
     bands::assign_clusters(conn, source_id, &fresh_ids, clustering, now.and_utc())?;
+    bands::replace_many(conn, &written)?;
     Ok(counts)
 }
 
