@@ -362,6 +362,8 @@ struct JsonItem<'a> {
     tags: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     language: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     attachments: Vec<JsonAttachment<'a>>,
     /// Our extension (JSON Feed allows keys starting with `_`).
@@ -420,6 +422,7 @@ fn json(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
                 authors: i.authors.iter().map(|a| JsonAuthor { name: a }).collect(),
                 tags: i.categories.iter().map(String::as_str).collect(),
                 language: i.language.as_deref(),
+                image: i.image.as_deref(),
                 attachments: i
                     .enclosures
                     .iter()

@@ -524,6 +524,36 @@ mod tests {
     }
 
     #[test]
+    fn images_and_itunes_authors_are_picked_up() {
+        let xml = r#"<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" xmlns:media="http://search.yahoo.com/mrss/"><channel>
+<title>Pod</title><link>https://pod.example.com/</link><description>d</description>
+<item><title>Ep 1</title><guid>e1</guid><itunes:author>跨境播客 &amp; 朋友</itunes:author>
+<itunes:image href="/art/e1.jpg"/><enclosure url="https://pod.example.com/e1.mp3" type="audio/mpeg" length="9"/></item>
+<item><title>Ep 2</title><guid>e2</guid>
+<media:thumbnail url="https://cdn.example.com/small.jpg" width="120"/>
+<media:thumbnail url="https://cdn.example.com/large.jpg" width="640"/></item>
+<item><title>Ep 3</title><guid>e3</guid><description><![CDATA[<p>x <img data-src="/lazy.png" src="data:image/gif;base64,R0l"></p>]]></description></item>
+<item><title>Ep 4</title><guid>e4</guid><description>no picture</description></item>
+</channel></rss>"#;
+        let got = items(xml);
+        assert_eq!(
+            got[0].image.as_deref(),
+            Some("https://pod.example.com/art/e1.jpg")
+        );
+        assert_eq!(got[0].authors, vec!["跨境播客 & 朋友".to_owned()]);
+        assert_eq!(
+            got[1].image.as_deref(),
+            Some("https://cdn.example.com/large.jpg")
+        );
+        assert_eq!(
+            got[2].image.as_deref(),
+            Some("https://pod.example.com/lazy.png")
+        );
+        assert_eq!(got[3].image, None);
+    }
+
+    #[test]
     fn repeated_guids_are_told_apart_by_link() {
         let xml = r#"<rss version="2.0"><channel><title>t</title><link>https://e.com/</link><description>d</description>
 <item><guid>same</guid><link>https://e.com/1</link><title>1</title></item>

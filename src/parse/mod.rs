@@ -60,36 +60,48 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
     let mut feed = parser
         .parse(text.as_bytes())
         .map_err(|e| ParseError::Feed(e.to_string()))?;
-    if feed.feed_type == feed_rs::model::FeedType::RSS2 {
-        supplement_itunes(&mut feed, &text);
+    match feed.feed_type {
+        feed_rs::model::FeedType::RSS2 => supplement_media(&mut feed, &text, "item"),
+        feed_rs::model::FeedType::Atom => supplement_media(&mut feed, &text, "entry"),
+        _ => {}
     }
     Ok(feed)
 }
 
-/// feed-rs keeps an item's `<itunes:image>` and `<itunes:author>` only when the item also has
-/// an iTunes title, summary or episode data; podcast feeds often give just the image and the
-/// author. Read them from the document and add them where feed-rs has none. Items are matched
-/// by position, so nothing is added when the counts disagree.
-fn supplement_itunes(feed: &mut Feed, text: &str) {
+/// feed-rs keeps an item's `<itunes:image>`, `<itunes:author>` and `<media:thumbnail>` only
+/// when the item also has a title, description or content in that namespace; feeds often give
+/// just the picture and the author. Read them from the document and add them where feed-rs has
+/// none. Items (`item_tag` elements) are matched by position, so nothing is added when the
+/// counts disagree.
+fn supplement_media(feed: &mut Feed, text: &str, item_tag: &str) {
     use feed_rs::model::{Image, MediaObject, MediaThumbnail, Person};
-    if !text.contains("<itunes:image") && !text.contains("<itunes:author") {
+    if !text.contains("<itunes:image")
+        && !text.contains("<itunes:author")
+        && !text.contains("<media:thumbnail")
+    {
         return;
     }
-    let items = tags::find_tags(text, "item");
+    let items = tags::find_tags(text, item_tag);
     if items.len() != feed.entries.len() {
         return;
     }
     let item_of = |at: usize| items.iter().rposition(|r| r.start < at);
-    let mut images: Vec<Option<String>> = vec![None; items.len()];
-    for tag in tags::find_tags(text, "itunes:image") {
-        if let Some(i) = item_of(tag.start)
-            && images[i].is_none()
-        {
-            images[i] = tags::attributes(&text[tag])
-                .into_iter()
-                .find(|a| a.name == "href")
-                .map(|a| html_escape::decode_html_entities(a.value.trim()).into_owned())
-                .filter(|v| !v.is_empty());
+    let mut images: Vec<Vec<(String, Option<u32>)>> = vec![Vec::new(); items.len()];
+    for (name, attr) in [("media:thumbnail", "url"), ("itunes:image", "href")] {
+        for tag in tags::find_tags(text, name) {
+            let Some(i) = item_of(tag.start) else {
+                continue;
+            };
+            let attrs = tags::attributes(&text[tag]);
+            let value = |n: &str| {
+                attrs
+                    .iter()
+                    .find(|a| a.name == n)
+                    .map(|a| html_escape::decode_html_entities(a.value.trim()).into_owned())
+            };
+            if let Some(uri) = value(attr).filter(|v| !v.is_empty()) {
+                images[i].push((uri, value("width").and_then(|w| w.parse().ok())));
+            }
         }
     }
     let mut authors: Vec<Option<String>> = vec![None; items.len()];
@@ -113,19 +125,21 @@ fn supplement_itunes(feed: &mut Feed, text: &str) {
     }
     for ((entry, image), author) in feed.entries.iter_mut().zip(images).zip(authors) {
         let has_image = entry.media.iter().any(|m| !m.thumbnails.is_empty());
-        if let Some(uri) = image.filter(|_| !has_image) {
+        if !has_image && !image.is_empty() {
             let mut media = MediaObject::default();
-            media.thumbnails.push(MediaThumbnail {
-                image: Image {
-                    uri,
-                    title: None,
-                    link: None,
-                    width: None,
-                    height: None,
-                    description: None,
-                },
-                time: None,
-            });
+            for (uri, width) in image {
+                media.thumbnails.push(MediaThumbnail {
+                    image: Image {
+                        uri,
+                        title: None,
+                        link: None,
+                        width,
+                        height: None,
+                        description: None,
+                    },
+                    time: None,
+                });
+            }
             entry.media.push(media);
         }
         let has_credit = entry.media.iter().any(|m| !m.credits.is_empty());
