@@ -204,13 +204,11 @@ impl Ingestor {
                     None,
                 );
                 let items = prepared.items;
-                let clustering = self.rules.get().clustering;
                 let sid = id.clone();
                 self.store
                     .transaction(move |conn| {
                         store::relax_durability(conn)?;
-                        let counts =
-                            items::upsert_for_source(conn, &sid, &items, &clustering, now)?;
+                        let counts = items::upsert_for_source(conn, &sid, &items, now)?;
                         sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
                         entry.items_new = i32::try_from(counts.new).unwrap_or(i32::MAX);
                         entry.items_updated = i32::try_from(counts.updated).unwrap_or(i32::MAX);

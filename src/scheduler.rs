@@ -124,8 +124,9 @@ pub async fn start(
         Box::pin(async move { run_tick(&d).await })
     })?)
     .await?;
-    // Keyword extraction (jieba) runs beside polling, never inside it: a poll stores its items
-    // with category and source tags, and this job adds the extracted ones a moment later.
+    // Keyword extraction (jieba) and near-duplicate clustering run beside polling, never inside
+    // it: a poll stores its items with category and source tags and unclustered, and this job
+    // adds the extracted tags and folds the items into their stories a moment later.
     crate::tags::warm_up();
     let (store, rules) = (
         dispatcher.store.clone(),
@@ -181,8 +182,9 @@ async fn run_tick(d: &Arc<Dispatcher>) {
 }
 
 /// Delete fetch log entries older than `retention`.
-/// Extract keywords for items stored without them, a batch at a time, until none is left (or
-/// the run's budget is spent). A run that finds the previous one still going does nothing.
+/// Extract keywords for items stored without them, then fold new items into their stories
+/// (near-duplicate clusters), a batch at a time, until none is left (or the run's budget is
+/// spent). A run that finds the previous one still going does nothing.
 async fn extract_keywords(
     store: &Store,
     rules: &Arc<crate::rules::Live<crate::rules::Rules>>,
@@ -208,6 +210,31 @@ async fn extract_keywords(
                 break;
             }
         }
+    }
+    let mut clustered = 0;
+    for _ in 0..KEYWORD_BATCHES_PER_RUN {
+        let clustering = rules.get().clustering;
+        let batch = store
+            .run(move |c| {
+                crate::store::bands::cluster_pending(
+                    c,
+                    &clustering,
+                    crate::store::bands::BATCH,
+                    Utc::now(),
+                )
+            })
+            .await;
+        match batch {
+            Ok(0) => break,
+            Ok(n) => clustered += n,
+            Err(e) => {
+                tracing::warn!(error = %e, "clustering failed; retrying next run");
+                break;
+            }
+        }
+    }
+    if clustered > 0 {
+        tracing::debug!(items = clustered, "items clustered");
     }
     if done > 0 {
         tracing::debug!(items = done, "keywords extracted");

@@ -44,20 +44,28 @@ async fn reposts_fold_into_one_story(backend: Backend) {
     assert_eq!(summary.new, 3);
 
     let app = TestApp::spawn(config).await;
-    let all = app
-        .running
-        .store
-        .run(|c| {
-            items::latest(
-                c,
-                &ItemQuery {
-                    limit: 50,
-                    ..ItemQuery::default()
-                },
-            )
-        })
-        .await
-        .unwrap();
+    // Polls store items unclustered; the background job folds them a moment later.
+    let mut all = Vec::new();
+    for _ in 0..200 {
+        all = app
+            .running
+            .store
+            .run(|c| {
+                items::latest(
+                    c,
+                    &ItemQuery {
+                        limit: 50,
+                        ..ItemQuery::default()
+                    },
+                )
+            })
+            .await
+            .unwrap();
+        if all.iter().all(|i| i.cluster_id.is_some()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(all.len(), 5);
     let id_of = |title: &str| {
         all.iter()

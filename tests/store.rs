@@ -54,7 +54,7 @@ fn upsert(
     batch: &[Classified],
     now: chrono::DateTime<Utc>,
 ) -> Result<items::UpsertCounts, crossfeed::store::StoreError> {
-    items::upsert_for_source(c, source, batch, &items::Clustering::default(), now)
+    items::upsert_for_source(c, source, batch, now)
 }
 
 /// `item` with `topics` and a category tag plus one tag named after its first topic.

@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::bands;
 use super::schema::{item_tags, item_topics, items};
 use super::{
     DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, json_list,
@@ -162,7 +161,6 @@ pub fn upsert_for_source(
     conn: &mut DbConn,
     source_id: &str,
     incoming: &[Classified],
-    clustering: &Clustering,
     now: DateTime<Utc>,
 ) -> Result<UpsertCounts, StoreError> {
     let now = now.naive_utc();
@@ -249,13 +247,6 @@ pub fn upsert_for_source(
         .map(|(id, c)| (*id, c.tags.as_slice()))
         .collect();
     tags_table::replace_many(conn, &tag_rows)?;
-    let fresh_ids: Vec<(i64, &Classified)> = written
-        .iter()
-        .skip(counts.updated)
-        .map(|(id, c)| (*id, *c))
-        .collect();
-    bands::assign_clusters(conn, source_id, &fresh_ids, clustering, now.and_utc())?;
-    bands::replace_many(conn, &written)?;
     Ok(counts)
 }
 

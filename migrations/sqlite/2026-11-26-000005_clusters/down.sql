@@ -1,4 +1,5 @@
 DROP TABLE item_bands;
+DROP INDEX items_cluster_pending;
 DROP INDEX items_cluster;
 DROP INDEX items_canonical_link;
 ALTER TABLE items DROP COLUMN cluster_id;

@@ -6,6 +6,7 @@ ALTER TABLE items ADD COLUMN signature TEXT;
 ALTER TABLE items ADD COLUMN cluster_id BIGINT;
 CREATE INDEX items_canonical_link ON items (canonical_link);
 CREATE INDEX items_cluster ON items (cluster_id);
+CREATE INDEX items_cluster_pending ON items (id) WHERE cluster_id IS NULL;
 
 -- The signature's bands, for finding candidates: items sharing a band value are compared.
 CREATE TABLE item_bands (
