@@ -499,6 +499,59 @@ mod tests {
     }
 
     #[test]
+    fn protocol_relative_and_chinese_iri_links_become_absolute_uris() {
+        let xml = r#"<rss version="2.0"><channel><title>t</title><link>https://news.example.com/</link><description>d</description>
+<item><title>a</title><guid>a</guid><link>//cdn.example.cn/news/1.html</link>
+<description><![CDATA[<a href="//m.example.cn/x">m</a><img src="//img.example.cn/p.png">]]></description></item>
+<item><title>b</title><guid>b</guid><link>https://例子.中国/新闻/跨境电商?标签=亚马逊</link></item>
+<item><title>c</title><guid>c</guid><link>/资讯/2026/亚马逊.html</link></item>
+</channel></rss>"#;
+        let all = items(xml);
+        assert_eq!(
+            all[0].link.as_deref(),
+            Some("https://cdn.example.cn/news/1.html")
+        );
+        let summary = all[0].summary.as_deref().unwrap();
+        assert!(
+            summary.contains("href=\"https://m.example.cn/x\""),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("src=\"https://img.example.cn/p.png\""),
+            "{summary}"
+        );
+        // An IRI becomes a URI readers can fetch: punycode host, percent-encoded path and query.
+        assert_eq!(
+            all[1].link.as_deref(),
+            Some(
+                "https://xn--fsqu00a.xn--fiqs8s/%E6%96%B0%E9%97%BB/%E8%B7%A8%E5%A2%83%E7%94%B5%E5%95%86?%E6%A0%87%E7%AD%BE=%E4%BA%9A%E9%A9%AC%E9%80%8A"
+            )
+        );
+        assert_eq!(
+            all[2].link.as_deref(),
+            Some(
+                "https://news.example.com/%E8%B5%84%E8%AE%AF/2026/%E4%BA%9A%E9%A9%AC%E9%80%8A.html"
+            )
+        );
+    }
+
+    #[test]
+    fn data_urls_are_dropped_and_lazy_placeholders_give_way_to_the_real_image() {
+        // Policy: data: URLs are dropped everywhere (a data:image in an <img> is either a
+        // lazy-loading placeholder, replaced by its data-src, or an inline blob readers do not
+        // need); script URLs never survive.
+        let xml = r#"<rss version="2.0"><channel><title>t</title><link>https://news.example.com/</link><description>d</description>
+<item><title>a</title><guid>a</guid><description><![CDATA[<img src="data:image/png;base64,iVBOR" alt="inline"><img src="data:image/gif;base64,R0l" data-original="/real.jpg"><a href="data:text/html,x">d</a>]]></description></item>
+</channel></rss>"#;
+        let summary = items(xml)[0].summary.clone().unwrap();
+        assert!(!summary.contains("data:"), "{summary}");
+        assert!(
+            summary.contains("https://news.example.com/real.jpg"),
+            "{summary}"
+        );
+    }
+
+    #[test]
     fn language_comes_from_the_feed_else_from_the_text() {
         let feed = |lang: &str, title: &str, body: &str| {
             format!(
