@@ -552,6 +552,63 @@ mod tests {
     }
 
     #[test]
+    fn older_formats_parse_to_the_same_fields() {
+        let atom03 = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Old Atom</title>
+<link rel="alternate" type="text/html" href="https://old.example.com/"/><modified>2026-11-20T10:00:00Z</modified>
+<entry><title>亚马逊旺季备货</title><link rel="alternate" type="text/html" href="https://old.example.com/e/1"/>
+<id>tag:old.example.com,2026:1</id><issued>2026-11-20T08:00:00+08:00</issued><modified>2026-11-20T09:00:00Z</modified>
+<author><name>编辑部</name></author><content type="text/html" mode="escaped">&lt;p&gt;正文&lt;/p&gt;</content></entry></feed>"#;
+        let rss091 = r#"<?xml version="1.0"?>
+<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">
+<rss version="0.91"><channel><title>Old RSS</title><link>https://rss.example.com/</link><description>d</description><language>zh-cn</language>
+<item><title>Lazada 大促</title><link>https://rss.example.com/1</link><description>0.91 item</description></item></channel></rss>"#;
+        let rss090 = r#"<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://my.netscape.com/rdf/simple/0.9/">
+<channel><title>RSS 0.90</title><link>https://rdf.example.com/</link><description>d</description></channel>
+<item><title>Shopee news</title><link>https://rdf.example.com/1</link></item></rdf:RDF>"#;
+        let json10 = r#"{"version": "https://jsonfeed.org/version/1", "title": "JSON 1.0", "home_page_url": "https://j.example.com/",
+"items": [{"id": "j1", "url": "https://j.example.com/1", "title": "Temu 新政", "content_html": "<p>x</p>",
+"date_published": "2026-11-20T08:00:00+08:00", "author": {"name": "小王"}, "tags": ["跨境"]}]}"#;
+
+        let a = &items(atom03)[0];
+        assert_eq!(a.title.as_deref(), Some("亚马逊旺季备货"));
+        assert_eq!(a.link.as_deref(), Some("https://old.example.com/e/1"));
+        assert_eq!(a.guid.as_deref(), Some("tag:old.example.com,2026:1"));
+        assert_eq!(
+            a.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-11-20T00:00:00+00:00")
+        );
+        assert_eq!(a.authors, vec!["编辑部".to_owned()]);
+        assert!(
+            a.content
+                .as_deref()
+                .or(a.summary.as_deref())
+                .unwrap_or("")
+                .contains("正文")
+        );
+
+        let r = &items(rss091)[0];
+        assert_eq!(r.title.as_deref(), Some("Lazada 大促"));
+        assert_eq!(r.link.as_deref(), Some("https://rss.example.com/1"));
+        assert_eq!(r.language.as_deref(), Some("zh-cn"));
+
+        let o = &items(rss090)[0];
+        assert_eq!(o.title.as_deref(), Some("Shopee news"));
+        assert_eq!(o.link.as_deref(), Some("https://rdf.example.com/1"));
+
+        let j = &items(json10)[0];
+        assert_eq!(j.guid.as_deref(), Some("j1"));
+        assert_eq!(j.title.as_deref(), Some("Temu 新政"));
+        assert_eq!(j.authors, vec!["小王".to_owned()]);
+        assert_eq!(j.categories, vec!["跨境".to_owned()]);
+        assert_eq!(
+            j.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-11-20T00:00:00+00:00")
+        );
+    }
+
+    #[test]
     fn language_comes_from_the_feed_else_from_the_text() {
         let feed = |lang: &str, title: &str, body: &str| {
             format!(

@@ -50,6 +50,13 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         return Err(ParseError::Html);
     }
     let text = fix_rss_version(text);
+    let text = upgrade_atom03(&text);
+    // RSS 0.90 is RSS 1.0's shape under another namespace.
+    let text = if text.contains(RSS090_NS) {
+        std::borrow::Cow::Owned(text.replace(RSS090_NS, "http://purl.org/rss/1.0/"))
+    } else {
+        text
+    };
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(PLACEHOLDER_BASE))
         // An empty id tells normalize that the upstream gave none.
@@ -157,6 +164,66 @@ fn supplement_media(feed: &mut Feed, text: &str, item_tag: &str) {
             });
         }
     }
+}
+
+/// The RSS 0.90 namespace, which feed-rs does not know.
+const RSS090_NS: &str = "http://my.netscape.com/rdf/simple/0.9/";
+
+/// The Atom 0.3 namespace, which feed-rs does not know.
+const ATOM03_NS: &str = "http://purl.org/atom/ns#";
+
+/// Rewrite an Atom 0.3 document as the Atom 1.0 it nearly is: the namespace, `issued` →
+/// `published`, `modified` → `updated`, `tagline` → `subtitle`, `copyright` → `rights`, and
+/// the MIME `type`s with `mode` of text constructs → `text`/`html`/`xhtml`.
+fn upgrade_atom03(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    use std::sync::OnceLock;
+    if !text.contains(ATOM03_NS) {
+        return Cow::Borrowed(text);
+    }
+    static CONSTRUCT: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    let Some(construct) = CONSTRUCT
+        .get_or_init(|| {
+            regex::Regex::new(r"<(content|summary|title|subtitle|rights|info)(\s[^>]*)?>").ok()
+        })
+        .as_ref()
+    else {
+        return Cow::Borrowed(text);
+    };
+    let mut out = text.replace(ATOM03_NS, "http://www.w3.org/2005/Atom");
+    for (from, to) in [
+        ("issued>", "published>"),
+        ("modified>", "updated>"),
+        ("tagline", "subtitle"),
+        ("copyright>", "rights>"),
+        ("<copyright ", "<rights "),
+    ] {
+        out = out.replace(&format!("<{from}"), &format!("<{to}"));
+        out = out.replace(&format!("</{from}"), &format!("</{to}"));
+    }
+    let out = construct
+        .replace_all(&out, |c: &regex::Captures<'_>| {
+            let name = &c[1];
+            let attrs = c.get(2).map_or("", |m| m.as_str());
+            let lower = attrs.to_ascii_lowercase();
+            let kind = if lower.contains("xhtml")
+                || lower.contains("mode=\"xml\"") && lower.contains("html")
+            {
+                Some("xhtml")
+            } else if lower.contains("html") {
+                Some("html")
+            } else if lower.contains("text/plain") {
+                Some("text")
+            } else {
+                None
+            };
+            match kind {
+                Some(k) => format!("<{name} type=\"{k}\">"),
+                None => format!("<{name}>"),
+            }
+        })
+        .into_owned();
+    Cow::Owned(out)
 }
 
 /// Versions of `<rss>` that feed-rs reads as they are; any other (missing, "2.01", "0.93",
