@@ -552,6 +552,28 @@ mod tests {
     }
 
     #[test]
+    fn a_permalink_guid_is_the_link_and_rdf_about_is_the_id() {
+        let rss = r#"<rss version="2.0"><channel><title>t</title><link>https://news.example.com/</link><description>d</description>
+<item><title>a</title><guid>https://news.example.com/a</guid></item>
+<item><title>b</title><guid isPermaLink="false">https://news.example.com/b</guid></item>
+<item><title>c</title><guid>kx-3</guid></item>
+</channel></rss>"#;
+        let got = items(rss);
+        assert_eq!(got[0].link.as_deref(), Some("https://news.example.com/a"));
+        assert_eq!(got[1].link, None, "isPermaLink=false: not a link");
+        assert_eq!(got[2].link, None);
+        let rdf = r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+<channel rdf:about="https://rdf.example.com/index.rdf"><title>t</title><link>https://rdf.example.com/</link><description>d</description></channel>
+<item rdf:about="https://rdf.example.com/1"><title>x</title><link>https://rdf.example.com/1.html</link></item></rdf:RDF>"#;
+        let got = items(rdf);
+        assert_eq!(got[0].guid.as_deref(), Some("https://rdf.example.com/1"));
+        assert_eq!(
+            got[0].link.as_deref(),
+            Some("https://rdf.example.com/1.html")
+        );
+    }
+
+    #[test]
     fn older_formats_parse_to_the_same_fields() {
         let atom03 = r#"<?xml version="1.0" encoding="utf-8"?>
 <feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Old Atom</title>

@@ -68,11 +68,66 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         .parse(text.as_bytes())
         .map_err(|e| ParseError::Feed(e.to_string()))?;
     match feed.feed_type {
-        feed_rs::model::FeedType::RSS2 => supplement_media(&mut feed, &text, "item"),
+        feed_rs::model::FeedType::RSS2 | feed_rs::model::FeedType::RSS0 => {
+            supplement_media(&mut feed, &text, "item");
+            permalink_guids(&mut feed, &text);
+        }
+        feed_rs::model::FeedType::RSS1 => rdf_about_ids(&mut feed, &text),
         feed_rs::model::FeedType::Atom => supplement_media(&mut feed, &text, "entry"),
         _ => {}
     }
     Ok(feed)
+}
+
+/// RSS 2.0: a `<guid>` is a permalink unless it says `isPermaLink="false"`; an item without a
+/// `<link>` is read at its permalink guid (feed-rs does not look at the attribute).
+fn permalink_guids(feed: &mut Feed, text: &str) {
+    let items = tags::find_tags(text, "item");
+    if items.len() != feed.entries.len() || !text.contains("<guid") {
+        return;
+    }
+    let mut permalink = vec![false; items.len()];
+    for tag in tags::find_tags(text, "guid") {
+        if let Some(i) = items.iter().rposition(|r| r.start < tag.start) {
+            permalink[i] = !tags::attributes(&text[tag])
+                .iter()
+                .any(|a| a.name == "ispermalink" && a.value.trim().eq_ignore_ascii_case("false"));
+        }
+    }
+    for (entry, permalink) in feed.entries.iter_mut().zip(permalink) {
+        let id = entry.id.trim();
+        let is_web = id.starts_with("http://") || id.starts_with("https://");
+        if permalink && is_web && entry.links.is_empty() {
+            entry.links.push(feed_rs::model::Link {
+                href: id.to_owned(),
+                target: None,
+                rel: Some("alternate".into()),
+                media_type: None,
+                href_lang: None,
+                title: None,
+                length: None,
+            });
+        }
+    }
+}
+
+/// RSS 1.0: an item's `rdf:about` is its identifier (feed-rs leaves the id empty).
+fn rdf_about_ids(feed: &mut Feed, text: &str) {
+    let items = tags::find_tags(text, "item");
+    if items.len() != feed.entries.len() {
+        return;
+    }
+    for (entry, range) in feed.entries.iter_mut().zip(items) {
+        if !entry.id.is_empty() {
+            continue;
+        }
+        if let Some(about) = tags::attributes(&text[range])
+            .into_iter()
+            .find(|a| a.name == "rdf:about")
+        {
+            entry.id = html_escape::decode_html_entities(about.value.trim()).into_owned();
+        }
+    }
 }
 
 /// feed-rs keeps an item's `<itunes:image>`, `<itunes:author>` and `<media:thumbnail>` only
