@@ -552,7 +552,7 @@ mod tests {
     }
 
     #[test]
-    fn a_permalink_guid_is_the_link_and_rdf_about_is_the_id() {
+    fn permalink_guids_rdf_about_and_dcterms_dates_are_read() {
         let rss = r#"<rss version="2.0"><channel><title>t</title><link>https://news.example.com/</link><description>d</description>
 <item><title>a</title><guid>https://news.example.com/a</guid></item>
 <item><title>b</title><guid isPermaLink="false">https://news.example.com/b</guid></item>
@@ -567,6 +567,24 @@ mod tests {
 <item rdf:about="https://rdf.example.com/1"><title>x</title><link>https://rdf.example.com/1.html</link></item></rdf:RDF>"#;
         let got = items(rdf);
         assert_eq!(got[0].guid.as_deref(), Some("https://rdf.example.com/1"));
+        let dc = r#"<rss version="2.0" xmlns:dcterms="http://purl.org/dc/terms/"><channel><title>t</title><link>https://n.example.com/</link><description>d</description>
+<item><title>a</title><guid>a1</guid><pubDate>Tue, 24 Nov 2026 02:00:00 GMT</pubDate><dcterms:modified>2026-11-25T10:00:00Z</dcterms:modified></item>
+<item><title>b</title><guid>b1</guid><dcterms:issued>2026-11-23T08:00:00+08:00</dcterms:issued></item>
+</channel></rss>"#;
+        let dated = items(dc);
+        let rfc = |d: Option<DateTime<Utc>>| d.map(|d| d.to_rfc3339());
+        assert_eq!(
+            rfc(dated[0].updated).as_deref(),
+            Some("2026-11-25T10:00:00+00:00")
+        );
+        assert_eq!(
+            rfc(dated[0].published).as_deref(),
+            Some("2026-11-24T02:00:00+00:00")
+        );
+        assert_eq!(
+            rfc(dated[1].published).as_deref(),
+            Some("2026-11-23T00:00:00+00:00")
+        );
         assert_eq!(
             got[0].link.as_deref(),
             Some("https://rdf.example.com/1.html")

@@ -71,8 +71,12 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         feed_rs::model::FeedType::RSS2 | feed_rs::model::FeedType::RSS0 => {
             supplement_media(&mut feed, &text, "item");
             permalink_guids(&mut feed, &text);
+            dcterms_dates(&mut feed, &text, tz, now);
         }
-        feed_rs::model::FeedType::RSS1 => rdf_about_ids(&mut feed, &text),
+        feed_rs::model::FeedType::RSS1 => {
+            rdf_about_ids(&mut feed, &text);
+            dcterms_dates(&mut feed, &text, tz, now);
+        }
         feed_rs::model::FeedType::Atom => supplement_media(&mut feed, &text, "entry"),
         _ => {}
     }
@@ -107,6 +111,49 @@ fn permalink_guids(feed: &mut Feed, text: &str) {
                 title: None,
                 length: None,
             });
+        }
+    }
+}
+
+/// Dublin Core terms dates, which feed-rs does not read: `dcterms:modified` is when an item
+/// changed, `dcterms:issued` (else `dcterms:created`) when it was published.
+fn dcterms_dates(feed: &mut Feed, text: &str, tz: Tz, now: DateTime<Utc>) {
+    if !text.contains("<dcterms:") {
+        return;
+    }
+    let items = tags::find_tags(text, "item");
+    if items.len() != feed.entries.len() {
+        return;
+    }
+    let read = |name: &str| -> Vec<Option<DateTime<Utc>>> {
+        let mut out = vec![None; items.len()];
+        for tag in tags::find_tags(text, name) {
+            let Some(i) = items.iter().rposition(|r| r.start < tag.start) else {
+                continue;
+            };
+            let rest = &text[tag.end..];
+            let Some(end) = rest.find(&format!("</{name}>")) else {
+                continue;
+            };
+            if out[i].is_none() {
+                out[i] = dates::parse_date(rest[..end].trim(), tz, now);
+            }
+        }
+        out
+    };
+    let modified = read("dcterms:modified");
+    let issued = read("dcterms:issued");
+    let created = read("dcterms:created");
+    for (i, entry) in feed.entries.iter_mut().enumerate() {
+        // feed-rs copies an RSS 2.0 pubDate into `updated`; a real modification date wins.
+        let copied = entry.updated.is_some() && entry.updated == entry.published;
+        if let Some(m) = modified[i]
+            && (entry.updated.is_none() || copied)
+        {
+            entry.updated = Some(m);
+        }
+        if entry.published.is_none() {
+            entry.published = issued[i].or(created[i]);
         }
     }
 }
