@@ -7,9 +7,8 @@ use std::sync::{Arc, RwLock};
 use sha2::{Digest, Sha256};
 
 use crate::classify::{Classifier, ClassifyError, SourceCtx};
-use crate::config::Config;
+use crate::config::{Config, DedupeConfig};
 use crate::domain::{Item, Tag, TopicMatch};
-use crate::store::items::Clustering;
 use crate::tags::Tagger;
 
 /// Compiled rules.
@@ -18,7 +17,7 @@ pub struct Rules {
     pub classifier: Classifier,
     pub tagger: Tagger,
     /// How new items are folded into stories already stored (`dedupe:`).
-    pub clustering: Clustering,
+    pub clustering: DedupeConfig,
     /// Changes whenever anything that decides topics or tags changes (including crossfeed's
     /// version, whose matching may have improved).
     pub fingerprint: String,
@@ -31,11 +30,7 @@ impl Rules {
         Ok(Self {
             classifier,
             tagger,
-            clustering: Clustering {
-                threshold: config.dedupe.threshold,
-                window: chrono::Duration::from_std(config.dedupe.window)
-                    .unwrap_or(chrono::Duration::days(7)),
-            },
+            clustering: config.dedupe.clone(),
             fingerprint: fingerprint(config),
         })
     }

@@ -5,6 +5,7 @@
 //! stop a slow job overlapping itself (DEPENDENCIES.md). A second job prunes the fetch log.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -12,7 +13,9 @@ use tokio::sync::{Notify, Semaphore};
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::ingest::Ingestor;
-use crate::store::{Store, StoreError, fetch_log, sources};
+use crate::reclassify;
+use crate::rules::{Live, Rules};
+use crate::store::{DbConn, Store, StoreError, bands, fetch_log, sources};
 
 /// How often the dispatcher looks for due sources (6-field cron, seconds first). Two seconds
 /// keeps a due source waiting at most that long, for one cheap indexed query per tick.
@@ -21,11 +24,11 @@ const DISPATCH_EVERY: &str = "*/2 * * * * *";
 /// When the fetch log is pruned: hourly, at an odd minute to stay clear of other hourly work.
 const PRUNE_EVERY: &str = "0 17 * * * *";
 
-/// How often the keyword job looks for items stored without their extracted keywords.
-const KEYWORDS_EVERY: &str = "*/3 * * * * *";
+/// How often the enrichment job looks for items still without extracted keywords or a cluster.
+const ENRICH_EVERY: &str = "*/3 * * * * *";
 
 /// Batches one run of the keyword job does at most, so that it never runs long.
-const KEYWORD_BATCHES_PER_RUN: usize = 50;
+const BATCHES_PER_RUN: usize = 50;
 
 /// How long shutdown waits for polls in flight before leaving them to their leases.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -132,10 +135,10 @@ pub async fn start(
         dispatcher.store.clone(),
         Arc::clone(dispatcher.ingestor.rules()),
     );
-    let running = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    jobs.add(Job::new_async(KEYWORDS_EVERY, move |_, _| {
+    let running = Arc::new(AtomicBool::new(false));
+    jobs.add(Job::new_async(ENRICH_EVERY, move |_, _| {
         let (store, rules, running) = (store.clone(), Arc::clone(&rules), Arc::clone(&running));
-        Box::pin(async move { extract_keywords(&store, &rules, &running).await })
+        Box::pin(async move { enrich(&store, &rules, &running).await })
     })?)
     .await?;
     let store = dispatcher.store.clone();
@@ -185,61 +188,42 @@ async fn run_tick(d: &Arc<Dispatcher>) {
 /// Extract keywords for items stored without them, then fold new items into their stories
 /// (near-duplicate clusters), a batch at a time, until none is left (or the run's budget is
 /// spent). A run that finds the previous one still going does nothing.
-async fn extract_keywords(
-    store: &Store,
-    rules: &Arc<crate::rules::Live<crate::rules::Rules>>,
-    running: &std::sync::atomic::AtomicBool,
-) {
-    use std::sync::atomic::Ordering;
+async fn enrich(store: &Store, rules: &Arc<Live<Rules>>, running: &AtomicBool) {
     if running.swap(true, Ordering::AcqRel) {
         return;
     }
-    let mut done = 0;
-    for _ in 0..KEYWORD_BATCHES_PER_RUN {
+    drain(store, "keywords extracted", || {
         let rules = rules.get();
-        let batch = store
-            .run(move |c| {
-                crate::reclassify::extract_pending(c, &rules, crate::reclassify::KEYWORD_BATCH)
-            })
-            .await;
-        match batch {
+        move |c: &mut DbConn| reclassify::extract_pending(c, &rules, reclassify::KEYWORD_BATCH)
+    })
+    .await;
+    drain(store, "items clustered", || {
+        let clustering = rules.get().clustering.clone();
+        move |c: &mut DbConn| bands::cluster_pending(c, &clustering, bands::BATCH, Utc::now())
+    })
+    .await;
+    running.store(false, Ordering::Release);
+}
+
+/// Run batches made by `batch` until one does nothing, an error, or the run's budget.
+async fn drain<F>(store: &Store, what: &str, batch: impl Fn() -> F)
+where
+    F: FnOnce(&mut DbConn) -> Result<usize, StoreError> + Send + 'static,
+{
+    let mut done = 0;
+    for _ in 0..BATCHES_PER_RUN {
+        match store.run(batch()).await {
             Ok(0) => break,
             Ok(n) => done += n,
             Err(e) => {
-                tracing::warn!(error = %e, "keyword extraction failed; retrying next run");
+                tracing::warn!(error = %e, "{what}: failed; retrying next run");
                 break;
             }
         }
-    }
-    let mut clustered = 0;
-    for _ in 0..KEYWORD_BATCHES_PER_RUN {
-        let clustering = rules.get().clustering;
-        let batch = store
-            .run(move |c| {
-                crate::store::bands::cluster_pending(
-                    c,
-                    &clustering,
-                    crate::store::bands::BATCH,
-                    Utc::now(),
-                )
-            })
-            .await;
-        match batch {
-            Ok(0) => break,
-            Ok(n) => clustered += n,
-            Err(e) => {
-                tracing::warn!(error = %e, "clustering failed; retrying next run");
-                break;
-            }
-        }
-    }
-    if clustered > 0 {
-        tracing::debug!(items = clustered, "items clustered");
     }
     if done > 0 {
-        tracing::debug!(items = done, "keywords extracted");
+        tracing::debug!(items = done, "{what}");
     }
-    running.store(false, Ordering::Release);
 }
 
 async fn prune_log(store: &Store, retention: Duration) {

@@ -11,9 +11,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::items::Clustering;
 use super::schema::{item_bands, items};
 use super::{DbConn, StoreError, on_backend, transaction};
+use crate::config::DedupeConfig;
 use crate::domain::Signature;
 
 /// Rows per multi-row INSERT (2 parameters each), and values per IN list.
@@ -55,7 +55,7 @@ type PendingRow = (i64, String, Option<String>, Option<String>);
 /// clustering are skipped.
 pub fn cluster_pending(
     conn: &mut DbConn,
-    clustering: &Clustering,
+    clustering: &DedupeConfig,
     limit: i64,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
@@ -98,7 +98,7 @@ pub fn cluster_pending(
 fn assign(
     conn: &mut DbConn,
     pending: &[Pending],
-    clustering: &Clustering,
+    clustering: &DedupeConfig,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     // Sure matches: the same canonical link, among items already clustered.
@@ -123,7 +123,8 @@ fn assign(
 
     // Similar text: stories whose head shares a band with a pending item. Band hits first (two
     // integers a row), then the heads' signatures.
-    let since: NaiveDateTime = (now - clustering.window).naive_utc();
+    let window = chrono::Duration::from_std(clustering.window).unwrap_or(chrono::Duration::days(7));
+    let since: NaiveDateTime = (now - window).naive_utc();
     let wanted: Vec<i64> = pending
         .iter()
         .filter_map(|p| p.signature.as_ref())

@@ -250,24 +250,6 @@ pub fn upsert_for_source(
     Ok(counts)
 }
 
-/// How new items find their story among those already stored.
-#[derive(Debug, Clone, Copy)]
-pub struct Clustering {
-    /// Similarity (estimated Jaccard) at which two items are the same story.
-    pub threshold: f64,
-    /// How far back to look for the story.
-    pub window: chrono::Duration,
-}
-
-impl Default for Clustering {
-    fn default() -> Self {
-        Self {
-            threshold: 0.6,
-            window: chrono::Duration::days(7),
-        }
-    }
-}
-
 /// Which items a listing wants.
 #[derive(Debug, Clone, Default)]
 pub struct ItemQuery {
