@@ -22,7 +22,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use crate::config::{ClassifyConfig, Fields, TopicConfig, compile_topic_regex};
 use crate::domain::{Item, Matched, TopicMatch};
-use crate::text::text_of_sanitized;
+use crate::text::{is_cjk, text_of_sanitized};
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the topic matcher: {0}")]
@@ -429,13 +429,6 @@ pub fn fold(text: &str) -> String {
 /// concern because CJK text has no spaces.
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() && !is_cjk(c)
-}
-
-pub fn is_cjk(c: char) -> bool {
-    matches!(c,
-        '\u{2E80}'..='\u{2FDF}' | '\u{3040}'..='\u{30FF}' | '\u{3100}'..='\u{312F}'
-        | '\u{3190}'..='\u{31FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}'
-        | '\u{AC00}'..='\u{D7AF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
 }
 
 fn at_boundaries(text: &str, start: usize, end: usize, p: &Pattern) -> bool {

@@ -96,3 +96,11 @@ pub(crate) fn fold_whitespace(text: &str) -> String {
     }
     out
 }
+/// A CJK character (Han, kana, Hangul, their compatibility forms): script with no spaces
+/// between words.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{2E80}'..='\u{2FDF}' | '\u{3040}'..='\u{30FF}' | '\u{3100}'..='\u{312F}'
+        | '\u{3190}'..='\u{31FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}'
+        | '\u{AC00}'..='\u{D7AF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
+}

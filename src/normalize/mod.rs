@@ -219,7 +219,7 @@ fn detect_language(title: Option<&str>, body_html: Option<&str>) -> Option<Strin
             '\u{3040}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' => kana += 1,
             '\u{AC00}'..='\u{D7AF}' | '\u{1100}'..='\u{11FF}' => hangul += 1,
             '\u{0E00}'..='\u{0E7F}' => thai += 1,
-            c if crate::classify::is_cjk(c) => han += 1,
+            c if crate::text::is_cjk(c) => han += 1,
             _ => {}
         }
     }
