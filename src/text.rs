@@ -104,3 +104,15 @@ pub fn is_cjk(c: char) -> bool {
         | '\u{3190}'..='\u{31FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}'
         | '\u{AC00}'..='\u{D7AF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
 }
+
+/// `s` without the control characters XML 1.0 forbids (C0 controls other than tab, line feed
+/// and carriage return, and DEL): upstreams paste them from word processors, and one of them
+/// in a republished feed makes the whole document invalid.
+pub fn strip_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}';
+    if s.contains(bad) {
+        std::borrow::Cow::Owned(s.chars().filter(|c| !bad(*c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}

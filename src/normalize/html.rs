@@ -4,7 +4,7 @@
 use ammonia::{Builder, UrlRelative};
 
 use crate::parse::tags;
-use crate::text::{decode_twice_escaped, fold_whitespace};
+use crate::text::{decode_twice_escaped, fold_whitespace, strip_controls};
 use url::Url;
 
 /// A configured ammonia cleaner for one base URL; build it once per feed, not per item
@@ -28,7 +28,9 @@ impl Sanitizer {
     }
 
     pub fn clean(&self, html: &str) -> String {
-        self.builder.clean(&unlazy_images(html)).to_string()
+        self.builder
+            .clean(&strip_controls(&unlazy_images(html)))
+            .to_string()
     }
 
     /// Sanitize HTML or escape plain text, per its media type; `None` when nothing is left.
@@ -121,10 +123,11 @@ fn sanitize(html: &str, base: &Url) -> String {
 /// content of scripts and styles), entities decoded, whitespace folded. Text that was escaped
 /// twice upstream (`&amp;amp;`) is decoded once more.
 pub fn plain_text(html: &str) -> String {
+    let html = strip_controls(html);
     if !html.contains(['<', '&']) {
-        return fold_whitespace(html);
+        return fold_whitespace(&html);
     }
-    let stripped = Builder::empty().clean(html).to_string();
+    let stripped = Builder::empty().clean(&html).to_string();
     decode_twice_escaped(html_escape::decode_html_entities(&stripped).into_owned())
 }
 
@@ -141,6 +144,7 @@ mod tests {
         );
         assert_eq!(plain_text("A &amp;amp; B"), "A & B");
         assert_eq!(plain_text("<script>x()</script>Lazada"), "Lazada");
+        assert_eq!(plain_text("Lazada\u{8} fees\u{1f}\u{7f}"), "Lazada fees");
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn feed_info(feed: &Feed, ctx: &Context<'_>) -> FeedInfo {
         title: feed
             .title
             .as_ref()
-            .map(|t| html::plain_text(&t.content))
+            .map(|t| title_text(t, feed.feed_type == feed_rs::model::FeedType::Atom))
             .filter(|t| !t.is_empty()),
         site_url: alternate_link(&feed.links, ctx.fetch_url).map(String::from),
     }
@@ -56,14 +56,22 @@ pub fn normalize_feed(feed: &Feed, ctx: &Context<'_>) -> Vec<Item> {
     // feed-rs copies an RSS 2.0 pubDate into `updated`; an upstream that never said when an
     // item changed must not look as if it had.
     let copies_published = feed.feed_type == feed_rs::model::FeedType::RSS2;
+    let atom = feed.feed_type == feed_rs::model::FeedType::Atom;
     // One sanitizer per base URL (entries rarely have a base of their own).
     let mut sanitizers: HashMap<Url, html::Sanitizer> = HashMap::new();
     feed.entries
         .iter()
         .map(|e| {
             let repeated = guid_uses.get(e.id.as_str()).is_some_and(|n| *n > 1);
-            let mut item =
-                normalize_entry(e, &feed_base, feed_language, repeated, ctx, &mut sanitizers);
+            let mut item = normalize_entry(
+                e,
+                &feed_base,
+                feed_language,
+                repeated,
+                atom,
+                ctx,
+                &mut sanitizers,
+            );
             if copies_published && item.updated == item.published {
                 item.updated = None;
             }
@@ -77,6 +85,7 @@ fn normalize_entry(
     feed_base: &Url,
     feed_language: Option<&str>,
     guid_repeated: bool,
+    atom: bool,
     ctx: &Context<'_>,
     sanitizers: &mut HashMap<Url, html::Sanitizer>,
 ) -> Item {
@@ -95,7 +104,7 @@ fn normalize_entry(
     let title = e
         .title
         .as_ref()
-        .map(|t| html::plain_text(&t.content))
+        .map(|t| title_text(t, atom))
         .filter(|t| !t.is_empty());
     let clamp = |d: DateTime<Utc>| d.min(ctx.fetched_at);
     let published = e.published.map(clamp);
@@ -104,9 +113,18 @@ fn normalize_entry(
     let sanitizer = sanitizers
         .entry(base.clone())
         .or_insert_with(|| html::Sanitizer::new(&base));
-    let summary = e.summary.as_ref().and_then(|t| {
-        sanitizer.clean_typed(&t.content, t.content_type.essence().to_string().as_str())
-    });
+    let summary = e
+        .summary
+        .as_ref()
+        .or_else(|| {
+            // A video feed's text (YouTube's among them) is its media:description.
+            (e.content.is_none())
+                .then(|| e.media.iter().find_map(|m| m.description.as_ref()))
+                .flatten()
+        })
+        .and_then(|t| {
+            sanitizer.clean_typed(&t.content, t.content_type.essence().to_string().as_str())
+        });
     let content = e.content.as_ref().and_then(|c| {
         let body = c.body.as_deref()?;
         sanitizer.clean_typed(body, c.content_type.essence().to_string().as_str())
@@ -145,7 +163,7 @@ fn normalize_entry(
         authors: dedupe(
             e.authors
                 .iter()
-                .filter_map(|p| p.name.as_deref().or(p.email.as_deref()))
+                .filter_map(|p| person_name(p.name.as_deref(), p.email.as_deref()))
                 .chain(
                     e.media
                         .iter()
@@ -166,6 +184,34 @@ fn normalize_entry(
         })),
         language,
         enclosures: enclosures(e, &base),
+    }
+}
+
+/// A title as plain text. Atom says what its text constructs are: `type="text"` is literal
+/// (`<` is a character, not a tag), so only whitespace is folded. Other formats' titles are
+/// HTML often enough that markup is stripped.
+fn title_text(t: &feed_rs::model::Text, atom: bool) -> String {
+    if atom && t.content_type.essence().to_string() == "text/plain" {
+        crate::text::fold_whitespace(&crate::text::strip_controls(&t.content))
+    } else {
+        html::plain_text(&t.content)
+    }
+}
+
+/// A person's display name: RSS `<author>` is "e-mail (Name)", which readers show as the name;
+/// an e-mail alone is kept.
+fn person_name<'a>(name: Option<&'a str>, email: Option<&'a str>) -> Option<&'a str> {
+    let raw = name.or(email)?.trim();
+    let named = raw
+        .rsplit_once('(')
+        .filter(|(head, _)| head.is_empty() || head.contains('@'))
+        .and_then(|(_, tail)| tail.strip_suffix(')'))
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    match named {
+        Some(n) => Some(n),
+        None if raw.is_empty() => email.map(str::trim).filter(|e| !e.is_empty()),
+        None => Some(raw),
     }
 }
 
@@ -323,24 +369,44 @@ fn unplaceholder(href: &str) -> Option<String> {
 }
 
 fn enclosures(e: &Entry, base: &Url) -> Vec<Enclosure> {
+    // Atom `<link rel="enclosure">` and JSON Feed attachments, then RSS enclosures and
+    // media:content (feed-rs gives both as media content).
+    let links = e
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("enclosure"))
+        .map(|l| {
+            (
+                l.href.as_str(),
+                l.media_type.clone().filter(|t| !t.trim().is_empty()),
+                l.length.filter(|n| *n > 0),
+            )
+        });
+    let media = e
+        .media
+        .iter()
+        .flat_map(|m| m.content.iter())
+        .filter_map(|c| {
+            let url = c.url.as_ref()?;
+            Some((
+                url.as_str(),
+                c.content_type.as_ref().map(|t| t.to_string()),
+                c.size,
+            ))
+        });
     let mut out: Vec<Enclosure> = Vec::new();
-    for content in e.media.iter().flat_map(|m| m.content.iter()) {
-        let Some(url) = content
-            .url
-            .as_ref()
-            .and_then(|u| resolve(u.as_str(), base))
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
+    for (href, mime_type, length) in links.chain(media) {
+        let Some(url) = resolve(href, base).filter(|u| matches!(u.scheme(), "http" | "https"))
         else {
             continue;
         };
-        if out.iter().any(|o| o.url == url.as_str()) {
-            continue;
+        if !out.iter().any(|o| o.url == url.as_str()) {
+            out.push(Enclosure {
+                url: url.into(),
+                mime_type,
+                length,
+            });
         }
-        out.push(Enclosure {
-            url: url.into(),
-            mime_type: content.content_type.as_ref().map(|t| t.to_string()),
-            length: content.size,
-        });
     }
     out
 }

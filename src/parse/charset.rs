@@ -43,6 +43,16 @@ pub fn to_utf8(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
         if encoding == UTF_16LE || encoding == UTF_16BE {
             continue;
         }
+        // Every byte is valid in a single-byte encoding, so a wrong one cannot be caught by
+        // decoding errors. Text that is valid UTF-8 with non-ASCII characters in it is UTF-8
+        // mislabelled (Latin-1 text that happens to form valid UTF-8 sequences is vanishingly
+        // rare; "ISO-8859-1" on UTF-8 bytes is common).
+        if encoding.is_single_byte()
+            && !bytes.is_ascii()
+            && let Ok(text) = std::str::from_utf8(bytes)
+        {
+            return finish(text.to_owned(), UTF_8, Evidence::ValidUtf8);
+        }
         if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(bytes) {
             return finish(text.into_owned(), encoding, evidence);
         }
@@ -59,7 +69,10 @@ pub fn to_utf8(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
 
 fn finish(text: String, encoding: &'static Encoding, evidence: Evidence) -> Decoded {
     Decoded {
-        text: declare_utf8(text),
+        text: declare_utf8(match crate::text::strip_controls(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(clean) => clean,
+        }),
         encoding,
         evidence,
     }
@@ -167,6 +180,24 @@ mod tests {
         let decoded = to_utf8(&encode(&text, "GBK"), Some("gbk"));
         assert_eq!(decoded.evidence, Evidence::HttpCharset);
         assert!(decoded.text.contains("亚马逊"));
+    }
+
+    #[test]
+    fn utf8_bytes_under_a_single_byte_label_are_utf8() {
+        let text = XML.replace("ENC", "ISO-8859-1").replace("旺季", "café");
+        let decoded = to_utf8(text.as_bytes(), Some("windows-1251"));
+        assert_eq!(decoded.evidence, Evidence::ValidUtf8);
+        assert!(decoded.text.contains("café"), "{}", decoded.text);
+        // Real Latin-1 text stays Latin-1.
+        let latin = to_utf8(
+            &encode(
+                "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel><title>Café €5</title></channel></rss>",
+                "windows-1252",
+            ),
+            None,
+        );
+        assert_eq!(latin.evidence, Evidence::XmlDeclaration);
+        assert!(latin.text.contains("Café €5"));
     }
 
     #[test]

@@ -85,30 +85,93 @@ pub fn parse_date(text: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc
     without_year(no_weekday, tz, now)
 }
 
-/// Rewrite the usual mistakes into something chrono reads: zone names it does not know, a
-/// Chinese "CST", single-digit hours, full month names, "Z" after a space.
+/// Rewrite the usual mistakes into something chrono reads: zone names and "GMT+8" offsets as
+/// numbers (a Chinese source's "CST" as +08:00), "+08:00" as "+0800", "Sept" as "Sep", "Z"
+/// after a space, a trailing "(CST)" comment.
 fn tidy(s: &str, tz: Tz) -> String {
-    let mut s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    for (name, offset) in [(" UTC", " +0000"), (" Z", " +0000"), (" -0000", " +0000")] {
-        if let Some(head) = s.strip_suffix(name) {
-            s = format!("{head}{offset}");
-        }
+    let mut words: Vec<&str> = s.split_whitespace().collect();
+    if words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| w.starts_with('(') && w.ends_with(')'))
+    {
+        words.pop();
     }
-    if CHINA_ZONES.contains(&tz) {
-        for name in [" CST", " CCT", " HKT"] {
-            if let Some(head) = s.strip_suffix(name) {
-                s = format!("{head} +0800");
+    let mut out: Vec<String> = words
+        .iter()
+        .map(|w| {
+            if w.eq_ignore_ascii_case("sept") {
+                "Sep".to_owned()
+            } else {
+                (*w).to_owned()
             }
-        }
+        })
+        .collect();
+    if out.len() > 1
+        && let Some(last) = out.last_mut()
+        && let Some(offset) = zone_offset(last, CHINA_ZONES.contains(&tz))
+    {
+        *last = offset;
     }
+    let s = out.join(" ");
     if let Some(head) = s.strip_suffix('Z')
         && head.contains(' ')
         && head.ends_with(|c: char| c.is_ascii_digit())
         && !head.contains(',')
     {
-        s = format!("{head}+0000");
+        return format!("{head}+0000");
     }
     s
+}
+
+/// A zone written after the time, as a numeric offset ("+0800"), or None if it is not one.
+fn zone_offset(word: &str, china: bool) -> Option<String> {
+    let upper = word.to_ascii_uppercase();
+    let named = match upper.as_str() {
+        "Z" | "UT" | "UTC" | "GMT" | "-0000" => Some("+0000"),
+        "CST" if china => Some("+0800"),
+        "EST" => Some("-0500"),
+        "EDT" | "AST" => Some("-0400"),
+        "CST" => Some("-0600"),
+        "CDT" => Some("-0500"),
+        "MST" => Some("-0700"),
+        "MDT" => Some("-0600"),
+        "PST" => Some("-0800"),
+        "PDT" => Some("-0700"),
+        "BST" | "CET" | "WAT" => Some("+0100"),
+        "CEST" | "EET" => Some("+0200"),
+        "EEST" | "MSK" => Some("+0300"),
+        "ICT" | "WIB" => Some("+0700"),
+        "CCT" | "HKT" | "SGT" | "MYT" | "PHT" | "AWST" => Some("+0800"),
+        "JST" | "KST" => Some("+0900"),
+        "AEST" => Some("+1000"),
+        "AEDT" => Some("+1100"),
+        _ => None,
+    };
+    if let Some(n) = named {
+        return Some(n.to_owned());
+    }
+    // "GMT+8", "UTC+08:00", "GMT-0500", "+08:00".
+    let rest = ["GMT", "UTC", "UT"]
+        .iter()
+        .find_map(|p| upper.strip_prefix(p))
+        .unwrap_or(&upper);
+    let (sign, digits) = match rest.as_bytes().first()? {
+        b'+' => ('+', &rest[1..]),
+        b'-' => ('-', &rest[1..]),
+        _ => return None,
+    };
+    let (h, m) = match digits.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if digits.len() <= 2 => (digits, "0"),
+        None if digits.len() == 4 => digits.split_at(2),
+        None => return None,
+    };
+    if h.is_empty() || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 14 && m < 60).then(|| format!("{sign}{h:02}{m:02}"))
 }
 
 /// Drop a leading weekday ("Mon, ", "Thurs, ", "星期一 "), which is often wrong or localized.
@@ -197,6 +260,35 @@ mod tests {
             utc("Thurs, 19 Nov 2026 10:00:00 Z", SH).as_deref(),
             Some("2026-11-19T10:00:00+00:00")
         );
+        for (text, want) in [
+            ("Mon, 22 Oct 2026 10:00:00 GMT", "2026-10-22T10:00:00+00:00"),
+            (
+                "Thursday, 22 October 2026 10:00:00 GMT",
+                "2026-10-22T10:00:00+00:00",
+            ),
+            (
+                "Thu, 22 Oct 2026 10:00:00 GMT+8",
+                "2026-10-22T02:00:00+00:00",
+            ),
+            (
+                "Thu, 22 Oct 2026 10:00:00 UTC+08:00",
+                "2026-10-22T02:00:00+00:00",
+            ),
+            (
+                "Thu, 22 Oct 2026 10:00:00 GMT-0500",
+                "2026-10-22T15:00:00+00:00",
+            ),
+            ("Fri, 2 Oct 2026 9:05:00 EST", "2026-10-02T14:05:00+00:00"),
+            ("Fri, 2 Oct 2026 9:05:00 PDT", "2026-10-02T16:05:00+00:00"),
+            ("thu, 22 oct 2026 10:00:00 gmt", "2026-10-22T10:00:00+00:00"),
+            ("22 Oct 2026 10:00:00 +08:00", "2026-10-22T02:00:00+00:00"),
+            (
+                "Thu, 22 Sept 2026 10:00:00 GMT",
+                "2026-09-22T10:00:00+00:00",
+            ),
+        ] {
+            assert_eq!(utc(text, SH).as_deref(), Some(want), "{text}");
+        }
     }
 
     #[test]

@@ -49,7 +49,8 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
     if discover::looks_like_html(text) {
         return Err(ParseError::Html);
     }
-    let text = fix_rss_version(text);
+    let (text, json_images) = prepare_json(text);
+    let text = fix_rss_version(&text);
     let text = upgrade_atom03(&text);
     // RSS 0.90 is RSS 1.0's shape under another namespace.
     let text = if text.contains(RSS090_NS) {
@@ -57,6 +58,7 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
     } else {
         text
     };
+    let text = rss1_links(&text);
     let parser = feed_rs::parser::Builder::new()
         .base_uri(Some(PLACEHOLDER_BASE))
         // An empty id tells normalize that the upstream gave none.
@@ -66,19 +68,32 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         .build();
     let mut feed = parser
         .parse(text.as_bytes())
-        .map_err(|e| ParseError::Feed(e.to_string()))?;
+        .map_err(|e| ParseError::Feed(not_a_feed(&text, &e.to_string())))?;
     match feed.feed_type {
         feed_rs::model::FeedType::RSS2 | feed_rs::model::FeedType::RSS0 => {
             supplement_media(&mut feed, &text, "item");
             permalink_guids(&mut feed, &text);
             dcterms_dates(&mut feed, &text, tz, now);
+            dc_subjects(&mut feed, &text);
+            entry_attributes(&mut feed, &text, "item");
         }
         feed_rs::model::FeedType::RSS1 => {
             rdf_about_ids(&mut feed, &text);
             dcterms_dates(&mut feed, &text, tz, now);
+            dc_subjects(&mut feed, &text);
+            entry_attributes(&mut feed, &text, "item");
         }
-        feed_rs::model::FeedType::Atom => supplement_media(&mut feed, &text, "entry"),
-        _ => {}
+        feed_rs::model::FeedType::Atom => {
+            supplement_media(&mut feed, &text, "entry");
+            entry_attributes(&mut feed, &text, "entry");
+            // An entry without an author has the feed's (RFC 4287 section 4.2.1).
+            if !feed.authors.is_empty() {
+                for e in feed.entries.iter_mut().filter(|e| e.authors.is_empty()) {
+                    e.authors.clone_from(&feed.authors);
+                }
+            }
+        }
+        feed_rs::model::FeedType::JSON => json_media(&mut feed, json_images),
     }
     Ok(feed)
 }
@@ -215,21 +230,10 @@ fn supplement_media(feed: &mut Feed, text: &str, item_tag: &str) {
     }
     let mut authors: Vec<Option<String>> = vec![None; items.len()];
     for tag in tags::find_tags(text, "itunes:author") {
-        let rest = &text[tag.end..];
-        let Some(end) = rest.find("</itunes:author>") else {
-            continue;
-        };
-        let name = rest[..end].trim();
-        let name = name
-            .strip_prefix("<![CDATA[")
-            .and_then(|n| n.strip_suffix("]]>"))
-            .unwrap_or(name);
-        let name = html_escape::decode_html_entities(name.trim()).into_owned();
         if let Some(i) = item_of(tag.start)
             && authors[i].is_none()
-            && !name.is_empty()
         {
-            authors[i] = Some(name);
+            authors[i] = element_text(text, &tag, "itunes:author");
         }
     }
     for ((entry, image), author) in feed.entries.iter_mut().zip(images).zip(authors) {
@@ -264,6 +268,242 @@ fn supplement_media(feed: &mut Feed, text: &str, item_tag: &str) {
                 email: None,
                 role: None,
             });
+        }
+    }
+}
+
+/// Why a document that feed-rs refused is not a feed, in words an operator can act on: the
+/// root element it has instead ("an OPML subscription list"), or that it is not XML at all.
+fn not_a_feed(text: &str, parser_error: &str) -> String {
+    if !parser_error.contains("no root element") {
+        return parser_error.to_owned();
+    }
+    let body = text.trim_start();
+    if body.starts_with(['{', '[']) {
+        return "JSON that is not a JSON Feed (no \"version\" of jsonfeed.org)".to_owned();
+    }
+    let mut rest = body;
+    // Skip the prolog, comments, processing instructions and the DOCTYPE.
+    while let Some(after) = rest.strip_prefix('<') {
+        let skip = if after.starts_with('?') {
+            after.find("?>").map(|i| i + 2)
+        } else if after.starts_with("!--") {
+            after.find("-->").map(|i| i + 3)
+        } else if after.starts_with('!') {
+            after.find('>').map(|i| i + 1)
+        } else {
+            let name: String = after
+                .chars()
+                .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '/'))
+                .take(40)
+                .collect();
+            let what = match name.to_ascii_lowercase().as_str() {
+                "opml" => " (an OPML subscription list; subscribe to the feeds it lists)",
+                "urlset" | "sitemapindex" => " (a sitemap)",
+                _ => "",
+            };
+            return format!("the root element is <{name}>{what}, not <rss>, <feed> or <rdf:RDF>");
+        };
+        match skip {
+            Some(n) => rest = after[n..].trim_start(),
+            None => break,
+        }
+    }
+    "the document is not XML (no element found; binary data or plain text?)".to_owned()
+}
+
+/// JSON Feed, before feed-rs reads it: item ids that are numbers become strings (the spec tells
+/// readers to coerce them; feed-rs refuses the whole feed), and each item's `image` (else
+/// `banner_image`), which feed-rs ignores, is returned by position.
+fn prepare_json(text: &str) -> (std::borrow::Cow<'_, str>, Vec<Option<String>>) {
+    use std::borrow::Cow;
+    if !text.trim_start().starts_with('{') {
+        return (Cow::Borrowed(text), Vec::new());
+    }
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(text) else {
+        return (Cow::Borrowed(text), Vec::new());
+    };
+    let Some(items) = doc.get_mut("items").and_then(|i| i.as_array_mut()) else {
+        return (Cow::Borrowed(text), Vec::new());
+    };
+    let mut changed = false;
+    let mut images = Vec::with_capacity(items.len());
+    for item in items.iter_mut() {
+        images.push(["image", "banner_image"].iter().find_map(|k| {
+            item.get(*k)
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.trim().is_empty())
+                .map(str::to_owned)
+        }));
+        if let Some(id) = item.get_mut("id")
+            && !id.is_string()
+            && !id.is_null()
+        {
+            let coerced = match &*id {
+                serde_json::Value::Number(n) => n.to_string(),
+                other => other.to_string(),
+            };
+            *id = serde_json::Value::String(coerced);
+            changed = true;
+        }
+    }
+    let text = if changed {
+        serde_json::to_string(&doc).map_or(Cow::Borrowed(text), Cow::Owned)
+    } else {
+        Cow::Borrowed(text)
+    };
+    (text, images)
+}
+
+/// JSON Feed after feed-rs: attachments (which feed-rs lists among the links, with a media
+/// type, where the item's `url` has none) are marked as enclosures, and item images become
+/// thumbnails.
+fn json_media(feed: &mut Feed, images: Vec<Option<String>>) {
+    use feed_rs::model::{Image, MediaObject, MediaThumbnail};
+    for e in &mut feed.entries {
+        for link in e.links.iter_mut().filter(|l| l.media_type.is_some()) {
+            link.rel = Some("enclosure".to_owned());
+        }
+    }
+    if images.len() != feed.entries.len() {
+        return;
+    }
+    for (e, image) in feed.entries.iter_mut().zip(images) {
+        if let Some(uri) = image {
+            let mut media = MediaObject::default();
+            media.thumbnails.push(MediaThumbnail {
+                image: Image {
+                    uri,
+                    title: None,
+                    link: None,
+                    width: None,
+                    height: None,
+                    description: None,
+                },
+                time: None,
+            });
+            e.media.push(media);
+        }
+    }
+}
+
+/// RSS 1.0 items without a `<link>`: feed-rs drops them. The item's `rdf:about` is its URI
+/// (the spec says it should equal the link), so it is given as the link; an `about` that is
+/// not a web address is dropped again by `normalize`, and the item kept.
+fn rss1_links(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    if !text.contains("rdf:RDF") {
+        return Cow::Borrowed(text);
+    }
+    let items = tags::find_tags(text, "item");
+    let mut inserts: Vec<(usize, String)> = Vec::new();
+    for (n, range) in items.iter().enumerate() {
+        let end = items.get(n + 1).map_or(text.len(), |r| r.start);
+        let body = &text[range.end..end];
+        let body = body.find("</item>").map_or(body, |i| &body[..i]);
+        if text[range.clone()].ends_with("/>") || body.contains("<link") {
+            continue;
+        }
+        if let Some(about) = tags::attributes(&text[range.clone()])
+            .into_iter()
+            .find(|a| a.name == "rdf:about")
+            .filter(|a| !a.value.trim().is_empty())
+        {
+            // The attribute value is already escaped for XML, and stays so as element text.
+            inserts.push((range.end, format!("<link>{}</link>", about.value.trim())));
+        }
+    }
+    if inserts.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + inserts.len() * 64);
+    let mut at = 0;
+    for (pos, link) in inserts {
+        out.push_str(&text[at..pos]);
+        out.push_str(&link);
+        at = pos;
+    }
+    out.push_str(&text[at..]);
+    Cow::Owned(out)
+}
+
+/// Dublin Core subjects (`dc:subject`) are categories; feed-rs ignores them.
+fn dc_subjects(feed: &mut Feed, text: &str) {
+    if !text.contains("<dc:subject") {
+        return;
+    }
+    let items = tags::find_tags(text, "item");
+    if items.len() != feed.entries.len() {
+        return;
+    }
+    let item_of = |at: usize| items.iter().rposition(|r| r.start < at);
+    for tag in tags::find_tags(text, "dc:subject") {
+        let (Some(i), Some(subject)) = (item_of(tag.start), element_text(text, &tag, "dc:subject"))
+        else {
+            continue;
+        };
+        let entry = &mut feed.entries[i];
+        if !entry.categories.iter().any(|c| c.term == subject) {
+            entry
+                .categories
+                .push(feed_rs::model::Category::new(&subject));
+        }
+    }
+}
+
+/// The text of the element whose start tag is at `tag` (CDATA unwrapped, entities decoded,
+/// trimmed), or None when it is empty or not closed.
+fn element_text(text: &str, tag: &std::ops::Range<usize>, name: &str) -> Option<String> {
+    if text[tag.clone()].ends_with("/>") {
+        return None;
+    }
+    let rest = &text[tag.end..];
+    let end = rest.find(&format!("</{name}>"))?;
+    let value = rest[..end].trim();
+    let value = value
+        .strip_prefix("<![CDATA[")
+        .and_then(|v| v.strip_suffix("]]>"))
+        .unwrap_or(value);
+    let value = html_escape::decode_html_entities(value.trim()).into_owned();
+    (!value.is_empty()).then_some(value)
+}
+
+/// `xml:lang` and `xml:base` on an item or entry element (feed-rs reads them only on Atom
+/// `<content>`): the entry's language, and the base its content's relative URLs resolve
+/// against. An entry without its own base takes the root element's.
+fn entry_attributes(feed: &mut Feed, text: &str, item_tag: &str) {
+    if !text.contains("xml:lang") && !text.contains("xml:base") {
+        return;
+    }
+    let items = tags::find_tags(text, item_tag);
+    if items.len() != feed.entries.len() {
+        return;
+    }
+    let attr = |range: &std::ops::Range<usize>, name: &str| {
+        tags::attributes(&text[range.clone()])
+            .into_iter()
+            .find(|a| a.name == name)
+            .map(|a| html_escape::decode_html_entities(a.value.trim()).into_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let root_base = ["feed", "rss", "channel"]
+        .iter()
+        .filter_map(|t| tags::find_tags(text, t).into_iter().next())
+        .filter(|r| items.first().is_none_or(|i| r.start < i.start))
+        .find_map(|r| attr(&r, "xml:base"));
+    for (entry, range) in feed.entries.iter_mut().zip(&items) {
+        if let Some(lang) = attr(range, "xml:lang") {
+            entry.language = Some(lang);
+        }
+        if entry.base.is_none() {
+            entry.base = match (attr(range, "xml:base"), &root_base) {
+                (Some(own), Some(root)) => Some(
+                    url::Url::parse(root)
+                        .and_then(|r| r.join(&own))
+                        .map_or(own, String::from),
+                ),
+                (own, root) => own.or_else(|| root.clone()),
+            };
         }
     }
 }
