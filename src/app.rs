@@ -84,6 +84,8 @@ fn ingestor(
 pub struct Reloader {
     pub config: Arc<Live<Config>>,
     pub rules: Arc<Live<Rules>>,
+    /// Rendered feeds; dropped when the configuration (titles, topics) changes.
+    pub feed_cache: Arc<crate::server::FeedCache>,
     store: Store,
 }
 
@@ -102,6 +104,10 @@ pub struct ReloadReport {
 impl Reloader {
     pub fn new(config: Config, rules: Rules, store: Store) -> Self {
         Self {
+            feed_cache: Arc::new(crate::server::FeedCache::new(
+                config.server.feed_cache,
+                config.server.change_poll,
+            )),
             config: Arc::new(Live::new(config)),
             rules: Arc::new(Live::new(rules)),
             store,
@@ -160,6 +166,7 @@ impl Reloader {
         self.rules.set(rules.clone());
         self.config.set(fresh);
         report.reclassified = self.apply_rules().await?;
+        self.feed_cache.clear();
         tracing::info!(
             sources_added = report.sources_added,
             sources_updated = report.sources_updated,

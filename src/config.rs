@@ -111,6 +111,13 @@ pub struct ServerConfig {
     pub public_url: Url,
     /// The environment variable holding the admin bearer token.
     pub admin_token_env: String,
+    /// How long readers and shared caches may reuse a feed (`Cache-Control: max-age`).
+    pub feed_max_age: Duration,
+    /// Memory for rendered feeds kept ready to serve (0 turns the cache off).
+    pub feed_cache: u64,
+    /// How often a web process asks the store whether items changed (the feed cache is
+    /// dropped when they did).
+    pub change_poll: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -438,6 +445,9 @@ struct RawServer {
     listen: Option<Spanned<String>>,
     public_url: Option<Spanned<String>>,
     admin_token_env: Option<String>,
+    feed_max_age: Option<Spanned<String>>,
+    feed_cache: Option<Spanned<String>>,
+    change_poll: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -573,6 +583,20 @@ impl Validator {
             None => Some(DEFAULT_DATABASE.to_owned()),
         };
         let pool_size = self.positive(&raw.database.pool_size, "database.pool_size", 8);
+        let feed_max_age = self.duration_or_zero(
+            &raw.server.feed_max_age,
+            "server.feed_max_age",
+            Duration::from_secs(60),
+        );
+        let feed_cache = match &raw.server.feed_cache {
+            Some(s) => self.check(s, "server.feed_cache", |v| parse_size(v)),
+            None => Some(64 * 1024 * 1024),
+        };
+        let change_poll = self.duration(
+            &raw.server.change_poll,
+            "server.change_poll",
+            Duration::from_secs(1),
+        );
 
         let fetch = &raw.fetch;
         let timeout = self.duration(&fetch.timeout, "fetch.timeout", Duration::from_secs(20));
@@ -625,6 +649,9 @@ impl Validator {
                     .server
                     .admin_token_env
                     .unwrap_or_else(|| "CROSSFEED_ADMIN_TOKEN".into()),
+                feed_max_age: feed_max_age?,
+                feed_cache: feed_cache?,
+                change_poll: change_poll?,
             },
             database: DatabaseConfig {
                 url: database_url?,

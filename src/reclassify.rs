@@ -100,7 +100,8 @@ pub fn reclassify(
             transaction(conn, |conn| {
                 item_topics::replace_many(conn, &topic_rows)?;
                 item_tags::replace_many(conn, &tag_rows)?;
-                items::mark_keywords_done(conn, &extracted, Utc::now())
+                items::mark_keywords_done(conn, &extracted, Utc::now())?;
+                meta::touch_items(conn)
             })?;
         }
     }
@@ -138,6 +139,7 @@ pub fn extract_pending(conn: &mut DbConn, rules: &Rules, limit: i64) -> Result<u
         item_tags::replace_many(conn, &rows)?;
         let ids: Vec<i64> = pending.iter().map(|s| s.id).collect();
         items::mark_keywords_done(conn, &ids, Utc::now())?;
+        meta::touch_items(conn)?;
         Ok(ids.len())
     })
 }

@@ -54,6 +54,19 @@ pub struct FeedMeta {
     pub home_url: String,
     /// Newest change among the items (or now, for an empty feed).
     pub updated: DateTime<Utc>,
+    /// The next (older) page, when there may be one (RFC 5005 paged feeds).
+    pub next_url: Option<String>,
+    /// The first (newest) page, on every later page.
+    pub first_url: Option<String>,
+}
+
+impl FeedMeta {
+    /// The paging links as (rel, href).
+    fn paging(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [("next", &self.next_url), ("first", &self.first_url)]
+            .into_iter()
+            .filter_map(|(rel, url)| url.as_deref().map(|u| (rel, u)))
+    }
 }
 
 /// What the feeds show about each item's source.
@@ -224,12 +237,19 @@ fn rss(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceIn
         last_build_date: Some(meta.updated.to_rfc2822()),
         generator: Some(generator()),
         atom_ext: Some(AtomExtension {
-            links: vec![Link {
+            links: std::iter::once(Link {
                 href: meta.self_url.clone(),
                 rel: "self".into(),
                 mime_type: Some("application/rss+xml".into()),
                 ..Default::default()
-            }],
+            })
+            .chain(meta.paging().map(|(rel, href)| Link {
+                href: href.to_owned(),
+                rel: rel.into(),
+                mime_type: Some("application/rss+xml".into()),
+                ..Default::default()
+            }))
+            .collect(),
         }),
         items: entries,
         ..Default::default()
@@ -318,10 +338,16 @@ fn atom(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
             name: "crossfeed".into(),
             ..Default::default()
         }],
-        links: vec![
+        links: [
             link(&meta.self_url, "self", Some("application/atom+xml")),
             link(&meta.home_url, "alternate", Some("text/html")),
-        ],
+        ]
+        .into_iter()
+        .chain(
+            meta.paging()
+                .map(|(rel, href)| link(href, rel, Some("application/atom+xml"))),
+        )
+        .collect(),
         generator: Some(Generator {
             value: "crossfeed".into(),
             uri: Some(env!("CARGO_PKG_REPOSITORY").into()),
@@ -340,6 +366,8 @@ struct JsonFeed<'a> {
     home_page_url: &'a str,
     feed_url: &'a str,
     description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_url: Option<&'a str>,
     items: Vec<JsonItem<'a>>,
 }
 
@@ -457,6 +485,7 @@ fn json(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
         home_page_url: &meta.home_url,
         feed_url: &meta.self_url,
         description: &meta.description,
+        next_url: meta.next_url.as_deref(),
         items,
     };
     serde_json::to_string_pretty(&feed).unwrap_or_else(|_| "{}".to_owned())

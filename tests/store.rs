@@ -192,6 +192,7 @@ async fn upserts_are_idempotent_and_keep_topics_current(backend: Backend) {
         source: None,
         limit: 10,
         dedupe: false,
+        before: None,
     };
     let lazada = store
         .with_conn(|c| items::latest(c, &query(Some("lazada"))))

@@ -6,25 +6,95 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use actix_web::http::header::{self, HttpDate};
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, route, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, Rendered};
 use crate::render::{self, FeedMeta, Format, SourceInfo};
-use crate::store::items::{self, ItemQuery};
-use crate::store::{item_tags, sources};
+use crate::store::items::{self, Cursor, ItemQuery};
+use crate::store::{item_tags, meta, sources};
 
 /// Items in a feed unless `limit` says otherwise, and the most it may ask for.
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
 
-/// How long shared caches and readers may reuse a feed without asking again.
-const CACHE_CONTROL: &str = "public, max-age=60";
-
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(topic_feed).service(tag_feed);
+    cfg.service(topic_feed).service(tag_feed).service(opml);
+}
+
+/// Tags get their own outline in the OPML once this many items carry them, up to this many.
+const OPML_TAG_MIN_ITEMS: i64 = 10;
+const OPML_TAGS: i64 = 100;
+
+/// `GET /opml`: OPML 2.0 listing every topic feed (and the busiest tag feeds), for one-click
+/// subscription in a feed reader.
+#[route("/opml", method = "GET", method = "HEAD")]
+async fn opml(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let config = state.config.get();
+    let tags = state
+        .store
+        .run(|c| item_tags::counts(c, OPML_TAG_MIN_ITEMS, OPML_TAGS))
+        .await?;
+    let base = &config.server.public_url;
+    let feed_url = |segments: &[&str]| {
+        let mut u = base.clone();
+        if let Ok(mut path) = u.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        u.to_string()
+    };
+    let attr = |v: &str| html_escape::encode_double_quoted_attribute(v).into_owned();
+    let home = feed_url(&[""]);
+    let mut body =
+        String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n");
+    body.push_str(&format!(
+        "  <head>\n    <title>crossfeed feeds</title>\n    <dateCreated>{}</dateCreated>\n    <docs>http://opml.org/spec2.opml</docs>\n  </head>\n  <body>\n",
+        Utc::now().to_rfc2822()
+    ));
+    body.push_str("    <outline text=\"Topics 专题\" title=\"Topics 专题\">\n");
+    let all = [(
+        "all".to_owned(),
+        "All items 全部".to_owned(),
+        "Every item crossfeed holds".to_owned(),
+    )];
+    let topics = config.topics.iter().map(|t| {
+        (
+            t.slug.to_string(),
+            t.title.clone(),
+            t.description.clone().unwrap_or_default(),
+        )
+    });
+    for (slug, title, description) in all.into_iter().chain(topics) {
+        body.push_str(&format!(
+            "      <outline type=\"rss\" text=\"{t}\" title=\"{t}\" description=\"{d}\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
+            t = attr(&title),
+            d = attr(&description),
+            x = attr(&feed_url(&["feeds", &format!("{slug}.rss")])),
+            h = attr(&home),
+        ));
+    }
+    body.push_str("    </outline>\n");
+    if !tags.is_empty() {
+        body.push_str("    <outline text=\"Tags 标签\" title=\"Tags 标签\">\n");
+        for t in &tags {
+            body.push_str(&format!(
+                "      <outline type=\"rss\" text=\"{l}\" title=\"{l}\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
+                l = attr(&t.label),
+                x = attr(&feed_url(&["feeds", "tags", &format!("{}.rss", t.key)])),
+                h = attr(&home),
+            ));
+        }
+        body.push_str("    </outline>\n");
+    }
+    body.push_str("  </body>\n</opml>\n");
+    Ok(HttpResponse::Ok()
+        .content_type("text/x-opml; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "inline; filename=\"crossfeed.opml\"",
+        ))
+        .body(body))
 }
 
 /// Feed parameters; unknown ones are refused rather than silently ignored.
@@ -35,6 +105,8 @@ struct FeedParams {
     source: Option<String>,
     tag: Option<String>,
     dedupe: Option<String>,
+    /// The cursor of a `next` link: items after that one.
+    before: Option<String>,
 }
 
 /// `dedupe`: one item per story (the default) or every item.
@@ -70,7 +142,7 @@ struct Selection {
     description: String,
 }
 
-#[get("/feeds/{name}")]
+#[route("/feeds/{name}", method = "GET", method = "HEAD")]
 #[tracing::instrument(skip(req, state))]
 async fn topic_feed(
     req: HttpRequest,
@@ -108,7 +180,7 @@ async fn topic_feed(
 
 /// Items carrying one tag. The tag may be written in any spelling that folds to it (case,
 /// width, Traditional/Simplified, a configured synonym); percent-encoded Chinese works.
-#[get("/feeds/tags/{name}")]
+#[route("/feeds/tags/{name}", method = "GET", method = "HEAD")]
 #[tracing::instrument(skip(req, state))]
 async fn tag_feed(
     req: HttpRequest,
@@ -144,6 +216,18 @@ async fn serve_feed(
     params: &FeedParams,
 ) -> Result<HttpResponse, ApiError> {
     let limit = parse_limit(params.limit.as_deref())?;
+    let dedupe = parse_dedupe(params.dedupe.as_deref())?;
+    let before = params
+        .before
+        .as_deref()
+        .map(|raw| {
+            raw.parse::<Cursor>()
+                .map_err(|message| ApiError::BadParameter {
+                    name: "before".into(),
+                    message,
+                })
+        })
+        .transpose()?;
     let config = state.config.get();
     let rules = state.rules.get();
     let tag = match (&selection.tag, &params.tag) {
@@ -167,13 +251,33 @@ async fn serve_feed(
             message: format!("no source with id {source:?}"),
         });
     }
+    let max_age = config.server.feed_max_age.as_secs();
+
+    // The parameters are valid: answer from the cache when it holds this exact feed.
+    let cache = &state.reloader.feed_cache;
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map_or(req.path(), |p| p.as_str())
+        .to_owned();
+    if cache.needs_check() {
+        let marker = state
+            .store
+            .run(|c| meta::get(c, meta::ITEMS_CHANGED))
+            .await?;
+        cache.observe(marker);
+    }
+    if let Some(hit) = cache.get(&path_and_query) {
+        return Ok(respond(req, &hit, max_age));
+    }
 
     let query = ItemQuery {
         topic: selection.topic,
         tag,
         source: params.source.clone(),
         limit,
-        dedupe: parse_dedupe(params.dedupe.as_deref())?,
+        dedupe,
+        before,
     };
     let (items, source_rows) = state
         .store
@@ -191,66 +295,78 @@ async fn serve_feed(
         .collect();
 
     let base = config.server.public_url.as_str().trim_end_matches('/');
-    let path_and_query = req
-        .uri()
-        .path_and_query()
-        .map_or(req.path(), |p| p.as_str());
     let updated = items
         .iter()
         .map(|i| i.changed_at)
         .max()
         .unwrap_or_else(Utc::now);
+    // A full page may have older items after it; a shorter one is the last.
+    let page_url = |before: Option<Cursor>| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("limit", params.limit.as_deref()),
+            ("source", params.source.as_deref()),
+            ("tag", params.tag.as_deref()),
+            ("dedupe", params.dedupe.as_deref()),
+        ] {
+            if let Some(v) = v {
+                q.append_pair(k, v);
+            }
+        }
+        if let Some(c) = before {
+            q.append_pair("before", &c.to_string());
+        }
+        let q = q.finish();
+        if q.is_empty() {
+            format!("{base}{}", req.path())
+        } else {
+            format!("{base}{}?{q}", req.path())
+        }
+    };
+    let full_page = i64::try_from(items.len()).unwrap_or(i64::MAX) >= limit;
     let meta = FeedMeta {
         title: selection.title,
         description: selection.description,
         self_url: format!("{base}{path_and_query}"),
         home_url: format!("{base}/"),
         updated,
+        next_url: items
+            .last()
+            .filter(|_| full_page)
+            .map(|last| page_url(Some(Cursor::after(last)))),
+        first_url: before.map(|_| page_url(None)),
     };
     let body = render::render(format, &meta, &items, &sources);
-    Ok(conditional(
-        req,
-        body,
-        format.media_type(),
-        (!items.is_empty()).then_some(updated),
-    ))
-}
-
-/// Answer 304 when the reader already has these bytes, else the body with its validators.
-fn conditional(
-    req: &HttpRequest,
-    body: String,
-    media_type: &str,
-    last_modified: Option<DateTime<Utc>>,
-) -> HttpResponse {
-    let digest = Sha256::digest(body.as_bytes());
-    let etag = format!(
-        "\"{}\"",
-        digest
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
     // HTTP dates have whole seconds; compare at that precision or a client echoing our own
     // Last-Modified would never get a 304.
-    let last_modified = last_modified
+    let last_modified = (!items.is_empty())
+        .then_some(updated)
         .and_then(|t| DateTime::from_timestamp(t.timestamp(), 0))
-        .map(|t| HttpDate::from(SystemTime::from(t)));
+        .map(SystemTime::from);
+    let rendered = Rendered::new(body, format.media_type(), last_modified);
+    let response = respond(req, &rendered, max_age);
+    cache.put(path_and_query, rendered);
+    Ok(response)
+}
 
+/// Answer 304 when the reader already has these bytes, else the body (gzip-compressed when the
+/// reader takes it) with its validators.
+fn respond(req: &HttpRequest, feed: &Rendered, max_age: u64) -> HttpResponse {
     let headers = req.headers();
     let not_modified = if let Some(inm) = headers.get(header::IF_NONE_MATCH) {
         // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
         inm.to_str().is_ok_and(|v| {
             v.split(',')
                 .map(str::trim)
-                .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
+                .any(|t| t == "*" || t.trim_start_matches("W/") == feed.etag)
         })
-    } else if let (Some(ims), Some(lm)) = (headers.get(header::IF_MODIFIED_SINCE), last_modified) {
+    } else if let (Some(ims), Some(lm)) =
+        (headers.get(header::IF_MODIFIED_SINCE), feed.last_modified)
+    {
         ims.to_str()
             .ok()
             .and_then(|v| v.parse::<HttpDate>().ok())
-            .is_some_and(|since| SystemTime::from(lm) <= SystemTime::from(since))
+            .is_some_and(|since| lm <= SystemTime::from(since))
     } else {
         false
     };
@@ -261,17 +377,40 @@ fn conditional(
         HttpResponse::Ok()
     };
     response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .insert_header((header::ETAG, feed.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
         .insert_header((header::VARY, "Accept-Encoding"));
-    if let Some(lm) = last_modified {
-        response.insert_header((header::LAST_MODIFIED, lm));
+    if let Some(lm) = feed.last_modified {
+        response.insert_header((header::LAST_MODIFIED, HttpDate::from(lm)));
     }
     if not_modified {
-        response.finish()
-    } else {
-        response.content_type(media_type).body(body)
+        return response.finish();
     }
+    response.content_type(feed.media_type);
+    match &feed.gzip {
+        Some(gz) if accepts_gzip(req) => response
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(gz.clone()),
+        _ => response.body(feed.body.clone()),
+    }
+}
+
+/// Whether the request's Accept-Encoding allows gzip (with a non-zero quality).
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let zero = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip")) && !zero
+        })
 }
 
 #[cfg(test)]

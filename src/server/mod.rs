@@ -2,6 +2,7 @@
 //! renders; it never fetches or parses upstream feeds.
 
 mod api;
+mod cache;
 mod error;
 mod feeds;
 mod health;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
 
+pub use cache::{FeedCache, Rendered};
 pub use error::ApiError;
 
 use crate::app::Reloader;

@@ -91,6 +91,7 @@ pub fn cluster_pending(
             return Ok(0);
         }
         assign(conn, &pending, clustering, now)?;
+        super::meta::touch_items(conn)?;
         Ok(pending.len())
     })
 }

@@ -247,6 +247,9 @@ pub fn upsert_for_source(
         .map(|(id, c)| (*id, c.tags.as_slice()))
         .collect();
     tags_table::replace_many(conn, &tag_rows)?;
+    if !written.is_empty() {
+        super::meta::touch_items(conn)?;
+    }
     Ok(counts)
 }
 
@@ -260,6 +263,46 @@ pub struct ItemQuery {
     pub limit: i64,
     /// One item per story (cluster), with the other reports attached.
     pub dedupe: bool,
+    /// Only items listed after this one: the next page of a listing (see [`Cursor`]).
+    pub before: Option<Cursor>,
+}
+
+/// A position in a newest-first listing: the sort time and id of the last item a page showed.
+/// Written as `<unix microseconds>.<id>` in URLs; keyset paging, so a page stays right while
+/// new items arrive above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub sort_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// The cursor just past `item`.
+    pub fn after(item: &StoredItem) -> Self {
+        Cursor {
+            sort_at: item.sort_at,
+            id: item.id,
+        }
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.sort_at.timestamp_micros(), self.id)
+    }
+}
+
+impl std::str::FromStr for Cursor {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{s:?} is not a cursor (as given in a next link)");
+        let (micros, id) = s.split_once('.').ok_or_else(bad)?;
+        let micros: i64 = micros.parse().map_err(|_| bad())?;
+        let id: i64 = id.parse().map_err(|_| bad())?;
+        let sort_at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+        Ok(Cursor { sort_at, id })
+    }
 }
 
 /// Items matching `query`, newest first, with their topics.
@@ -287,6 +330,15 @@ fn one_per_cluster(conn: &mut DbConn, query: &ItemQuery) -> Result<Vec<ItemRow>,
     for n in 0..DEDUPE_PAGES {
         let rows = page(conn, query, n * size, size)?;
         let done = i64::try_from(rows.len()).unwrap_or(0) < size;
+        // On a later page, a story whose newer report an earlier page showed is not repeated.
+        if let Some(cursor) = query.before {
+            let fresh: Vec<i64> = rows
+                .iter()
+                .filter_map(|r| r.cluster_id)
+                .filter(|c| !clusters.contains(c))
+                .collect();
+            clusters.extend(clusters_shown_before(conn, query, cursor, &fresh)?);
+        }
         for row in rows {
             if clusters.insert(row.cluster_id.unwrap_or(row.id)) {
                 out.push(row);
@@ -350,7 +402,54 @@ fn page(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<ItemRow>, StoreError> {
-    let mut q = items::table.select(ItemRow::as_select()).into_boxed();
+    let mut q = with_filters(
+        items::table.select(ItemRow::as_select()).into_boxed(),
+        query,
+    );
+    if let Some(c) = query.before {
+        let at = c.sort_at.naive_utc();
+        q = q.filter(
+            items::sort_at
+                .lt(at)
+                .or(items::sort_at.eq(at).and(items::id.lt(c.id))),
+        );
+    }
+    Ok(q.order((items::sort_at.desc(), items::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// Of `clusters`, those with a member matching `query` listed before `cursor`, i.e. stories a
+/// previous page already showed.
+fn clusters_shown_before(
+    conn: &mut DbConn,
+    query: &ItemQuery,
+    cursor: Cursor,
+    clusters: &[i64],
+) -> Result<std::collections::HashSet<i64>, StoreError> {
+    let at = cursor.sort_at.naive_utc();
+    let mut shown = std::collections::HashSet::new();
+    for chunk in clusters.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<Option<i64>> =
+            with_filters(items::table.select(items::cluster_id).into_boxed(), query)
+                .filter(items::cluster_id.eq_any(chunk))
+                .filter(
+                    items::sort_at
+                        .gt(at)
+                        .or(items::sort_at.eq(at).and(items::id.ge(cursor.id))),
+                )
+                .load(conn)?;
+        shown.extend(rows.into_iter().flatten());
+    }
+    Ok(shown)
+}
+
+/// The items matching `query`'s topic, tag and source.
+fn with_filters<'a, ST>(
+    mut q: items::BoxedQuery<'a, crate::store::MultiBackend, ST>,
+    query: &ItemQuery,
+) -> items::BoxedQuery<'a, crate::store::MultiBackend, ST> {
     if let Some(topic) = &query.topic {
         q = q.filter(
             items::id.eq_any(
@@ -372,10 +471,7 @@ fn page(
     if let Some(source) = &query.source {
         q = q.filter(items::source_id.eq(source.clone()));
     }
-    Ok(q.order((items::sort_at.desc(), items::id.desc()))
-        .offset(offset)
-        .limit(limit)
-        .load(conn)?)
+    q
 }
 
 /// Up to `limit` items with an id above `after`, in id order, with their topics: for walking

@@ -8,6 +8,21 @@ use super::{DbConn, StoreError, on_backend};
 /// The key under which the fingerprint of the rules that classified the stored items is kept.
 pub const RULES_FINGERPRINT: &str = "rules_fingerprint";
 
+/// The key whose value changes whenever what the feeds show may have changed: items stored or
+/// updated, topics or tags rewritten, stories clustered. Web processes compare it with the
+/// value they last saw to know when their rendered feeds are stale.
+pub const ITEMS_CHANGED: &str = "items_changed";
+
+/// Record that the items changed (a new, unique value under [`ITEMS_CHANGED`]).
+pub fn touch_items(conn: &mut DbConn) -> Result<(), StoreError> {
+    let stamp = format!(
+        "{}-{}",
+        chrono::Utc::now().timestamp_micros(),
+        uuid::Uuid::new_v4().simple()
+    );
+    set(conn, ITEMS_CHANGED, &stamp)
+}
+
 pub fn get(conn: &mut DbConn, key: &str) -> Result<Option<String>, StoreError> {
     Ok(meta::table
         .find(key)

@@ -1,0 +1,211 @@
+//! Serving feeds to readers: paging (RFC 5005), HEAD, gzip, the in-memory feed cache and its
+//! invalidation, and the OPML list, each on SQLite and on Postgres.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Read;
+use std::time::Duration;
+
+use common::{Backend, TestApp, TestDb, Upstream, titles};
+
+async fn app(backend: Backend) -> (TestDb, Upstream, TestApp) {
+    let db = TestDb::new(backend);
+    let upstream = Upstream::start().await;
+    common::serve_fixtures(&upstream).await;
+    let app = TestApp::spawn(common::config(&db, &common::fixture_sources(&upstream))).await;
+    app.wait_for_first_polls().await;
+    (db, upstream, app)
+}
+
+/// The path of one of our own absolute URLs, to request it from the test server.
+fn local(url: &str) -> String {
+    url.strip_prefix(common::PUBLIC_URL)
+        .unwrap_or_else(|| panic!("{url} is not under {}", common::PUBLIC_URL))
+        .to_owned()
+}
+
+fn link(feed: &feed_rs::model::Feed, rel: &str) -> Option<String> {
+    feed.links
+        .iter()
+        .find(|l| l.rel.as_deref() == Some(rel))
+        .map(|l| l.href.clone())
+}
+
+async fn a_reader_walks_back_through_every_page(backend: Backend) {
+    let (_db, _up, app) = app(backend).await;
+    let everything = titles(
+        &app.get("/feeds/all.atom?limit=200&dedupe=false")
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    );
+    assert!(everything.len() >= 5, "{everything:?}");
+
+    let mut walked: Vec<String> = Vec::new();
+    let mut next = Some("/feeds/all.atom?limit=2&dedupe=false".to_owned());
+    let mut pages = 0;
+    while let Some(path) = next {
+        let body = app.get(&path).await.bytes().await.unwrap();
+        let feed = feed_rs::parser::parse(&body[..]).unwrap();
+        let own_self = link(&feed, "self").unwrap();
+        assert_eq!(local(&own_self), path, "the self link is the requested URL");
+        if pages == 0 {
+            assert!(link(&feed, "first").is_none());
+        } else {
+            assert_eq!(
+                local(&link(&feed, "first").unwrap()),
+                "/feeds/all.atom?limit=2&dedupe=false"
+            );
+        }
+        walked.extend(
+            feed.entries
+                .iter()
+                .map(|e| e.title.clone().unwrap().content),
+        );
+        next = link(&feed, "next").map(|u| local(&u));
+        pages += 1;
+        assert!(pages <= everything.len(), "paging does not end");
+    }
+    assert_eq!(
+        walked, everything,
+        "pages hold every item once, newest first"
+    );
+    assert_eq!(
+        pages,
+        everything.len().div_ceil(2) + usize::from(everything.len().is_multiple_of(2))
+    );
+
+    // RSS and JSON Feed carry the same link.
+    let rss = app
+        .get("/feeds/all.rss?limit=2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(rss.contains(r#"rel="next""#), "{rss}");
+    let json: serde_json::Value = serde_json::from_slice(
+        &app.get("/feeds/all.json?limit=2")
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(json["next_url"].as_str().unwrap().contains("before="));
+
+    let bad = app.get("/feeds/all.rss?before=yesterday").await;
+    assert_eq!(bad.status(), 400);
+    let err: serde_json::Value = serde_json::from_slice(&bad.bytes().await.unwrap()).unwrap();
+    assert_eq!(err["error"]["code"], "bad_parameter", "{err}");
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("before"),
+        "{err}"
+    );
+    app.stop().await;
+}
+on_both_backends!(
+    a_reader_walks_back_through_every_page,
+    a_reader_walks_back_through_every_page
+);
+
+async fn feeds_answer_head_and_gzip_and_come_from_the_cache(backend: Backend) {
+    let (_db, _up, app) = app(backend).await;
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let url = format!("{}/feeds/tiktok.rss", app.base);
+
+    let plain = raw
+        .get(&url)
+        .header("Accept-Encoding", "identity")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(
+        plain.headers()["content-type"],
+        "application/rss+xml; charset=utf-8"
+    );
+    assert_eq!(plain.headers()["cache-control"], "public, max-age=60");
+    let etag = plain.headers()["etag"].clone();
+    let plain = plain.bytes().await.unwrap();
+
+    let zipped = raw
+        .get(&url)
+        .header("Accept-Encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(zipped.headers()["vary"], "Accept-Encoding");
+    assert_eq!(zipped.headers()["etag"], etag);
+    let compressed = zipped.bytes().await.unwrap();
+    assert!(compressed.len() < plain.len());
+    let mut inflated = Vec::new();
+    flate2::read::GzDecoder::new(&compressed[..])
+        .read_to_end(&mut inflated)
+        .unwrap();
+    assert_eq!(inflated, plain);
+
+    let head = raw.head(&url).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["etag"], etag);
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    // The requests after the first were cache hits; a change in the store drops the cache
+    // within `server.change_poll` (1 s by default).
+    let cache = std::sync::Arc::clone(&app.running.reloader().feed_cache);
+    let before = cache.stats();
+    assert!(before.hits >= 2, "{before:?}");
+    let _ = raw.get(&url).send().await.unwrap();
+    assert_eq!(cache.stats().hits, before.hits + 1);
+    app.running
+        .store
+        .run(crossfeed::store::meta::touch_items)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let _ = raw.get(&url).send().await.unwrap();
+    let after = cache.stats();
+    assert_eq!(after.hits, before.hits + 1, "{after:?}");
+    assert_eq!(after.misses, before.misses + 1, "{after:?}");
+    app.stop().await;
+}
+on_both_backends!(
+    feeds_answer_head_and_gzip_and_come_from_the_cache,
+    feeds_answer_head_and_gzip_and_come_from_the_cache
+);
+
+async fn opml_lists_every_topic_feed(backend: Backend) {
+    let (_db, _up, app) = app(backend).await;
+    let res = app.get("/opml").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/x-opml")
+    );
+    let body = res.text().await.unwrap();
+    assert!(body.starts_with("<?xml"));
+    assert!(body.contains(r#"<opml version="2.0">"#));
+    let urls: Vec<String> = body
+        .split("xmlUrl=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect();
+    for slug in ["all", "tiktok", "amazon", "lazada"] {
+        assert!(
+            urls.contains(&format!("{}/feeds/{slug}.rss", common::PUBLIC_URL)),
+            "{slug} missing from {urls:?}"
+        );
+    }
+    for url in &urls {
+        let feed = app.get(&local(url)).await;
+        assert_eq!(feed.status(), 200, "{url}");
+    }
+    app.stop().await;
+}
+on_both_backends!(opml_lists_every_topic_feed, opml_lists_every_topic_feed);
