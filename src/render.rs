@@ -266,6 +266,7 @@ fn atom(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
         mime_type: mime.map(str::to_owned),
         ..Default::default()
     };
+    let mut used_updated = std::collections::HashSet::new();
     let entries = items
         .iter()
         .map(|s| {
@@ -275,25 +276,27 @@ fn atom(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
                 length: e.length.map(|l| l.to_string()),
                 ..link(&e.url, "enclosure", e.mime_type.as_deref())
             }));
+            let mut updated = i.updated.or(i.published).unwrap_or(s.sort_at);
+            // Two entries with the same atom:updated make validators warn; stories from
+            // different sites often carry the same minute. A millisecond apart says the same.
+            while !used_updated.insert(updated) {
+                updated -= chrono::Duration::milliseconds(1);
+            }
+            // atom:source names where the entry came from; its id must be a full URL.
             let source = sources
                 .get(&s.source_id)
+                .filter(|src| is_web_url(&src.url))
                 .map(|src| atom_syndication::Source {
                     title: Text::plain(src.title.clone()),
-                    links: if is_web_url(&src.url) {
-                        vec![link(&src.url, "self", None)]
-                    } else {
-                        vec![]
-                    },
+                    id: src.url.clone(),
+                    updated: updated.fixed_offset(),
+                    links: vec![link(&src.url, "self", None)],
                     ..Default::default()
                 });
             Entry {
                 title: Text::plain(display_title(s)),
                 id: item_urn(s),
-                updated: i
-                    .updated
-                    .or(i.published)
-                    .unwrap_or(s.sort_at)
-                    .fixed_offset(),
+                updated: updated.fixed_offset(),
                 published: i.published.map(|d| d.fixed_offset()),
                 authors: i
                     .authors

@@ -209,3 +209,98 @@ async fn opml_lists_every_topic_feed(backend: Backend) {
     app.stop().await;
 }
 on_both_backends!(opml_lists_every_topic_feed, opml_lists_every_topic_feed);
+
+/// Every format, parsed back with feed-rs, says the same about every item, and follows the
+/// rules the W3C Feed Validator checks that we can check here.
+async fn the_three_formats_agree_field_by_field(backend: Backend) {
+    let (_db, _up, app) = app(backend).await;
+    let mut parsed = Vec::new();
+    for ext in ["rss", "atom", "json"] {
+        let path = format!("/feeds/all.{ext}?dedupe=false");
+        let res = app.get(&path).await;
+        let media = res.headers()["content-type"].to_str().unwrap().to_owned();
+        let body = res.bytes().await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        let feed = feed_rs::parser::parse(&body[..]).unwrap();
+        assert!(media.ends_with("; charset=utf-8"), "{media}");
+        if ext != "json" {
+            let own_self = link(&feed, "self").unwrap_or_else(|| panic!("{ext}: no self link"));
+            assert_eq!(local(&own_self), path);
+        }
+        // No relative URL anywhere: every href and src is absolute.
+        let unescaped = text.replace("&quot;", "\"").replace("\\\"", "\"");
+        for attr in ["href=\"", "src=\""] {
+            for rest in unescaped.split(attr).skip(1) {
+                let url = rest.split('"').next().unwrap();
+                assert!(
+                    url.starts_with("http://") || url.starts_with("https://"),
+                    "{ext}: relative URL {url:?}"
+                );
+            }
+        }
+        if ext == "rss" {
+            for date in text.split("<pubDate>").skip(1) {
+                let date = date.split("</pubDate>").next().unwrap();
+                chrono::DateTime::parse_from_rfc2822(date)
+                    .unwrap_or_else(|e| panic!("pubDate {date:?} is not RFC 822: {e}"));
+            }
+        }
+        let ids: std::collections::HashSet<&str> =
+            feed.entries.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids.len(), feed.entries.len(), "{ext}: ids are unique");
+        if ext == "atom" {
+            let updated: std::collections::HashSet<_> =
+                feed.entries.iter().map(|e| e.updated.unwrap()).collect();
+            assert_eq!(
+                updated.len(),
+                feed.entries.len(),
+                "atom:updated values are unique"
+            );
+        }
+        parsed.push(feed);
+    }
+    let [rss, atom, json] = <[_; 3]>::try_from(parsed).unwrap();
+    assert!(rss.entries.len() >= 5);
+    assert_eq!(rss.entries.len(), atom.entries.len());
+    assert_eq!(rss.entries.len(), json.entries.len());
+    for ((r, a), j) in rss.entries.iter().zip(&atom.entries).zip(&json.entries) {
+        let title = |e: &feed_rs::model::Entry| e.title.as_ref().map(|t| t.content.clone());
+        assert_eq!(title(r), title(a));
+        assert_eq!(title(r), title(j));
+        assert_eq!(r.id, a.id, "the same urn:uuid in every format");
+        assert_eq!(r.id, j.id);
+        assert!(r.id.starts_with("urn:uuid:"));
+        let href = |e: &feed_rs::model::Entry| {
+            e.links
+                .iter()
+                .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+                .map(|l| l.href.clone())
+        };
+        assert_eq!(href(r), href(a), "{:?}", title(r));
+        assert_eq!(href(r), href(j));
+        // RSS dates have whole seconds; the others may carry more.
+        let secs = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(|d| d.timestamp());
+        assert_eq!(secs(r.published), secs(j.published), "{:?}", title(r));
+        let authors = |e: &feed_rs::model::Entry| {
+            let mut v: Vec<String> = e.authors.iter().filter_map(|p| p.name.clone()).collect();
+            v.retain(|n| n != "crossfeed");
+            v
+        };
+        assert_eq!(authors(r), authors(j), "{:?}", title(r));
+        let terms = |e: &feed_rs::model::Entry| {
+            e.categories
+                .iter()
+                .map(|c| c.term.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(terms(r), terms(a));
+        assert_eq!(terms(r), terms(j));
+        let summary = |e: &feed_rs::model::Entry| e.summary.is_some() || e.content.is_some();
+        assert!(summary(r) && summary(a) && summary(j), "{:?}", title(r));
+    }
+    app.stop().await;
+}
+on_both_backends!(
+    the_three_formats_agree_field_by_field,
+    the_three_formats_agree_field_by_field
+);
