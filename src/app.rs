@@ -71,12 +71,15 @@ fn ingestor(
     rules: Arc<Live<Rules>>,
 ) -> anyhow::Result<Arc<Ingestor>> {
     let fetcher = Fetcher::new(&config.fetch)?;
-    Ok(Arc::new(Ingestor::new(
-        fetcher,
-        store,
-        rules,
-        config.timing,
-    )))
+    let mut ingestor = Ingestor::new(fetcher, store, rules, config.timing);
+    if let Some(hub) = &config.websub.hub {
+        ingestor = ingestor.with_websub(crate::websub::Publisher::new(
+            hub.clone(),
+            config.server.public_url.clone(),
+            &config.fetch.user_agent,
+        )?);
+    }
+    Ok(Arc::new(ingestor))
 }
 
 /// What a running process holds of its configuration, replaced whole on reload.

@@ -36,6 +36,15 @@ pub struct Config {
     pub classify: ClassifyConfig,
     pub tags: TagsConfig,
     pub dedupe: DedupeConfig,
+    pub websub: WebSubConfig,
+}
+
+/// WebSub (formerly PubSubHubbub): readers subscribe at a hub, which crossfeed tells when a
+/// feed changes, so they get new items pushed instead of polling.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebSubConfig {
+    /// The hub feeds name in `<link rel="hub">` and that is notified; None: no WebSub.
+    pub hub: Option<Url>,
 }
 
 /// Near-duplicate folding of the same story across sources.
@@ -411,6 +420,14 @@ struct RawConfig {
     tags: RawTags,
     #[serde(default)]
     dedupe: RawDedupe,
+    #[serde(default)]
+    websub: RawWebSub,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWebSub {
+    hub: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -639,6 +656,16 @@ impl Validator {
         let classify = self.classify(&raw.classify);
         let tags = self.tags(raw.tags);
         let dedupe = self.dedupe(&raw.dedupe);
+        let hub = match &raw.websub.hub {
+            Some(s) => self
+                .check(s, "websub.hub", |v| match Url::parse(v.trim()) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(u),
+                    Ok(_) => Err("must be an http or https URL".to_owned()),
+                    Err(e) => Err(format!("{e}")),
+                })
+                .map(Some),
+            None => Some(None),
+        };
 
         Some(Config {
             path: path.to_owned(),
@@ -679,6 +706,7 @@ impl Validator {
             classify: classify?,
             tags: tags?,
             dedupe: dedupe?,
+            websub: WebSubConfig { hub: hub? },
         })
     }
 

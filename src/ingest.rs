@@ -108,6 +108,7 @@ pub struct Ingestor {
     store: Store,
     rules: Arc<Live<Rules>>,
     timing: Timing,
+    websub: Option<Arc<crate::websub::Publisher>>,
 }
 
 impl Ingestor {
@@ -117,7 +118,14 @@ impl Ingestor {
             store,
             rules,
             timing,
+            websub: None,
         }
+    }
+
+    /// Announce changed topic feeds to a WebSub hub after each poll that changed items.
+    pub fn with_websub(mut self, publisher: crate::websub::Publisher) -> Self {
+        self.websub = Some(Arc::new(publisher));
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -242,12 +250,27 @@ impl Ingestor {
         match stored {
             Ok(outcome) => {
                 match &outcome {
-                    PollOutcome::Stored(c) => tracing::info!(
-                        new = c.new,
-                        updated = c.updated,
-                        unchanged = c.unchanged,
-                        "polled"
-                    ),
+                    PollOutcome::Stored(c) => {
+                        tracing::info!(
+                            new = c.new,
+                            updated = c.updated,
+                            unchanged = c.unchanged,
+                            "polled"
+                        );
+                        if let Some(publisher) = &self.websub
+                            && c.new + c.updated > 0
+                        {
+                            // In the background: a slow hub must not hold up polling.
+                            let publisher = Arc::clone(publisher);
+                            let topics = c.topics.clone();
+                            tokio::spawn(async move {
+                                match publisher.publish(&topics).await {
+                                    Ok(()) => tracing::debug!(?topics, "hub notified"),
+                                    Err(e) => tracing::warn!(error = %e, "WebSub publish failed"),
+                                }
+                            });
+                        }
+                    }
                     _ => tracing::info!("not modified"),
                 }
                 PollReport {

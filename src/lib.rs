@@ -21,3 +21,4 @@ pub mod server;
 pub mod store;
 pub mod tags;
 pub mod text;
+pub mod websub;

@@ -34,6 +34,14 @@ impl Format {
         }
     }
 
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Rss => "rss",
+            Self::Atom => "atom",
+            Self::Json => "json",
+        }
+    }
+
     pub fn media_type(self) -> &'static str {
         match self {
             Self::Rss => "application/rss+xml; charset=utf-8",
@@ -58,14 +66,20 @@ pub struct FeedMeta {
     pub next_url: Option<String>,
     /// The first (newest) page, on every later page.
     pub first_url: Option<String>,
+    /// The WebSub hub readers may subscribe at.
+    pub hub_url: Option<String>,
 }
 
 impl FeedMeta {
     /// The paging links as (rel, href).
     fn paging(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        [("next", &self.next_url), ("first", &self.first_url)]
-            .into_iter()
-            .filter_map(|(rel, url)| url.as_deref().map(|u| (rel, u)))
+        [
+            ("next", &self.next_url),
+            ("first", &self.first_url),
+            ("hub", &self.hub_url),
+        ]
+        .into_iter()
+        .filter_map(|(rel, url)| url.as_deref().map(|u| (rel, u)))
     }
 }
 
@@ -246,7 +260,7 @@ fn rss(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceIn
             .chain(meta.paging().map(|(rel, href)| Link {
                 href: href.to_owned(),
                 rel: rel.into(),
-                mime_type: Some("application/rss+xml".into()),
+                mime_type: (rel != "hub").then(|| "application/rss+xml".into()),
                 ..Default::default()
             }))
             .collect(),
@@ -326,39 +340,39 @@ fn atom(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
             }
         })
         .collect();
-    let feed = Feed {
-        title: Text::plain(meta.title.clone()),
-        id: meta
-            .self_url
-            .split('?')
-            .next()
-            .unwrap_or(&meta.self_url)
-            .to_owned(),
-        updated: meta.updated.fixed_offset(),
-        subtitle: Some(Text::plain(meta.description.clone())),
-        // Atom wants an author on every entry; the feed's stands in for entries without one.
-        authors: vec![Person {
-            name: "crossfeed".into(),
+    let feed =
+        Feed {
+            title: Text::plain(meta.title.clone()),
+            id: meta
+                .self_url
+                .split('?')
+                .next()
+                .unwrap_or(&meta.self_url)
+                .to_owned(),
+            updated: meta.updated.fixed_offset(),
+            subtitle: Some(Text::plain(meta.description.clone())),
+            // Atom wants an author on every entry; the feed's stands in for entries without one.
+            authors: vec![Person {
+                name: "crossfeed".into(),
+                ..Default::default()
+            }],
+            links: [
+                link(&meta.self_url, "self", Some("application/atom+xml")),
+                link(&meta.home_url, "alternate", Some("text/html")),
+            ]
+            .into_iter()
+            .chain(meta.paging().map(|(rel, href)| {
+                link(href, rel, (rel != "hub").then_some("application/atom+xml"))
+            }))
+            .collect(),
+            generator: Some(Generator {
+                value: "crossfeed".into(),
+                uri: Some(env!("CARGO_PKG_REPOSITORY").into()),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            entries,
             ..Default::default()
-        }],
-        links: [
-            link(&meta.self_url, "self", Some("application/atom+xml")),
-            link(&meta.home_url, "alternate", Some("text/html")),
-        ]
-        .into_iter()
-        .chain(
-            meta.paging()
-                .map(|(rel, href)| link(href, rel, Some("application/atom+xml"))),
-        )
-        .collect(),
-        generator: Some(Generator {
-            value: "crossfeed".into(),
-            uri: Some(env!("CARGO_PKG_REPOSITORY").into()),
-            version: Some(env!("CARGO_PKG_VERSION").into()),
-        }),
-        entries,
-        ..Default::default()
-    };
+        };
     feed.to_string()
 }
 
@@ -371,7 +385,16 @@ struct JsonFeed<'a> {
     description: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hubs: Vec<JsonHub<'a>>,
     items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonHub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -489,6 +512,14 @@ fn json(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
         feed_url: &meta.self_url,
         description: &meta.description,
         next_url: meta.next_url.as_deref(),
+        hubs: meta
+            .hub_url
+            .iter()
+            .map(|url| JsonHub {
+                kind: "WebSub",
+                url,
+            })
+            .collect(),
         items,
     };
     serde_json::to_string_pretty(&feed).unwrap_or_else(|_| "{}".to_owned())

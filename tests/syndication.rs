@@ -304,3 +304,126 @@ on_both_backends!(
     the_three_formats_agree_field_by_field,
     the_three_formats_agree_field_by_field
 );
+
+/// A WebSub hub on 127.0.0.1: feeds name it, and a poll that stores new items tells it which
+/// feeds changed; a poll that changes nothing does not.
+async fn websub_hub_is_named_and_notified_of_changes(backend: Backend) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let hub = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hub"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&hub)
+        .await;
+    let db = TestDb::new(backend);
+    let upstream = Upstream::start().await;
+    common::serve_fixtures(&upstream).await;
+    let config = common::config(&db, &common::fixture_sources(&upstream));
+    let yaml = std::fs::read_to_string(&config.path).unwrap()
+        + &format!("websub:\n  hub: \"{}/hub\"\n", hub.uri());
+    std::fs::write(&config.path, yaml).unwrap();
+    let config = crossfeed::config::Config::load(&config.path).unwrap();
+    let app = TestApp::spawn_with_token(config, Some("s3cret")).await;
+    app.wait_for_first_polls().await;
+
+    // Feeds name the hub.
+    let atom =
+        feed_rs::parser::parse(&app.get("/feeds/tiktok.atom").await.bytes().await.unwrap()[..])
+            .unwrap();
+    assert_eq!(link(&atom, "hub").unwrap(), format!("{}/hub", hub.uri()));
+    let rss = app.get("/feeds/tiktok.rss").await.text().await.unwrap();
+    assert!(
+        rss.contains(&format!(
+            r#"<atom:link href="{}/hub" rel="hub"/>"#,
+            hub.uri()
+        )),
+        "{rss}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&app.get("/feeds/tiktok.json").await.bytes().await.unwrap())
+            .unwrap();
+    assert_eq!(json["hubs"][0]["type"], "WebSub");
+
+    // Each first poll stored items: one notification per source, naming its topics' feeds.
+    let mut received = Vec::new();
+    for _ in 0..100 {
+        received = hub.received_requests().await.unwrap();
+        if received.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        received.len(),
+        3,
+        "one publish per source that stored items"
+    );
+    let announced: Vec<String> = received
+        .iter()
+        .flat_map(|r| {
+            let pairs: Vec<(String, String)> =
+                url::form_urlencoded::parse(&r.body).into_owned().collect();
+            assert!(pairs.contains(&("hub.mode".into(), "publish".into())));
+            assert_eq!(
+                r.headers["content-type"],
+                "application/x-www-form-urlencoded"
+            );
+            pairs
+                .into_iter()
+                .filter(|(k, _)| k == "hub.url")
+                .map(|(_, v)| v)
+        })
+        .collect();
+    for feed in [
+        "all.rss",
+        "all.atom",
+        "all.json",
+        "tiktok.rss",
+        "lazada.atom",
+    ] {
+        let url = format!("{}/feeds/{feed}", common::PUBLIC_URL);
+        assert!(announced.contains(&url), "{url} not in {announced:?}");
+    }
+
+    // A poll that finds nothing new announces nothing.
+    let store = app.running.store.clone();
+    let polled_at = |store: crossfeed::store::Store| async move {
+        store
+            .run(crossfeed::store::sources::list)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id == "briefs")
+            .unwrap()
+            .last_fetch_at
+    };
+    let first = polled_at(store.clone()).await;
+    let res = app
+        .client
+        .post(format!("{}/api/sources/briefs/refresh", app.base))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    for _ in 0..100 {
+        if polled_at(store.clone()).await != first {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_ne!(
+        polled_at(store.clone()).await,
+        first,
+        "briefs was polled again"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(hub.received_requests().await.unwrap().len(), 3);
+    app.stop().await;
+}
+on_both_backends!(
+    websub_hub_is_named_and_notified_of_changes,
+    websub_hub_is_named_and_notified_of_changes
+);

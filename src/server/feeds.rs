@@ -335,6 +335,7 @@ async fn serve_feed(
             .filter(|_| full_page)
             .map(|last| page_url(Some(Cursor::after(last)))),
         first_url: before.map(|_| page_url(None)),
+        hub_url: config.websub.hub.as_ref().map(ToString::to_string),
     };
     let body = render::render(format, &meta, &items, &sources);
     // HTTP dates have whole seconds; compare at that precision or a client echoing our own

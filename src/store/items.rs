@@ -147,11 +147,14 @@ impl StoredItem {
 }
 
 /// What an upsert did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct UpsertCounts {
     pub new: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// The topics of the new and updated items (sorted, once each): the topic feeds whose
+    /// contents changed.
+    pub topics: Vec<String>,
 }
 
 /// Store the items of one poll of `source_id`: insert new ones, update changed ones (with
@@ -247,6 +250,13 @@ pub fn upsert_for_source(
         .map(|(id, c)| (*id, c.tags.as_slice()))
         .collect();
     tags_table::replace_many(conn, &tag_rows)?;
+    let mut topics: Vec<String> = written
+        .iter()
+        .flat_map(|(_, c)| c.topics.iter().map(|t| t.slug.clone()))
+        .collect();
+    topics.sort_unstable();
+    topics.dedup();
+    counts.topics = topics;
     if !written.is_empty() {
         super::meta::touch_items(conn)?;
     }
