@@ -427,3 +427,32 @@ on_both_backends!(
     websub_hub_is_named_and_notified_of_changes,
     websub_hub_is_named_and_notified_of_changes
 );
+
+/// The front page advertises every topic feed in every format for autodiscovery, the way
+/// crossfeed's own fetcher finds feeds on a page.
+async fn the_front_page_advertises_the_feeds(backend: Backend) {
+    let (_db, _up, app) = app(backend).await;
+    let res = app.get("/").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+    let html = res.text().await.unwrap();
+    let page = url::Url::parse(common::PUBLIC_URL).unwrap();
+    let found: Vec<String> = crossfeed::parse::discover::alternates(&html, &page)
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for slug in ["all", "tiktok", "amazon", "lazada"] {
+        for ext in ["rss", "atom", "json"] {
+            let url = format!("{}/feeds/{slug}.{ext}", common::PUBLIC_URL);
+            assert!(found.contains(&url), "{url} not advertised: {found:?}");
+        }
+    }
+    for url in &found {
+        assert_eq!(app.get(&local(url)).await.status(), 200, "{url}");
+    }
+    app.stop().await;
+}
+on_both_backends!(
+    the_front_page_advertises_the_feeds,
+    the_front_page_advertises_the_feeds
+);

@@ -6,6 +6,7 @@ mod cache;
 mod error;
 mod feeds;
 mod health;
+mod index;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -63,6 +64,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .configure(feeds::config)
             .configure(api::config)
             .configure(health::config)
+            .configure(index::config)
             .default_service(web::to(|req: actix_web::HttpRequest| async move {
                 Err::<actix_web::HttpResponse, _>(ApiError::NotFound(format!(
                     "no route for {}",
