@@ -247,7 +247,7 @@ fn rss(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceIn
         title: meta.title.clone(),
         link: meta.home_url.clone(),
         description: meta.description.clone(),
-        language: None,
+        language: main_language(items),
         last_build_date: Some(meta.updated.to_rfc2822()),
         generator: Some(generator()),
         atom_ext: Some(AtomExtension {
@@ -523,6 +523,32 @@ fn json(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
         items,
     };
     serde_json::to_string_pretty(&feed).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// The language most of the items are in (their primary subtag: "zh" for zh-CN and zh-TW
+/// alike), for a channel's `<language>`; None when no item says.
+fn main_language(items: &[StoredItem]) -> Option<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for lang in items.iter().filter_map(|s| s.item.language.as_deref()) {
+        let primary = lang
+            .split(['-', '_'])
+            .next()
+            .unwrap_or(lang)
+            .to_ascii_lowercase();
+        if primary.is_empty() || !primary.chars().all(|c| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        match counts.iter_mut().find(|(l, _)| *l == primary) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((primary, 1)),
+        }
+    }
+    // Most items wins; on a tie, the language of the newest item.
+    counts
+        .into_iter()
+        .rev()
+        .max_by_key(|(_, n)| *n)
+        .map(|(l, _)| l)
 }
 
 fn generator() -> String {

@@ -260,6 +260,32 @@ async fn the_three_formats_agree_field_by_field(backend: Backend) {
         parsed.push(feed);
     }
     let [rss, atom, json] = <[_; 3]>::try_from(parsed).unwrap();
+    // The channel's language is the one most items are in.
+    let mut langs: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let doc: serde_json::Value = serde_json::from_slice(
+        &app.get("/feeds/all.json?dedupe=false")
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    for l in doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["language"].as_str())
+    {
+        *langs
+            .entry(l.split('-').next().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    let most = langs.values().max().copied().unwrap();
+    let channel = rss
+        .language
+        .clone()
+        .expect("the RSS channel names a language");
+    assert_eq!(langs.get(&channel), Some(&most), "{channel} vs {langs:?}");
     assert!(rss.entries.len() >= 5);
     assert_eq!(rss.entries.len(), atom.entries.len());
     assert_eq!(rss.entries.len(), json.entries.len());
