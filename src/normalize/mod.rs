@@ -101,9 +101,11 @@ fn normalize_entry(
     let link = alternate_link(&e.links, &base)
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .map(String::from);
+    // Without a title of its own, an entry's media:title names it.
     let title = e
         .title
         .as_ref()
+        .or_else(|| e.media.iter().find_map(|m| m.title.as_ref()))
         .map(|t| title_text(t, atom))
         .filter(|t| !t.is_empty());
     let clamp = |d: DateTime<Utc>| d.min(ctx.fetched_at);
@@ -328,6 +330,8 @@ fn alternate_link(links: &[feed_rs::model::Link], base: &Url) -> Option<Url> {
     links
         .iter()
         .filter(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        // RSS <comments> (and wfw:comment) is where to comment, not the article.
+        .filter(|l| l.target.is_none())
         .filter(|l| !l.media_type.as_deref().is_some_and(is_feed_type))
         .find_map(|l| resolve(&l.href, base))
 }

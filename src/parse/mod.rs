@@ -50,8 +50,11 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         return Err(ParseError::Html);
     }
     let (text, json_images) = prepare_json(text);
+    let text = expand_internal_entities(&text);
     let text = fix_rss_version(&text);
+    let text = drop_userland_namespace(&text);
     let text = upgrade_atom03(&text);
+    let text = atom_text_types(&text);
     // RSS 0.90 is RSS 1.0's shape under another namespace.
     let text = if text.contains(RSS090_NS) {
         std::borrow::Cow::Owned(text.replace(RSS090_NS, "http://purl.org/rss/1.0/"))
@@ -404,14 +407,14 @@ fn rss1_links(text: &str) -> std::borrow::Cow<'_, str> {
         if text[range.clone()].ends_with("/>") || body.contains("<link") {
             continue;
         }
-        if let Some(about) = tags::attributes(&text[range.clone()])
+        let about = tags::attributes(&text[range.clone()])
             .into_iter()
             .find(|a| a.name == "rdf:about")
-            .filter(|a| !a.value.trim().is_empty())
-        {
-            // The attribute value is already escaped for XML, and stays so as element text.
-            inserts.push((range.end, format!("<link>{}</link>", about.value.trim())));
-        }
+            .filter(|a| !a.value.trim().is_empty());
+        // The attribute value is already escaped for XML, and stays so as element text. An
+        // item with no URI at all gets one no web address has, which normalize drops.
+        let link = about.map_or_else(|| NO_LINK.to_owned(), |a| a.value.trim().to_owned());
+        inserts.push((range.end, format!("<link>{link}</link>")));
     }
     if inserts.is_empty() {
         return Cow::Borrowed(text);
@@ -427,9 +430,16 @@ fn rss1_links(text: &str) -> std::borrow::Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Dublin Core subjects (`dc:subject`) are categories; feed-rs ignores them.
+/// A link given to RSS 1.0 items that have none, so feed-rs keeps them; not a web address.
+pub const NO_LINK: &str = "urn:crossfeed:no-link";
+
+/// Dublin Core subjects (`dc:subject`) are categories, and a `dc:title` (else a
+/// `media:title`) is the title of an item that has no `<title>`; feed-rs ignores them.
 fn dc_subjects(feed: &mut Feed, text: &str) {
-    if !text.contains("<dc:subject") {
+    if !text.contains("<dc:subject")
+        && !text.contains("<dc:title")
+        && !text.contains("<media:title")
+    {
         return;
     }
     let items = tags::find_tags(text, "item");
@@ -437,6 +447,28 @@ fn dc_subjects(feed: &mut Feed, text: &str) {
         return;
     }
     let item_of = |at: usize| items.iter().rposition(|r| r.start < at);
+    let titles = tags::find_tags(text, "dc:title")
+        .into_iter()
+        .map(|t| (t, "dc:title"))
+        .chain(
+            tags::find_tags(text, "media:title")
+                .into_iter()
+                .map(|t| (t, "media:title")),
+        );
+    for (tag, name) in titles {
+        if let (Some(i), Some(title)) = (item_of(tag.start), element_text(text, &tag, name))
+            && feed.entries[i].title.is_none()
+        {
+            feed.entries[i].title = Some(feed_rs::model::Text {
+                content_type: mediatype::MediaTypeBuf::new(
+                    mediatype::names::TEXT,
+                    mediatype::names::PLAIN,
+                ),
+                src: None,
+                content: title,
+            });
+        }
+    }
     for tag in tags::find_tags(text, "dc:subject") {
         let (Some(i), Some(subject)) = (item_of(tag.start), element_text(text, &tag, "dc:subject"))
         else {
@@ -519,20 +551,10 @@ const ATOM03_NS: &str = "http://purl.org/atom/ns#";
 /// the MIME `type`s with `mode` of text constructs → `text`/`html`/`xhtml`.
 fn upgrade_atom03(text: &str) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
-    use std::sync::OnceLock;
     if !text.contains(ATOM03_NS) {
         return Cow::Borrowed(text);
     }
-    static CONSTRUCT: OnceLock<Option<regex::Regex>> = OnceLock::new();
-    let Some(construct) = CONSTRUCT
-        .get_or_init(|| {
-            regex::Regex::new(r"<(content|summary|title|subtitle|rights|info)(\s[^>]*)?>").ok()
-        })
-        .as_ref()
-    else {
-        return Cow::Borrowed(text);
-    };
-    let mut out = text.replace(ATOM03_NS, "http://www.w3.org/2005/Atom");
+    let mut out = text.replace(ATOM03_NS, ATOM10_NS);
     for (from, to) in [
         ("issued>", "published>"),
         ("modified>", "updated>"),
@@ -543,29 +565,188 @@ fn upgrade_atom03(text: &str) -> std::borrow::Cow<'_, str> {
         out = out.replace(&format!("<{from}"), &format!("<{to}"));
         out = out.replace(&format!("</{from}"), &format!("</{to}"));
     }
-    let out = construct
-        .replace_all(&out, |c: &regex::Captures<'_>| {
-            let name = &c[1];
-            let attrs = c.get(2).map_or("", |m| m.as_str());
-            let lower = attrs.to_ascii_lowercase();
-            let kind = if lower.contains("xhtml")
-                || lower.contains("mode=\"xml\"") && lower.contains("html")
-            {
-                Some("xhtml")
-            } else if lower.contains("html") {
-                Some("html")
-            } else if lower.contains("text/plain") {
-                Some("text")
-            } else {
-                None
-            };
-            match kind {
-                Some(k) => format!("<{name} type=\"{k}\">"),
-                None => format!("<{name}>"),
-            }
-        })
-        .into_owned();
     Cow::Owned(out)
+}
+
+const ATOM10_NS: &str = "http://www.w3.org/2005/Atom";
+
+/// Atom text constructs as Atom 0.3 wrote them, and as Atom 1.0 feeds still do: a MIME `type`
+/// ("text/html", "application/xhtml+xml", "text/plain", "") with a `mode` ("escaped", "xml",
+/// "base64"). feed-rs knows only `text`, `html` and `xhtml`, so these become those; base64
+/// bodies (or a type that is not text at all) are decoded.
+fn atom_text_types(text: &str) -> std::borrow::Cow<'_, str> {
+    use base64::Engine;
+    use std::borrow::Cow;
+    use std::sync::OnceLock;
+    const NAMES: &str = "content|summary|title|subtitle|rights|info";
+    if !text.contains(ATOM10_NS) || !(text.contains("mode=") || text.contains("type=")) {
+        return Cow::Borrowed(text);
+    }
+    static START: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    static WHOLE: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    let (Some(start), Some(whole)) = (
+        START
+            .get_or_init(|| regex::Regex::new(&format!(r"<({NAMES})(\s[^>]*)?>")).ok())
+            .as_ref(),
+        WHOLE
+            .get_or_init(|| {
+                regex::Regex::new(&format!(r"<({NAMES})(\s[^>]*)>([^<]*)</({NAMES})>")).ok()
+            })
+            .as_ref(),
+    ) else {
+        return Cow::Borrowed(text);
+    };
+    let attr = |attrs: &str, name: &str| {
+        tags::attributes(attrs)
+            .into_iter()
+            .find(|a| a.name == name)
+            .map(|a| a.value.trim().to_ascii_lowercase())
+    };
+    // Already in Atom 1.0's terms (or a content element with a src): leave it.
+    let standard = |ty: Option<&str>| matches!(ty, None | Some("text" | "html" | "xhtml"));
+    let is_text_type = |ty: &str| {
+        ty.is_empty() || ty.starts_with("text/") || ty.contains("xml") || ty.contains("html")
+    };
+    let mut changed = false;
+    // Base64 bodies first: they are whole elements without markup inside.
+    let decoded = whole.replace_all(text, |c: &regex::Captures<'_>| {
+        let attrs = &c[2];
+        let (ty, mode) = (attr(attrs, "type"), attr(attrs, "mode"));
+        let base64 = mode.as_deref() == Some("base64")
+            || ty
+                .as_deref()
+                .is_some_and(|t| !standard(Some(t)) && !is_text_type(t));
+        let body = c[3].split_whitespace().collect::<String>();
+        let bytes = base64::engine::general_purpose::STANDARD.decode(body.as_bytes());
+        match (base64 && attr(attrs, "src").is_none(), bytes) {
+            (true, Ok(bytes)) => {
+                changed = true;
+                let decoded = String::from_utf8_lossy(&bytes);
+                // No type means text, as in both Atom versions; a type that is not text at all
+                // says nothing, so markup in it decides.
+                let kind = match ty.as_deref() {
+                    Some(t) if t.contains("html") => "html",
+                    None | Some("" | "text") => "text",
+                    Some(t) if t.starts_with("text/") => "text",
+                    Some(_) if decoded.contains('<') => "html",
+                    Some(_) => "text",
+                };
+                format!(
+                    "<{name} type=\"{kind}\">{}</{name}>",
+                    html_escape::encode_text(&decoded),
+                    name = &c[1]
+                )
+            }
+            _ => c[0].to_owned(),
+        }
+    });
+    let out = start.replace_all(&decoded, |c: &regex::Captures<'_>| {
+        let name = &c[1];
+        let attrs = c.get(2).map_or("", |m| m.as_str());
+        let (ty, mode) = (attr(attrs, "type"), attr(attrs, "mode"));
+        if standard(ty.as_deref()) && mode.is_none() {
+            return c[0].to_owned();
+        }
+        changed = true;
+        let ty = ty.unwrap_or_default();
+        let kind =
+            if ty.contains("xhtml") || (mode.as_deref() == Some("xml") && ty.contains("html")) {
+                "xhtml"
+            } else if ty.contains("html") {
+                "html"
+            } else if ty == "text" || ty.is_empty() || ty.starts_with("text/") {
+                "text"
+            } else {
+                // Anything else is given as is (feed-rs reads an unknown type as text).
+                return c[0].to_owned();
+            };
+        // Keep the other attributes (xml:base, xml:lang, src).
+        let rest: String = tags::attributes(attrs)
+            .into_iter()
+            .filter(|a| a.name != "type" && a.name != "mode")
+            .map(|a| format!(" {}=\"{}\"", a.name, a.value))
+            .collect();
+        format!("<{name}{rest} type=\"{kind}\">")
+    });
+    if changed {
+        Cow::Owned(out.into_owned())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// RSS 2.0 put in the UserLand namespace (`xmlns="http://backend.userland.com/rss2"`), which
+/// feed-rs does not read as RSS: the default namespace is dropped.
+fn drop_userland_namespace(text: &str) -> std::borrow::Cow<'_, str> {
+    const USERLAND: &str = "http://backend.userland.com/rss2";
+    if !text.contains(USERLAND) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_owned();
+    for quote in ['"', '\''] {
+        out = out.replace(&format!("xmlns={quote}{USERLAND}{quote}"), "");
+        // Or under a prefix: `<r:rss xmlns:r="…">` with `<r:item>` inside.
+        while let Some(at) = out.find(&format!("{USERLAND}{quote}")) {
+            let decl_start = out[..at].rfind("xmlns:").unwrap_or(at);
+            let prefix = out[decl_start + "xmlns:".len()..at]
+                .trim_end_matches(['=', quote, ' '])
+                .to_owned();
+            out.replace_range(decl_start..at + USERLAND.len() + 1, "");
+            if prefix.is_empty() || prefix.contains(char::is_whitespace) {
+                break;
+            }
+            out = out
+                .replace(&format!("<{prefix}:"), "<")
+                .replace(&format!("</{prefix}:"), "</");
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Entities declared in the document's internal DTD subset (`<!ENTITY id "tag:…">`), which
+/// feed-rs leaves as `&id;`, replaced by their text. Only plain text values are used: one that
+/// refers to another entity is left alone, so nothing expands recursively (billion laughs
+/// stays harmless), and the document may grow by at most 1 MiB.
+fn expand_internal_entities(text: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    use std::sync::OnceLock;
+    const GROWTH: usize = 1 << 20;
+    let Some(doctype) = text.find("<!DOCTYPE") else {
+        return Cow::Borrowed(text);
+    };
+    let Some(subset_end) = text[doctype..].find("]>").map(|i| doctype + i + 2) else {
+        return Cow::Borrowed(text);
+    };
+    static ENTITY: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    let Some(re) = ENTITY
+        .get_or_init(|| {
+            regex::Regex::new(r#"<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(?:"([^"]*)"|'([^']*)')\s*>"#).ok()
+        })
+        .as_ref()
+    else {
+        return Cow::Borrowed(text);
+    };
+    let entities: Vec<(String, String)> = re
+        .captures_iter(&text[doctype..subset_end])
+        .filter_map(|c| {
+            let value = c.get(2).or(c.get(3))?.as_str();
+            (!value.contains(['&', '%', '<'])).then(|| (format!("&{};", &c[1]), value.to_owned()))
+        })
+        .collect();
+    if entities.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let (head, body) = text.split_at(subset_end);
+    let mut out = body.to_owned();
+    for (reference, value) in &entities {
+        let uses = out.matches(reference.as_str()).count();
+        if uses == 0 || out.len() + uses * value.len() > body.len() + GROWTH {
+            continue;
+        }
+        // The value goes in as text, escaped for where it lands.
+        out = out.replace(reference.as_str(), &html_escape::encode_text(value));
+    }
+    Cow::Owned(format!("{head}{out}"))
 }
 
 /// Versions of `<rss>` that feed-rs reads as they are; any other (missing, "2.01", "0.93",
