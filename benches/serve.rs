@@ -1,6 +1,7 @@
 //! Serving benchmark: how fast a topic feed is served from crossfeed's in-memory feed cache,
 //! next to nginx serving the same bytes from disk (the issue's yardstick), both driven by wrk
-//! over keep-alive connections on 127.0.0.1 with and without gzip.
+//! over keep-alive connections on 127.0.0.1 with and without gzip. nginx runs one worker per
+//! core, as crossfeed runs one HTTP worker per core; wrk shares the same two cores.
 //!
 //! `cargo build --release && cargo bench --bench serve`. Needs `wrk` and `nginx` (Debian
 //! packages); without them it says so and measures what it can. Figures go to BENCHMARKS.md.
@@ -99,13 +100,33 @@ impl Drop for Killed {
     }
 }
 
-fn nginx(dir: &Path, port: u16) -> Option<Killed> {
+/// nginx's master and workers, stopped together (killing the master alone orphans them).
+struct Nginx {
+    conf: std::path::PathBuf,
+    prefix: std::path::PathBuf,
+    _master: Killed,
+}
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = Command::new("nginx")
+            .arg("-c")
+            .arg(&self.conf)
+            .arg("-p")
+            .arg(&self.prefix)
+            .args(["-s", "stop"])
+            .stderr(Stdio::null())
+            .status();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+fn nginx(dir: &Path, port: u16) -> Option<Nginx> {
     Command::new("nginx").arg("-v").output().ok()?;
     let conf = dir.join("nginx.conf");
     let mut f = std::fs::File::create(&conf).unwrap();
     write!(
         f,
-        "worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+        "worker_processes auto;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
          events {{ worker_connections 1024; }}\n\
          http {{\n  access_log off;\n  sendfile on;\n  tcp_nopush on;\n  keepalive_requests 100000;\n\
            types {{ application/rss+xml rss; }}\n  gzip_static on;\n\
@@ -118,11 +139,16 @@ fn nginx(dir: &Path, port: u16) -> Option<Killed> {
     std::fs::create_dir_all(dir.join("tmp")).unwrap();
     let child = Command::new("nginx")
         .args(["-c", conf.to_str().unwrap(), "-p", dir.to_str().unwrap()])
+        .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .ok()?;
     std::thread::sleep(Duration::from_millis(500));
-    Some(Killed(child))
+    Some(Nginx {
+        conf,
+        prefix: dir.to_owned(),
+        _master: Killed(child),
+    })
 }
 
 fn main() {
