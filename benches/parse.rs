@@ -74,4 +74,45 @@ fn main() {
         "parse + normalize, 2 cores: {:>6.1} MB/s, {ips:>8.0} items/s",
         bps / 1e6
     );
+    feedparser_peer(&feeds, mb);
+}
+
+const FEEDPARSER: &str = r#"
+import os, sys, time, feedparser
+paths = [os.path.join(sys.argv[1], n) for n in sorted(os.listdir(sys.argv[1]))]
+blobs = [open(p, "rb").read() for p in paths]
+started = time.perf_counter()
+items = sum(len(feedparser.parse(b).entries) for b in blobs)
+print(time.perf_counter() - started, items)
+"#;
+
+/// The same corpus through Python's feedparser on this machine, one core, as the peer.
+fn feedparser_peer(feeds: &[Vec<u8>], mb: f64) {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, bytes) in feeds.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("{i:03}.xml")), bytes).unwrap();
+    }
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(FEEDPARSER)
+        .arg(dir.path())
+        .output();
+    let Some(out) = out.ok().filter(|o| o.status.success()) else {
+        println!("feedparser: not installed (pip install feedparser), no peer figure");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    let (Some(secs), Some(items)) = (
+        parts.next().and_then(|s| s.parse::<f64>().ok()),
+        parts.next().and_then(|s| s.parse::<f64>().ok()),
+    ) else {
+        println!("feedparser: unreadable output {text:?}");
+        return;
+    };
+    println!(
+        "feedparser (Python, 1 core): {:>6.2} MB/s, {:>8.0} items/s",
+        mb / secs,
+        items / secs
+    );
 }

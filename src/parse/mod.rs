@@ -582,6 +582,20 @@ fn atom_text_types(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains(ATOM10_NS) || !(text.contains("mode=") || text.contains("type=")) {
         return Cow::Borrowed(text);
     }
+    // Nearly every Atom feed is already in Atom 1.0's terms: one scan says so.
+    static NEEDED: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    let needed = NEEDED
+        .get_or_init(|| {
+            regex::Regex::new(&format!(
+                r#"<(?:{NAMES})\s[^>]*(?:mode\s*=|type\s*=\s*["'](?:[^"']*/|["']))"#
+            ))
+            .ok()
+        })
+        .as_ref()
+        .is_none_or(|re| re.is_match(text));
+    if !needed {
+        return Cow::Borrowed(text);
+    }
     static START: OnceLock<Option<regex::Regex>> = OnceLock::new();
     static WHOLE: OnceLock<Option<regex::Regex>> = OnceLock::new();
     let (Some(start), Some(whole)) = (
