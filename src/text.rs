@@ -110,7 +110,10 @@ pub fn is_cjk(c: char) -> bool {
 /// in a republished feed makes the whole document invalid.
 pub fn strip_controls(s: &str) -> std::borrow::Cow<'_, str> {
     let bad = |c: char| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}';
-    if s.contains(bad) {
+    // Bytes, not chars: the common case (none found) is a tight scan.
+    if s.bytes()
+        .any(|b| (b < b' ' && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
+    {
         std::borrow::Cow::Owned(s.chars().filter(|c| !bad(*c)).collect())
     } else {
         std::borrow::Cow::Borrowed(s)
