@@ -54,6 +54,20 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
         .with_context(|| format!("cannot open the store at {}", redact(&config.database.url)))
 }
 
+/// Run the store's pending migrations and nothing else; returns the versions applied.
+pub async fn migrate(config: &Config) -> anyhow::Result<Vec<String>> {
+    let url = config.database.url.clone();
+    tokio::task::spawn_blocking(move || Store::connect(&url, 1)?.migrate())
+        .await
+        .context("store task failed")?
+        .with_context(|| {
+            format!(
+                "cannot migrate the store at {}",
+                redact(&config.database.url)
+            )
+        })
+}
+
 /// A database URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match Url::parse(url) {

@@ -50,6 +50,8 @@ enum Command {
     },
     /// Validate the configuration; errors name file, line and column.
     CheckConfig,
+    /// Apply the store's pending migrations and exit (serve also applies them at start).
+    Migrate,
     /// Re-run the topic and tag rules over stored items; print per topic what was added and
     /// removed.
     Reclassify {
@@ -142,6 +144,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 for title in &change.removed_examples {
                     println!("  - {title}");
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let config = load_config(&cli.config)?;
+            let applied = app::migrate(&config).await?;
+            if applied.is_empty() {
+                println!("{}: up to date", app::redact(&config.database.url));
+            } else {
+                println!(
+                    "{}: applied {}",
+                    app::redact(&config.database.url),
+                    applied.join(", ")
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

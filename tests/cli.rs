@@ -279,3 +279,42 @@ async fn sighup_reloads_the_configuration_and_a_bad_file_is_refused() {
         .unwrap();
     assert!(exit.success(), "{exit:?}");
 }
+
+/// `crossfeed migrate` applies the pending migrations alone and says which; a second run finds
+/// none. On both stores.
+fn migrate_runs_the_migrations_alone(backend: common::Backend) {
+    let db = common::TestDb::new(backend);
+    let config = common::config(&db, "  []\n");
+    let path = config.path.to_str().unwrap().to_owned();
+    let run = || {
+        let out = crossfeed()
+            .args(["--config", &path, "migrate"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = run();
+    assert!(first.contains("applied 20261126000001"), "{first}");
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+        .unwrap()
+        .count();
+    assert_eq!(first.matches(", ").count() + 1, migrations, "{first}");
+    assert!(run().contains("up to date"));
+    // The store it made is the one `serve` expects: opening it finds nothing to do.
+    assert!(db.store().migrate().unwrap().is_empty());
+}
+
+#[test]
+fn migrate_runs_the_migrations_alone_on_sqlite() {
+    migrate_runs_the_migrations_alone(common::Backend::Sqlite);
+}
+
+#[test]
+fn migrate_runs_the_migrations_alone_on_postgres() {
+    migrate_runs_the_migrations_alone(common::Backend::Postgres);
+}

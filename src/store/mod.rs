@@ -160,6 +160,13 @@ pub struct Store {
 impl Store {
     /// Connect to `url` and run pending migrations.
     pub fn open(url: &str, pool_size: u32) -> Result<Self, StoreError> {
+        let store = Self::connect(url, pool_size)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Connect to `url` without migrating (`crossfeed migrate` migrates and says what it did).
+    pub fn connect(url: &str, pool_size: u32) -> Result<Self, StoreError> {
         let url = DatabaseUrl::parse(url)?;
         if url.backend == Backend::Sqlite {
             let path = PathBuf::from(&url.target);
@@ -187,23 +194,23 @@ impl Store {
             .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { url })?;
-        let store = Self { pool, backend };
-        store.migrate()?;
-        Ok(store)
+        Ok(Self { pool, backend })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    /// Apply every migration not yet applied.
-    pub fn migrate(&self) -> Result<(), StoreError> {
+    /// Apply every migration not yet applied; returns the versions applied now, oldest first.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.pool.get()?;
         let result = match &mut *conn {
             DbConn::Pg(c) => {
                 // Processes starting together take turns; the second finds nothing to do.
                 c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
-                let result = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ());
+                let result = c
+                    .run_pending_migrations(PG_MIGRATIONS)
+                    .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
                 c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
                 result
             }
@@ -212,9 +219,11 @@ impl Store {
             DbConn::Sqlite(c) => {
                 use diesel::connection::{AnsiTransactionManager, TransactionManager};
                 AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-                let result = c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ());
+                let result = c
+                    .run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
                 match &result {
-                    Ok(()) => AnsiTransactionManager::commit_transaction(c)?,
+                    Ok(_) => AnsiTransactionManager::commit_transaction(c)?,
                     Err(_) => AnsiTransactionManager::rollback_transaction(c)?,
                 }
                 result
