@@ -143,7 +143,7 @@ impl Reloader {
             .map_err(anyhow::Error::msg)?;
         let rules = Rules::new(&fresh)?;
         let mut report = ReloadReport::default();
-        let sections: [(&'static str, bool); 5] = [
+        let sections: [(&'static str, bool); 6] = [
             (
                 "server",
                 format!("{:?}", fresh.server) != format!("{:?}", old.server),
@@ -162,6 +162,8 @@ impl Reloader {
                 "database.pool_size",
                 fresh.database.pool_size != old.database.pool_size,
             ),
+            // The worker's hub publisher is built at start.
+            ("websub", fresh.websub != old.websub),
         ];
         report.restart_needed = sections
             .iter()
