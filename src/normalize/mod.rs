@@ -254,8 +254,14 @@ fn detect_language(title: Option<&str>, body_html: Option<&str>) -> Option<Strin
     let mut text = title.unwrap_or_default().to_owned();
     if let Some(body) = body_html {
         text.push(' ');
+        // Only the start is read: a long article's plain text is not built to take 200
+        // characters of it.
+        let mut end = body.len().min(DETECT_HTML_BYTES);
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
         text.extend(
-            crate::text::text_of_sanitized(body)
+            crate::text::text_of_sanitized(&body[..end])
                 .chars()
                 .take(DETECT_CHARS),
         );
@@ -332,6 +338,8 @@ fn looks_english(sample: &str) -> bool {
 /// Characters of an item's text language detection reads (besides the title), and how many of
 /// them whatlang scores.
 const DETECT_CHARS: usize = 200;
+/// Bytes of an item's HTML read for those characters (markup included).
+const DETECT_HTML_BYTES: usize = 4096;
 const WHATLANG_CHARS: usize = 160;
 
 /// whatlang limited to the languages we can name, built once.

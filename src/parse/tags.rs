@@ -43,15 +43,26 @@ pub fn attributes(tag: &str) -> Vec<Attribute> {
 /// Every start tag named `name` in `text`, as byte ranges (`<` to `>` inclusive).
 pub fn find_tags(text: &str, name: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    let lower = text.to_ascii_lowercase();
-    let needle = format!("<{}", name.to_ascii_lowercase());
+    let bytes = text.as_bytes();
+    let name = name.as_bytes();
     let mut from = 0;
-    while let Some(found) = lower[from..].find(&needle) {
+    // Case-insensitive without a lowered copy of the whole document: every '<' is a
+    // candidate, its name compared in place.
+    while let Some(found) = text[from..].find('<') {
         let start = from + found;
-        let after = start + needle.len();
-        from = after;
+        let after = start + 1 + name.len();
+        from = start + 1;
+        if !bytes
+            .get(start + 1..after)
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
         // The name must end here: "<img " or "<img>" or "<img/", not "<imgx".
-        if !lower[after..].starts_with(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/') {
+        if !bytes
+            .get(after)
+            .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
+        {
             continue;
         }
         let Some(end) = tag_end(&text[start..]) else {
