@@ -37,6 +37,22 @@ pub struct Config {
     pub tags: TagsConfig,
     pub dedupe: DedupeConfig,
     pub websub: WebSubConfig,
+    pub log: LogConfig,
+}
+
+/// How the process writes its log (to standard error).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per event, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogConfig {
+    pub format: LogFormat,
 }
 
 /// WebSub (formerly PubSubHubbub): readers subscribe at a hub, which crossfeed tells when a
@@ -422,12 +438,20 @@ struct RawConfig {
     dedupe: RawDedupe,
     #[serde(default)]
     websub: RawWebSub,
+    #[serde(default)]
+    log: RawLog,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawWebSub {
     hub: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    format: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -656,6 +680,14 @@ impl Validator {
         let classify = self.classify(&raw.classify);
         let tags = self.tags(raw.tags);
         let dedupe = self.dedupe(&raw.dedupe);
+        let log_format = match &raw.log.format {
+            Some(s) => self.check(s, "log.format", |v| match v.trim() {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                other => Err(format!("must be text or json, got {other:?}")),
+            }),
+            None => Some(LogFormat::Text),
+        };
         let hub = match &raw.websub.hub {
             Some(s) => self
                 .check(s, "websub.hub", |v| match Url::parse(v.trim()) {
@@ -707,6 +739,9 @@ impl Validator {
             tags: tags?,
             dedupe: dedupe?,
             websub: WebSubConfig { hub: hub? },
+            log: LogConfig {
+                format: log_format?,
+            },
         })
     }
 

@@ -8,7 +8,7 @@ use anyhow::Context;
 use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
 use crossfeed::app::{self, Role};
-use crossfeed::config::{self, Config, ConfigError};
+use crossfeed::config::{self, Config, ConfigError, LogFormat};
 use crossfeed::ingest::PollOutcome;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -66,7 +66,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(log_format(&cli.config));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -86,13 +86,26 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+/// The log format: `CROSSFEED_LOG_FORMAT` (text or json), else the configuration's
+/// `log.format`, else text (also when the file cannot be read: its errors are reported later).
+fn log_format(config: &std::path::Path) -> LogFormat {
+    match std::env::var("CROSSFEED_LOG_FORMAT").as_deref() {
+        Ok("json") => LogFormat::Json,
+        Ok("text") => LogFormat::Text,
+        _ => Config::load(config).map_or(LogFormat::Text, |c| c.log.format),
+    }
+}
+
+fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().with_current_span(true).init(),
+    }
 }
 
 fn load_config(path: &std::path::Path) -> anyhow::Result<Config> {

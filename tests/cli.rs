@@ -318,3 +318,47 @@ fn migrate_runs_the_migrations_alone_on_sqlite() {
 fn migrate_runs_the_migrations_alone_on_postgres() {
     migrate_runs_the_migrations_alone(common::Backend::Postgres);
 }
+
+/// `log.format: json` writes one JSON object per event, the poll's fields among them.
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let upstream = common::Upstream::start().await;
+    common::serve_fixtures(&upstream).await;
+    let db = common::TestDb::new(common::Backend::Sqlite);
+    let config = common::config(&db, &common::fixture_sources(&upstream));
+    let yaml = std::fs::read_to_string(&config.path).unwrap() + "log:\n  format: json\n";
+    std::fs::write(&config.path, yaml).unwrap();
+    let path = config.path.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        crossfeed()
+            .env("RUST_LOG", "info")
+            .args(["--config", path.to_str().unwrap(), "fetch"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let events: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(!events.is_empty(), "{stderr}");
+    assert!(events.iter().all(|e| e["level"].is_string()));
+    assert!(
+        events
+            .iter()
+            .any(|e| e["fields"]["message"] == "polled" && e["fields"]["new"].is_number()),
+        "{stderr}"
+    );
+    // Nothing else on standard error than those objects (and the progress bar, which draws
+    // only on a terminal).
+    assert!(
+        stderr
+            .lines()
+            .all(|l| l.trim().is_empty() || l.starts_with('{')),
+        "{stderr}"
+    );
+}
