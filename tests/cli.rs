@@ -362,3 +362,57 @@ async fn json_logs_are_one_object_per_line() {
         "{stderr}"
     );
 }
+
+/// No secret reaches the log or an error message: a database password and the admin token are
+/// absent from everything `fetch` writes at the most verbose level, and from the error of a
+/// store that cannot be reached.
+#[tokio::test]
+async fn secrets_are_never_written() {
+    const PASSWORD: &str = "pw-s3cret-4815";
+    const TOKEN: &str = "tok-s3cret-1623";
+    let upstream = common::Upstream::start().await;
+    common::serve_fixtures(&upstream).await;
+    let db = common::TestDb::new(common::Backend::Postgres);
+    let config = common::config(&db, &common::fixture_sources(&upstream));
+    // Trust authentication ignores the password, so the run succeeds with it in the URL.
+    let mut url = url::Url::parse(&db.url).unwrap();
+    url.set_password(Some(PASSWORD)).unwrap();
+    let path = config.path.clone();
+    let run = move |database_url: String, command: &'static str| {
+        let path = path.clone();
+        move || {
+            crossfeed()
+                .env("DATABASE_URL", database_url)
+                .env("CROSSFEED_ADMIN_TOKEN", TOKEN)
+                .env("RUST_LOG", "trace")
+                .args(["--config", path.to_str().unwrap(), command])
+                .output()
+                .unwrap()
+        }
+    };
+    let out = tokio::task::spawn_blocking(run(url.to_string(), "fetch"))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut unreachable = url.clone();
+    unreachable.set_port(Some(1)).unwrap();
+    let failed = tokio::task::spawn_blocking(run(unreachable.to_string(), "migrate"))
+        .await
+        .unwrap();
+    assert!(!failed.status.success());
+    let failed_err = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        failed_err.contains("****"),
+        "the URL is shown redacted: {failed_err}"
+    );
+    for output in [&out.stdout, &out.stderr, &failed.stdout, &failed.stderr] {
+        let text = String::from_utf8_lossy(output);
+        assert!(!text.contains(PASSWORD), "password written: {text}");
+        assert!(!text.contains(TOKEN), "admin token written: {text}");
+    }
+    assert!(out.stderr.len() > 1000, "trace logging was on");
+}
