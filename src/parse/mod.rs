@@ -77,13 +77,13 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
             supplement_media(&mut feed, &text, "item");
             permalink_guids(&mut feed, &text);
             dcterms_dates(&mut feed, &text, tz, now);
-            dc_subjects(&mut feed, &text);
+            item_categories_and_titles(&mut feed, &text);
             entry_attributes(&mut feed, &text, "item");
         }
         feed_rs::model::FeedType::RSS1 => {
             rdf_about_ids(&mut feed, &text);
             dcterms_dates(&mut feed, &text, tz, now);
-            dc_subjects(&mut feed, &text);
+            item_categories_and_titles(&mut feed, &text);
             entry_attributes(&mut feed, &text, "item");
         }
         feed_rs::model::FeedType::Atom => {
@@ -435,7 +435,7 @@ pub const NO_LINK: &str = "urn:crossfeed:no-link";
 
 /// Dublin Core subjects (`dc:subject`) are categories, and a `dc:title` (else a
 /// `media:title`) is the title of an item that has no `<title>`; feed-rs ignores them.
-fn dc_subjects(feed: &mut Feed, text: &str) {
+fn item_categories_and_titles(feed: &mut Feed, text: &str) {
     if !text.contains("<dc:subject")
         && !text.contains("<dc:title")
         && !text.contains("<media:title")

@@ -23,6 +23,29 @@ pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(topic_feed).service(tag_feed).service(opml);
 }
 
+/// A feed the front page and the OPML list: `all`, then every topic.
+pub(super) struct ListedFeed {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+}
+
+pub(super) fn listed_feeds(config: &crate::config::Config) -> Vec<ListedFeed> {
+    std::iter::once(ListedFeed {
+        slug: "all".to_owned(),
+        title: "All items 全部".to_owned(),
+        description: ALL_DESCRIPTION.to_owned(),
+    })
+    .chain(config.topics.iter().map(|t| ListedFeed {
+        slug: t.slug.to_string(),
+        title: t.title.clone(),
+        description: t.description.clone().unwrap_or_default(),
+    }))
+    .collect()
+}
+
+const ALL_DESCRIPTION: &str = "Every item crossfeed holds";
+
 /// Tags get their own outline in the OPML once this many items carry them, up to this many.
 const OPML_TAG_MIN_ITEMS: i64 = 10;
 const OPML_TAGS: i64 = 100;
@@ -53,19 +76,12 @@ async fn opml(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
         Utc::now().to_rfc2822()
     ));
     body.push_str("    <outline text=\"Topics 专题\" title=\"Topics 专题\">\n");
-    let all = [(
-        "all".to_owned(),
-        "All items 全部".to_owned(),
-        "Every item crossfeed holds".to_owned(),
-    )];
-    let topics = config.topics.iter().map(|t| {
-        (
-            t.slug.to_string(),
-            t.title.clone(),
-            t.description.clone().unwrap_or_default(),
-        )
-    });
-    for (slug, title, description) in all.into_iter().chain(topics) {
+    for ListedFeed {
+        slug,
+        title,
+        description,
+    } in listed_feeds(&config)
+    {
         body.push_str(&format!(
             "      <outline type=\"rss\" text=\"{t}\" title=\"{t}\" description=\"{d}\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
             t = attr(&title),
@@ -159,7 +175,7 @@ async fn topic_feed(
         (
             None,
             "crossfeed: all items".to_owned(),
-            "Every item crossfeed holds".to_owned(),
+            ALL_DESCRIPTION.to_owned(),
         )
     } else {
         let t = config.topic(slug).ok_or_else(not_found)?;

@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, route, web};
 
 use super::AppState;
+use super::feeds::{ListedFeed, listed_feeds};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(index);
@@ -23,37 +24,28 @@ async fn index(state: web::Data<AppState>) -> HttpResponse {
     let base = config.server.public_url.as_str().trim_end_matches('/');
     let esc = |s: &str| html_escape::encode_double_quoted_attribute(s).into_owned();
     let text = |s: &str| html_escape::encode_text(s).into_owned();
-    let topics: Vec<(String, String, String)> = std::iter::once((
-        "all".to_owned(),
-        "All items 全部".to_owned(),
-        "Every item crossfeed holds".to_owned(),
-    ))
-    .chain(config.topics.iter().map(|t| {
-        (
-            t.slug.to_string(),
-            t.title.clone(),
-            t.description.clone().unwrap_or_default(),
-        )
-    }))
-    .collect();
-
     let mut links = String::new();
     let mut rows = String::new();
-    for (slug, title, description) in &topics {
+    for ListedFeed {
+        slug,
+        title,
+        description,
+    } in listed_feeds(&config)
+    {
         let mut feeds = Vec::new();
         for (ext, media, name) in FORMATS {
             let href = format!("{base}/feeds/{slug}.{ext}");
             links.push_str(&format!(
                 "<link rel=\"alternate\" type=\"{media}\" title=\"{} ({name})\" href=\"{}\">\n",
-                esc(title),
+                esc(&title),
                 esc(&href)
             ));
             feeds.push(format!("<a href=\"{}\">{name}</a>", esc(&href)));
         }
         rows.push_str(&format!(
             "<li><strong>{}</strong> — {} <span>{}</span></li>\n",
-            text(title),
-            text(description),
+            text(&title),
+            text(&description),
             feeds.join(" · ")
         ));
     }
