@@ -10,7 +10,10 @@ use crate::classify::SourceCtx;
 use crate::domain::{Tag, TopicMatch};
 use crate::rules::Rules;
 use crate::store::items::{self, StoredItem};
-use crate::store::{DbConn, StoreError, item_tags, item_topics, meta, sources, transaction};
+use crate::store::{
+    DbConn, StoreError, item_tags, item_topics, meta, search, sources, transaction,
+};
+use crate::text::text_of_sanitized;
 
 /// Items read and rewritten per batch.
 const BATCH: i64 = 500;
@@ -123,8 +126,8 @@ pub fn apply_if_changed(conn: &mut DbConn, rules: &Rules) -> Result<Option<Repor
 pub const KEYWORD_BATCH: i64 = 200;
 
 /// Extract keywords (jieba for Chinese) for up to `limit` items that ingest stored without
-/// them, add them to the items' tags, and mark the items done, in one transaction. Returns
-/// how many items were done; 0 means none is waiting.
+/// them, add them to the items' tags, index the items for search, and mark them done, in one
+/// transaction. Returns how many items were done; 0 means none is waiting.
 pub fn extract_pending(conn: &mut DbConn, rules: &Rules, limit: i64) -> Result<usize, StoreError> {
     transaction(conn, |conn| {
         let pending = items::pending_keywords(conn, limit)?;
@@ -137,11 +140,31 @@ pub fn extract_pending(conn: &mut DbConn, rules: &Rules, limit: i64) -> Result<u
             .collect();
         let rows: Vec<(i64, &[Tag])> = tags.iter().map(|(id, t)| (*id, t.as_slice())).collect();
         item_tags::replace_many(conn, &rows)?;
+        let docs: Vec<search::Document> = pending.iter().map(search_document).collect();
+        search::index(conn, &docs)?;
         let ids: Vec<i64> = pending.iter().map(|s| s.id).collect();
         items::mark_keywords_done(conn, &ids, Utc::now())?;
         meta::touch_items(conn)?;
         Ok(ids.len())
     })
+}
+
+/// What an item is found by: its title, and its summary and content as text.
+fn search_document(s: &StoredItem) -> search::Document {
+    let title = s.item.title.as_deref().unwrap_or("");
+    let summary = s.item.summary.as_deref().map(text_of_sanitized);
+    let content = s.item.content.as_deref().map(text_of_sanitized);
+    let body = match (summary, content) {
+        (Some(a), Some(b)) if b.starts_with(&a) => b,
+        (Some(a), Some(b)) => format!("{a} {b}"),
+        (a, b) => a.or(b).unwrap_or_default(),
+    };
+    let (title, body) = crate::search::item_tokens(title, &body);
+    search::Document {
+        item_id: s.id,
+        title,
+        body,
+    }
 }
 
 /// Record that the stored items are classified with `rules` (an empty store is).

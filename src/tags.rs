@@ -332,7 +332,7 @@ pub fn warm_up() {
 static JIEBA: OnceLock<(Jieba, TfIdf)> = OnceLock::new();
 
 /// jieba, built once per process (loading its dictionary takes a while).
-fn jieba() -> &'static (Jieba, TfIdf) {
+pub(crate) fn jieba() -> &'static (Jieba, TfIdf) {
     JIEBA.get_or_init(|| (Jieba::new(), TfIdf::default()))
 }
 

@@ -9,7 +9,9 @@ pub mod item_topics;
 pub mod items;
 pub mod meta;
 pub mod schema;
+pub mod search;
 pub mod sources;
+pub mod stats;
 
 use std::path::PathBuf;
 use std::time::Duration;

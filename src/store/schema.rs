@@ -41,6 +41,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    item_stats (item_id) {
+        item_id -> Int8,
+        views -> Int8,
+        heat_day -> Float8,
+        heat_week -> Float8,
+        last_view_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    search_queries (query, hour) {
+        query -> Text,
+        hour -> Timestamp,
+        count -> Int8,
+    }
+}
+
+diesel::table! {
     meta (key) {
         key -> Text,
         value -> Text,
@@ -109,13 +127,16 @@ diesel::joinable!(item_topics -> items (item_id));
 diesel::joinable!(item_tags -> items (item_id));
 diesel::joinable!(item_bands -> items (item_id));
 diesel::joinable!(items -> sources (source_id));
+diesel::joinable!(item_stats -> items (item_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     fetch_log,
     item_bands,
+    item_stats,
     item_tags,
     item_topics,
     items,
     meta,
+    search_queries,
     sources,
 );

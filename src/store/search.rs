@@ -1,0 +1,132 @@
+//! The search index: on Postgres the `items.search_doc` tsvector (GIN-indexed), on SQLite the
+//! contentless FTS5 table `item_search` (rowid = item id). Both hold the tokens
+//! [`crate::search`] makes, taken verbatim: no text search configuration, dictionary or
+//! extension is involved.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamp};
+
+use super::{DbConn, StoreError};
+use crate::search::Query;
+
+/// An item's tokens: its title's and its body's.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub item_id: i64,
+    pub title: Vec<String>,
+    pub body: Vec<String>,
+}
+
+/// Write (or rewrite) the index entries of `docs`. Run it in the transaction that marks the
+/// items processed.
+pub fn index(conn: &mut DbConn, docs: &[Document]) -> Result<(), StoreError> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConn::Pg(c) => {
+            // One statement for the batch: the arrays are unnested into rows.
+            let ids: Vec<i64> = docs.iter().map(|d| d.item_id).collect();
+            let titles: Vec<String> = docs.iter().map(|d| d.title.join(" ")).collect();
+            let bodies: Vec<String> = docs.iter().map(|d| d.body.join(" ")).collect();
+            diesel::sql_query(
+                "UPDATE items AS i SET search_doc = \
+                   setweight(array_to_tsvector(array_remove(string_to_array(v.t, ' '), '')), 'A') \
+                   || array_to_tsvector(array_remove(string_to_array(v.b, ' '), '')) \
+                 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, t, b) \
+                 WHERE i.id = v.id",
+            )
+            .bind::<Array<BigInt>, _>(ids)
+            .bind::<Array<Text>, _>(titles)
+            .bind::<Array<Text>, _>(bodies)
+            .execute(c)?;
+        }
+        DbConn::Sqlite(c) => {
+            for d in docs {
+                diesel::sql_query("DELETE FROM item_search WHERE rowid = ?")
+                    .bind::<BigInt, _>(d.item_id)
+                    .execute(c)?;
+                diesel::sql_query("INSERT INTO item_search (rowid, title, body) VALUES (?, ?, ?)")
+                    .bind::<BigInt, _>(d.item_id)
+                    .bind::<Text, _>(d.title.join(" "))
+                    .bind::<Text, _>(d.body.join(" "))
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a search is limited to, besides the query.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub topic: Option<String>,
+    pub tag: Option<String>,
+    pub source: Option<String>,
+    /// Only items dated at or after this.
+    pub since: Option<NaiveDateTime>,
+}
+
+/// An item that matched, with the backend's measure of how well (higher is better; comparable
+/// only within one search).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Hit {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Timestamp)]
+    pub sort_at: NaiveDateTime,
+    #[diesel(sql_type = Double)]
+    pub relevance: f64,
+}
+
+/// The newest `limit` items matching `query` and `filter`, newest first, each with its
+/// relevance. (Ranking by relevance and recency happens over these, in Rust, the same way on
+/// both backends.)
+pub fn matches(
+    conn: &mut DbConn,
+    query: &Query,
+    filter: &Filter,
+    limit: i64,
+) -> Result<Vec<Hit>, StoreError> {
+    // Each filter is bound even when absent (NULL); Postgres plans with the values, so an
+    // absent filter costs nothing.
+    let hits = match conn {
+        DbConn::Pg(c) => diesel::sql_query(
+            "SELECT i.id, i.sort_at, ts_rank(i.search_doc, q)::float8 AS relevance \
+             FROM items i, CAST($1 AS tsquery) AS q \
+             WHERE i.search_doc @@ q \
+               AND ($2::text IS NULL OR i.id IN \
+                    (SELECT item_id FROM item_topics WHERE topic = $2)) \
+               AND ($3::text IS NULL OR i.id IN (SELECT item_id FROM item_tags WHERE tag = $3)) \
+               AND ($4::text IS NULL OR i.source_id = $4) \
+               AND ($5::timestamp IS NULL OR i.sort_at >= $5) \
+             ORDER BY i.sort_at DESC, i.id DESC LIMIT $6",
+        )
+        .bind::<Text, _>(query.to_tsquery())
+        .bind::<Nullable<Text>, _>(filter.topic.as_deref())
+        .bind::<Nullable<Text>, _>(filter.tag.as_deref())
+        .bind::<Nullable<Text>, _>(filter.source.as_deref())
+        .bind::<Nullable<Timestamp>, _>(filter.since)
+        .bind::<BigInt, _>(limit)
+        .load(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(
+            "SELECT i.id, i.sort_at, -bm25(item_search, 10.0, 1.0) AS relevance \
+             FROM item_search JOIN items i ON i.id = item_search.rowid \
+             WHERE item_search MATCH ?1 \
+               AND (?2 IS NULL OR i.id IN (SELECT item_id FROM item_topics WHERE topic = ?2)) \
+               AND (?3 IS NULL OR i.id IN (SELECT item_id FROM item_tags WHERE tag = ?3)) \
+               AND (?4 IS NULL OR i.source_id = ?4) \
+               AND (?5 IS NULL OR i.sort_at >= ?5) \
+             ORDER BY i.sort_at DESC, i.id DESC LIMIT ?6",
+        )
+        .bind::<Text, _>(query.to_fts5())
+        .bind::<Nullable<Text>, _>(filter.topic.as_deref())
+        .bind::<Nullable<Text>, _>(filter.tag.as_deref())
+        .bind::<Nullable<Text>, _>(filter.source.as_deref())
+        .bind::<Nullable<Timestamp>, _>(filter.since)
+        .bind::<BigInt, _>(limit)
+        .load(c)?,
+    };
+    Ok(hits)
+}
