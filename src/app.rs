@@ -21,6 +21,7 @@ use crate::rules::{Live, Rules};
 use crate::scheduler::{self, SchedulerHandle};
 use crate::server::{self, AppState};
 use crate::store::{Store, sources};
+use crate::views::Counter;
 
 /// Which parts of crossfeed a `serve` process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -231,6 +232,8 @@ pub struct Running {
     pub store: Store,
     server: Option<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>)>,
     scheduler: Option<SchedulerHandle>,
+    /// The web role's view counter and the task that writes its counts.
+    views: Option<(Arc<Counter>, tokio::task::JoinHandle<()>)>,
     reloader: Reloader,
     /// Reclassification of stored items under changed rules, started with the process.
     rules_applied: Option<tokio::task::JoinHandle<()>>,
@@ -290,11 +293,17 @@ pub async fn start_with_admin_token(
         None
     };
 
-    let (addr, server) = if role.serves() {
+    let (addr, server, views) = if role.serves() {
         let listener = TcpListener::bind(config.server.listen)
             .with_context(|| format!("cannot listen on {}", config.server.listen))?;
         let addr = listener.local_addr()?;
         let nudge = scheduler.as_ref().map(SchedulerHandle::nudger);
+        let views = Arc::new(Counter::new());
+        let flusher = tokio::spawn(flush_views(
+            Arc::clone(&views),
+            store.clone(),
+            config.discovery.flush_interval,
+        ));
         let state = AppState {
             store: store.clone(),
             config: Arc::clone(&reloader.config),
@@ -302,18 +311,24 @@ pub async fn start_with_admin_token(
             reloader: reloader.clone(),
             admin_token,
             nudge,
+            views: Arc::clone(&views),
         };
         let server = server::run(listener, state)?;
         let handle = server.handle();
         tracing::info!(%addr, "serving HTTP");
-        (Some(addr), Some((handle, tokio::spawn(server))))
+        (
+            Some(addr),
+            Some((handle, tokio::spawn(server))),
+            Some((views, flusher)),
+        )
     } else {
-        (None, None)
+        (None, None, None)
     };
     Ok(Running {
         addr,
         store,
         server,
+        views,
         scheduler,
         reloader,
         rules_applied,
@@ -380,6 +395,33 @@ impl Running {
         if let Some((handle, join)) = self.server {
             handle.stop(true).await;
             let _ = join.await;
+        }
+        // The server has answered its last request: write what it counted.
+        if let Some((views, flusher)) = self.views {
+            flusher.abort();
+            match views.flush(&self.store).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(items = n, "view counts written at shutdown"),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot write view counts at shutdown; they are lost")
+                }
+            }
+        }
+    }
+}
+
+/// Write counted views and searches every `interval`.
+async fn flush_views(views: Arc<Counter>, store: Store, interval: std::time::Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match views.flush(&store).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(items = n, "view counts written"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot write view counts; keeping them for the next try")
+            }
         }
     }
 }

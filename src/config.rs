@@ -38,6 +38,46 @@ pub struct Config {
     pub dedupe: DedupeConfig,
     pub websub: WebSubConfig,
     pub log: LogConfig,
+    pub discovery: DiscoveryConfig,
+}
+
+/// Views, hot reads, recommendations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscoveryConfig {
+    /// How often counted views and searches are written to the store.
+    pub flush_interval: Duration,
+    pub recommend: RecommendWeights,
+}
+
+impl Default for DiscoveryConfig {
+    fn default() -> Self {
+        Self {
+            flush_interval: Duration::from_secs(10),
+            recommend: RecommendWeights::default(),
+        }
+    }
+}
+
+/// How per-tag recommendations blend their parts (each part is from 0 to 1; the blend is
+/// multiplied by the source's weight).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecommendWeights {
+    pub views: f64,
+    pub cluster: f64,
+    pub recency: f64,
+    /// An item's recency part halves with each of these since it was published.
+    pub half_life: Duration,
+}
+
+impl Default for RecommendWeights {
+    fn default() -> Self {
+        Self {
+            views: 0.35,
+            cluster: 0.25,
+            recency: 0.4,
+            half_life: Duration::from_secs(48 * 3600),
+        }
+    }
 }
 
 /// How the process writes its log (to standard error).
@@ -175,6 +215,9 @@ pub struct SourceConfig {
     /// The zone in which dates without one are read.
     pub timezone: Tz,
     pub tags: Vec<String>,
+    /// How much its items count in per-tag recommendations (1.0 is neutral; above 0, at most
+    /// 10).
+    pub weight: f64,
 }
 
 /// One topic: which items belong to it. See `config/crossfeed.yaml` for how the rules combine.
@@ -440,6 +483,25 @@ struct RawConfig {
     websub: RawWebSub,
     #[serde(default)]
     log: RawLog,
+    #[serde(default)]
+    discovery: RawDiscovery,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDiscovery {
+    flush_interval: Option<Spanned<String>>,
+    #[serde(default)]
+    recommend: RawRecommend,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRecommend {
+    views: Option<Spanned<f64>>,
+    cluster: Option<Spanned<f64>>,
+    recency: Option<Spanned<f64>>,
+    half_life: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -531,6 +593,7 @@ struct RawSource {
     timezone: Option<Spanned<String>>,
     #[serde(default)]
     tags: Vec<String>,
+    weight: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -680,6 +743,7 @@ impl Validator {
         let classify = self.classify(&raw.classify);
         let tags = self.tags(raw.tags);
         let dedupe = self.dedupe(&raw.dedupe);
+        let discovery = self.discovery(&raw.discovery);
         let log_format = match &raw.log.format {
             Some(s) => self.check(s, "log.format", |v| match v.trim() {
                 "text" => Ok(LogFormat::Text),
@@ -741,6 +805,52 @@ impl Validator {
             websub: WebSubConfig { hub: hub? },
             log: LogConfig {
                 format: log_format?,
+            },
+            discovery: discovery?,
+        })
+    }
+
+    fn discovery(&mut self, raw: &RawDiscovery) -> Option<DiscoveryConfig> {
+        let d = DiscoveryConfig::default();
+        let flush_interval = self.duration(
+            &raw.flush_interval,
+            "discovery.flush_interval",
+            d.flush_interval,
+        );
+        let mut weight = |v: &Option<Spanned<f64>>, what: &str, default: f64| match v {
+            Some(w) => self.check(w, what, |v| {
+                if (0.0..=10.0).contains(v) {
+                    Ok(*v)
+                } else {
+                    Err(format!("must be from 0 to 10, got {v}"))
+                }
+            }),
+            None => Some(default),
+        };
+        let r = &raw.recommend;
+        let views = weight(&r.views, "discovery.recommend.views", d.recommend.views);
+        let cluster = weight(
+            &r.cluster,
+            "discovery.recommend.cluster",
+            d.recommend.cluster,
+        );
+        let recency = weight(
+            &r.recency,
+            "discovery.recommend.recency",
+            d.recommend.recency,
+        );
+        let half_life = self.duration(
+            &r.half_life,
+            "discovery.recommend.half_life",
+            d.recommend.half_life,
+        );
+        Some(DiscoveryConfig {
+            flush_interval: flush_interval?,
+            recommend: RecommendWeights {
+                views: views?,
+                cluster: cluster?,
+                recency: recency?,
+                half_life: half_life?,
             },
         })
     }
@@ -889,8 +999,18 @@ impl Validator {
                 }),
                 None => Some(Tz::UTC),
             };
-            if let (Some(id), Some(url), Some(schedule), Some(timezone)) =
-                (id, url, schedule, timezone)
+            let weight = match &s.weight {
+                Some(w) => self.check(w, "source weight", |v| {
+                    if *v > 0.0 && *v <= 10.0 {
+                        Ok(*v)
+                    } else {
+                        Err(format!("must be above 0 and at most 10, got {v}"))
+                    }
+                }),
+                None => Some(1.0),
+            };
+            if let (Some(id), Some(url), Some(schedule), Some(timezone), Some(weight)) =
+                (id, url, schedule, timezone, weight)
             {
                 out.push(SourceConfig {
                     id,
@@ -899,6 +1019,7 @@ impl Validator {
                     schedule,
                     timezone,
                     tags: clean_list(s.tags),
+                    weight,
                 });
             }
         }

@@ -8,6 +8,7 @@ pub mod app;
 pub mod classify;
 pub mod config;
 pub mod dedupe;
+pub mod discovery;
 pub mod domain;
 pub mod fetch;
 pub mod ingest;

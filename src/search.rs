@@ -27,6 +27,11 @@ const STOP_WORDS: &[&str] = &[
     "the", "to", "with",
 ];
 
+/// A function word (的, the, …): ignored by similarity, dropped from queries with other words.
+pub fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.contains(&word)
+}
+
 /// One character folded for matching: full-width ASCII forms to ASCII, the ideographic space
 /// to a space, lower case. Always one character for one, so positions carry over.
 pub fn fold_char(c: char) -> char {
@@ -147,6 +152,8 @@ pub struct Query {
     /// The query folded and with whitespace collapsed (how trending counts it).
     pub normalized: String,
     pub terms: Vec<Term>,
+    /// Any term is enough (for finding related items), rather than every term.
+    pub match_any: bool,
 }
 
 /// Why a query was refused.
@@ -222,7 +229,11 @@ pub fn parse_query(raw: &str) -> Result<Query, QueryError> {
             Term { text: w, any_of }
         })
         .collect();
-    Ok(Query { normalized, terms })
+    Ok(Query {
+        normalized,
+        terms,
+        match_any: false,
+    })
 }
 
 impl Query {
@@ -239,6 +250,7 @@ impl Query {
     }
 
     fn join(&self, and: &str, or: &str, quote: impl Fn(&str) -> String) -> String {
+        let between_terms = if self.match_any { or } else { and };
         self.terms
             .iter()
             .map(|term| {
@@ -253,7 +265,26 @@ impl Query {
                 format!("({})", alternatives.join(or))
             })
             .collect::<Vec<_>>()
-            .join(and)
+            .join(between_terms)
+    }
+
+    /// A query matching items that share any of `words` (already folded tokens), for finding
+    /// related items; None when there are none.
+    pub fn any_of(words: &[String]) -> Option<Query> {
+        if words.is_empty() {
+            return None;
+        }
+        Some(Query {
+            normalized: words.join(" "),
+            terms: words
+                .iter()
+                .map(|w| Term {
+                    text: w.clone(),
+                    any_of: vec![vec![w.clone()]],
+                })
+                .collect(),
+            match_any: true,
+        })
     }
 
     /// What to highlight, longest first: each term's text, and the character pairs of long
@@ -428,6 +459,7 @@ mod tests {
     #[test]
     fn quotes_cannot_escape_the_query_syntax() {
         let q = Query {
+            match_any: false,
             normalized: String::new(),
             terms: vec![Term {
                 text: "x".into(),

@@ -1,6 +1,8 @@
 //! Topic and tag feeds: `/feeds/{topic|all}.{rss,atom,json}` and
-//! `/feeds/tags/{tag}.{rss,atom,json}`, newest first, with `ETag` and `Last-Modified` so
-//! readers poll with conditional GET.
+//! `/feeds/tags/{tag}.{rss,atom,json}`, newest first; saved searches
+//! (`/feeds/search.{…}?q=`, or `q` on any feed); per-tag recommendations
+//! (`/feeds/tags/{tag}/recommended.{…}`). All with `ETag` and `Last-Modified`, so readers poll
+//! with conditional GET.
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -11,8 +13,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::{ApiError, AppState, Rendered};
+use crate::discovery;
 use crate::render::{self, FeedMeta, Format, SourceInfo};
 use crate::store::items::{self, Cursor, ItemQuery};
+use crate::store::search::{self as search_index, Filter};
 use crate::store::{item_tags, meta, sources};
 
 /// Items in a feed unless `limit` says otherwise, and the most it may ask for.
@@ -20,7 +24,10 @@ const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(topic_feed).service(tag_feed).service(opml);
+    cfg.service(topic_feed)
+        .service(tag_feed)
+        .service(recommended_feed)
+        .service(opml);
 }
 
 /// A feed the front page and the OPML list: `all`, then every topic.
@@ -123,6 +130,8 @@ struct FeedParams {
     dedupe: Option<String>,
     /// The cursor of a `next` link: items after that one.
     before: Option<String>,
+    /// Only items matching this search (newest first).
+    q: Option<String>,
 }
 
 /// `dedupe`: one item per story (the default) or every item.
@@ -156,6 +165,18 @@ struct Selection {
     tag: Option<String>,
     title: String,
     description: String,
+    kind: Kind,
+}
+
+/// How a feed chooses its items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Newest first (with `q`: the newest matching the search).
+    Latest,
+    /// `/feeds/search.{…}`: `q` is required.
+    Search,
+    /// Per-tag recommendations, best first.
+    Recommended,
 }
 
 #[route("/feeds/{name}", method = "GET", method = "HEAD")]
@@ -171,6 +192,17 @@ async fn topic_feed(
     let (slug, ext) = name.rsplit_once('.').ok_or_else(not_found)?;
     let format = Format::from_extension(ext).ok_or_else(not_found)?;
     let config = state.config.get();
+    if slug == "search" {
+        let q = params.q.as_deref().unwrap_or("").trim();
+        let selection = Selection {
+            topic: None,
+            tag: None,
+            title: format!("crossfeed: search “{q}”"),
+            description: format!("The newest items matching “{q}”"),
+            kind: Kind::Search,
+        };
+        return serve_feed(&req, &state, format, selection, &params).await;
+    }
     let (topic, title, description) = if slug == "all" {
         (
             None,
@@ -190,6 +222,7 @@ async fn topic_feed(
         tag: None,
         title,
         description,
+        kind: Kind::Latest,
     };
     serve_feed(&req, &state, format, selection, &params).await
 }
@@ -220,6 +253,50 @@ async fn tag_feed(
         tag: Some(key),
         title: format!("crossfeed: {label}"),
         description: format!("Items tagged {label}"),
+        kind: Kind::Latest,
+    };
+    serve_feed(&req, &state, format, selection, &params).await
+}
+
+/// The items most worth reading for a tag (see `/api/tags/{tag}/recommendations`), best first.
+#[route("/feeds/tags/{tag}/{name}", method = "GET", method = "HEAD")]
+#[tracing::instrument(skip(req, state))]
+async fn recommended_feed(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    params: web::Query<FeedParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (raw, name) = path.into_inner();
+    let not_found = || ApiError::NotFound(format!("no feed {name:?} for the tag {raw:?}"));
+    let ext = name.strip_prefix("recommended.").ok_or_else(not_found)?;
+    let format = Format::from_extension(ext).ok_or_else(not_found)?;
+    let key = state.rules.get().tagger.key(&raw).ok_or_else(not_found)?;
+    let lookup = key.clone();
+    let label = state
+        .store
+        .run(move |c| item_tags::label(c, &lookup))
+        .await?
+        .ok_or_else(not_found)?;
+    for (name, given) in [
+        ("before", params.before.is_some()),
+        ("q", params.q.is_some()),
+        ("tag", params.tag.is_some()),
+    ] {
+        if given {
+            return Err(ApiError::BadParameter {
+                name: name.into(),
+                message: "a recommendation feed is one ranked list; it takes limit and source"
+                    .into(),
+            });
+        }
+    }
+    let selection = Selection {
+        topic: None,
+        tag: Some(key),
+        title: format!("crossfeed: recommended reading for {label}"),
+        description: format!("The items most worth reading about {label}"),
+        kind: Kind::Recommended,
     };
     serve_feed(&req, &state, format, selection, &params).await
 }
@@ -267,6 +344,21 @@ async fn serve_feed(
             message: format!("no source with id {source:?}"),
         });
     }
+    let search = match params.q.as_deref() {
+        Some(raw) => Some(
+            crate::search::parse_query(raw).map_err(|e| ApiError::BadParameter {
+                name: "q".into(),
+                message: e.to_string(),
+            })?,
+        ),
+        None if selection.kind == Kind::Search => {
+            return Err(ApiError::BadParameter {
+                name: "q".into(),
+                message: "a search feed needs a query: /feeds/search.rss?q=…".into(),
+            });
+        }
+        None => None,
+    };
     let max_age = config.server.feed_max_age.as_secs();
 
     // The parameters are valid: answer from the cache when it holds this exact feed.
@@ -295,9 +387,48 @@ async fn serve_feed(
         dedupe,
         before,
     };
+    let kind = selection.kind;
+    let weights = config.discovery.recommend.clone();
+    let source_weights: HashMap<String, f64> = config
+        .sources
+        .iter()
+        .map(|s| (s.id.to_string(), s.weight))
+        .collect();
     let (items, source_rows) = state
         .store
-        .run(move |conn| Ok((items::latest(conn, &query)?, sources::list(conn)?)))
+        .run(move |conn| {
+            let items = match (kind, search) {
+                (Kind::Recommended, _) => {
+                    let tag = query.tag.clone().unwrap_or_default();
+                    discovery::recommendations(
+                        conn,
+                        &tag,
+                        usize::try_from(limit).unwrap_or(usize::MAX),
+                        Utc::now(),
+                        &weights,
+                        |s| source_weights.get(s).copied().unwrap_or(1.0),
+                    )?
+                    .into_iter()
+                    .filter(|s| query.source.as_ref().is_none_or(|w| *w == s.item.source_id))
+                    .map(|s| s.item)
+                    .collect()
+                }
+                (_, Some(q)) => {
+                    let filter = Filter {
+                        topic: query.topic.clone(),
+                        tag: query.tag.clone(),
+                        source: query.source.clone(),
+                        since: None,
+                        before: query.before,
+                    };
+                    let hits = search_index::matches(conn, &q, &filter, limit)?;
+                    let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
+                    items::by_ids(conn, &ids)?
+                }
+                (_, None) => items::latest(conn, &query)?,
+            };
+            Ok((items, sources::list(conn)?))
+        })
         .await?;
     let sources: HashMap<String, SourceInfo> = source_rows
         .into_iter()
@@ -324,6 +455,7 @@ async fn serve_feed(
             ("source", params.source.as_deref()),
             ("tag", params.tag.as_deref()),
             ("dedupe", params.dedupe.as_deref()),
+            ("q", params.q.as_deref()),
         ] {
             if let Some(v) = v {
                 q.append_pair(k, v);
@@ -348,7 +480,7 @@ async fn serve_feed(
         updated,
         next_url: items
             .last()
-            .filter(|_| full_page)
+            .filter(|_| full_page && kind != Kind::Recommended)
             .map(|last| page_url(Some(Cursor::after(last)))),
         first_url: before.map(|_| page_url(None)),
         hub_url: config.websub.hub.as_ref().map(ToString::to_string),
@@ -362,7 +494,10 @@ async fn serve_feed(
         .map(SystemTime::from);
     let rendered = Rendered::new(body, format.media_type(), last_modified);
     let response = respond(req, &rendered, max_age);
-    cache.put(path_and_query, rendered);
+    // A recommendation feed moves with views, which do not invalidate the cache.
+    if kind != Kind::Recommended {
+        cache.put(path_and_query, rendered);
+    }
     Ok(response)
 }
 

@@ -1,8 +1,9 @@
-//! The HTTP server: topic feeds, the JSON API and health checks. It reads the store and
+//! The HTTP server: topic feeds, the JSON API (with discovery) and health checks. It reads the store and
 //! renders; it never fetches or parses upstream feeds.
 
 mod api;
 mod cache;
+mod discovery;
 mod error;
 mod feeds;
 mod health;
@@ -37,6 +38,8 @@ pub struct AppState {
     /// Wakes this process's scheduler after a refresh request (None in the web role: a worker
     /// picks the source up at its next tick).
     pub nudge: Option<Arc<tokio::sync::Notify>>,
+    /// Views, clicks and searches counted in memory, written in batches.
+    pub views: Arc<crate::views::Counter>,
 }
 
 /// Serve on `listener` until the returned server is stopped.
@@ -62,6 +65,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 .into()
             }))
             .configure(feeds::config)
+            .configure(discovery::config)
             .configure(api::config)
             .configure(health::config)
             .configure(index::config)

@@ -368,7 +368,7 @@ fn one_per_cluster(conn: &mut DbConn, query: &ItemQuery) -> Result<Vec<ItemRow>,
 type MemberRow = (i64, Option<i64>, String, Option<String>, Option<String>);
 
 /// For each item, the other members of its cluster (oldest first).
-fn attach_cluster_members(conn: &mut DbConn, out: &mut [StoredItem]) -> Result<(), StoreError> {
+pub fn attach_cluster_members(conn: &mut DbConn, out: &mut [StoredItem]) -> Result<(), StoreError> {
     let clusters: Vec<i64> = out.iter().filter_map(|i| i.cluster_id).collect();
     let mut members: HashMap<i64, Vec<ClusterMember>> = HashMap::new();
     for chunk in clusters.chunks(LOOKUP_CHUNK) {
@@ -574,6 +574,55 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<StoredItem>, StoreError>
     let mut found = with_topics(conn, rows)?;
     attach_cluster_members(conn, &mut found)?;
     Ok(found.pop())
+}
+
+/// The link of item `id`: None when there is no such item, Some(None) when it has no link.
+pub fn link_of(conn: &mut DbConn, id: i64) -> Result<Option<Option<String>>, StoreError> {
+    Ok(items::table
+        .find(id)
+        .select(items::link)
+        .first::<Option<String>>(conn)
+        .optional()?)
+}
+
+/// The items with these ids, in the order given (ids not found are skipped), with topics,
+/// tags and the other reports of their stories.
+pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<StoredItem>, StoreError> {
+    let mut rows: Vec<ItemRow> = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        rows.extend(
+            items::table
+                .filter(items::id.eq_any(chunk))
+                .select(ItemRow::as_select())
+                .load(conn)?,
+        );
+    }
+    let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|r| position.get(&r.id).copied().unwrap_or(usize::MAX));
+    let mut out = with_topics(conn, rows)?;
+    attach_cluster_members(conn, &mut out)?;
+    Ok(out)
+}
+
+/// The newest `limit` items with the tag `tag` or in the topic `topic` (whichever is given),
+/// ids only, newest first.
+pub fn newest_ids(
+    conn: &mut DbConn,
+    topic: Option<&str>,
+    tag: Option<&str>,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let query = ItemQuery {
+        topic: topic.map(str::to_owned),
+        tag: tag.map(str::to_owned),
+        ..ItemQuery::default()
+    };
+    Ok(
+        with_filters(items::table.select(items::id).into_boxed(), &query)
+            .order((items::sort_at.desc(), items::id.desc()))
+            .limit(limit)
+            .load(conn)?,
+    )
 }
 
 fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<StoredItem, StoreError> {

@@ -66,6 +66,8 @@ pub struct Filter {
     pub source: Option<String>,
     /// Only items dated at or after this.
     pub since: Option<NaiveDateTime>,
+    /// Only items listed after this one in newest-first order (a feed's next page).
+    pub before: Option<super::items::Cursor>,
 }
 
 /// An item that matched, with the backend's measure of how well (higher is better; comparable
@@ -89,6 +91,8 @@ pub fn matches(
     filter: &Filter,
     limit: i64,
 ) -> Result<Vec<Hit>, StoreError> {
+    let before_at = filter.before.map(|c| c.sort_at.naive_utc());
+    let before_id = filter.before.map_or(0, |c| c.id);
     // Each filter is bound even when absent (NULL); Postgres plans with the values, so an
     // absent filter costs nothing.
     let hits = match conn {
@@ -101,6 +105,7 @@ pub fn matches(
                AND ($3::text IS NULL OR i.id IN (SELECT item_id FROM item_tags WHERE tag = $3)) \
                AND ($4::text IS NULL OR i.source_id = $4) \
                AND ($5::timestamp IS NULL OR i.sort_at >= $5) \
+               AND ($7::timestamp IS NULL OR i.sort_at < $7 OR (i.sort_at = $7 AND i.id < $8)) \
              ORDER BY i.sort_at DESC, i.id DESC LIMIT $6",
         )
         .bind::<Text, _>(query.to_tsquery())
@@ -109,6 +114,8 @@ pub fn matches(
         .bind::<Nullable<Text>, _>(filter.source.as_deref())
         .bind::<Nullable<Timestamp>, _>(filter.since)
         .bind::<BigInt, _>(limit)
+        .bind::<Nullable<Timestamp>, _>(before_at)
+        .bind::<BigInt, _>(before_id)
         .load(c)?,
         DbConn::Sqlite(c) => diesel::sql_query(
             "SELECT i.id, i.sort_at, -bm25(item_search, 10.0, 1.0) AS relevance \
@@ -118,6 +125,7 @@ pub fn matches(
                AND (?3 IS NULL OR i.id IN (SELECT item_id FROM item_tags WHERE tag = ?3)) \
                AND (?4 IS NULL OR i.source_id = ?4) \
                AND (?5 IS NULL OR i.sort_at >= ?5) \
+               AND (?7 IS NULL OR i.sort_at < ?7 OR (i.sort_at = ?7 AND i.id < ?8)) \
              ORDER BY i.sort_at DESC, i.id DESC LIMIT ?6",
         )
         .bind::<Text, _>(query.to_fts5())
@@ -126,6 +134,8 @@ pub fn matches(
         .bind::<Nullable<Text>, _>(filter.source.as_deref())
         .bind::<Nullable<Timestamp>, _>(filter.since)
         .bind::<BigInt, _>(limit)
+        .bind::<Nullable<Timestamp>, _>(before_at)
+        .bind::<BigInt, _>(before_id)
         .load(c)?,
     };
     Ok(hits)

@@ -1,0 +1,532 @@
+//! What to read next: hot reads, search results in order, trending searches, related items
+//! and per-tag recommendations. Each ranking reads a bounded set of candidates from the store
+//! (through its indexes) and orders them here, the same way on both backends, keeping the
+//! parts of each score so that an order can be explained and tuned.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::config::RecommendWeights;
+use crate::search::{self, Query};
+use crate::store::items::{self, StoredItem};
+use crate::store::search::{self as index, Filter};
+use crate::store::stats::{self, Window};
+use crate::store::{DbConn, StoreError};
+use crate::text::{is_cjk, text_of_sanitized};
+
+/// An item with its rank and why.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub item: StoredItem,
+    pub views: i64,
+    pub score: f64,
+    /// The named parts the score was made of.
+    pub parts: BTreeMap<&'static str, f64>,
+}
+
+/// How many different sources told an item's story.
+pub fn story_sources(item: &StoredItem) -> usize {
+    let mut sources: HashSet<&str> = item
+        .also_reported_by
+        .iter()
+        .map(|m| m.source_id.as_str())
+        .collect();
+    sources.insert(item.source_id.as_str());
+    sources.len()
+}
+
+/// The key of an item's story: its cluster, or itself when it stands alone.
+fn story(item: &StoredItem) -> i64 {
+    item.cluster_id.unwrap_or(item.id)
+}
+
+/// 2^(−age / half-life), with age and half-life in hours; 1 for items dated in the future.
+fn decay(at: DateTime<Utc>, now: DateTime<Utc>, half_life_hours: f64) -> f64 {
+    let hours = (now - at).num_seconds().max(0) as f64 / 3600.0;
+    (-hours / half_life_hours).exp2()
+}
+
+/// Keep the best-scored item of each story, best first (ties: newer first).
+fn best_per_story(mut scored: Vec<Scored>, limit: usize) -> Vec<Scored> {
+    scored.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.item.sort_at.cmp(&a.item.sort_at))
+            .then(b.item.id.cmp(&a.item.id))
+    });
+    let mut stories = HashSet::new();
+    scored.retain(|s| stories.insert(story(&s.item)));
+    scored.truncate(limit);
+    scored
+}
+
+/// Views of each item (0 for items never viewed).
+fn views(conn: &mut DbConn, items: &[StoredItem]) -> Result<HashMap<i64, i64>, StoreError> {
+    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+    stats::views_of(conn, &ids)
+}
+
+/// Hot reads: the most viewed stories of the window, each view weighing less as it ages
+/// (half-life 6 hours for a day, 42 for a week), boosted by how many sources told the story
+/// (× 1 + ln sources). One item per story: its most viewed; the story's views are its
+/// members' together.
+pub fn hot(
+    conn: &mut DbConn,
+    window: Window,
+    topic: Option<&str>,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<Scored>, StoreError> {
+    let wanted = i64::try_from(limit * 4 + 20).unwrap_or(i64::MAX);
+    let viewed = stats::hottest(conn, window, topic, now, wanted)?;
+    let ids: Vec<i64> = viewed.iter().map(|v| v.item_id).collect();
+    let found = items::by_ids(conn, &ids)?;
+    let half_life = window.half_life_hours();
+    let by_id: HashMap<i64, &stats::Viewed> = viewed.iter().map(|v| (v.item_id, v)).collect();
+    let mut story_views: HashMap<i64, f64> = HashMap::new();
+    for item in &found {
+        if let Some(v) = by_id.get(&item.id) {
+            *story_views.entry(story(item)).or_default() += v.heat.decayed(now, half_life);
+        }
+    }
+    let scored = found
+        .into_iter()
+        .filter_map(|item| {
+            let v = by_id.get(&item.id)?;
+            let own = v.heat.decayed(now, half_life);
+            let together = story_views.get(&story(&item)).copied().unwrap_or(own);
+            let sources = story_sources(&item) as f64;
+            let boost = 1.0 + sources.ln();
+            // The story's score, nudged by the item's own share so that its most viewed
+            // member is the one shown.
+            let score = together * boost + own * 1e-6;
+            Some(Scored {
+                views: v.views,
+                parts: BTreeMap::from([
+                    ("views_decayed", together),
+                    ("sources", sources),
+                    ("source_boost", boost),
+                ]),
+                score,
+                item,
+            })
+        })
+        .collect();
+    Ok(best_per_story(scored, limit))
+}
+
+/// Matches read from the index per search; results are ranked among these (the newest
+/// matches). A query matching more than this ranks its newest matches only.
+pub const SEARCH_CANDIDATES: i64 = 1000;
+
+/// Recency halves a search result's weight beyond relevance every this many hours (a week).
+const SEARCH_HALF_LIFE_HOURS: f64 = 7.0 * 24.0;
+
+/// One search result.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub scored: Scored,
+    /// The title with the matches in `<mark>` (HTML, escaped).
+    pub title_html: String,
+    /// Some text around the first match, likewise.
+    pub snippet_html: String,
+}
+
+/// One page of search results.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub items: Vec<Found>,
+    /// The offset of the next page, when there is one.
+    pub next_offset: Option<usize>,
+    /// How many items matched (at most [`SEARCH_CANDIDATES`]).
+    pub total: usize,
+    /// True when more matched than were ranked.
+    pub truncated: bool,
+}
+
+/// Search: items matching every word of `query`, ranked by relevance (the backend's BM25 or
+/// ts_rank, scaled to the best match) times a recency factor from 1 (new) falling towards ½.
+pub fn search(
+    conn: &mut DbConn,
+    query: &Query,
+    filter: &Filter,
+    offset: usize,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Result<SearchPage, StoreError> {
+    let hits = index::matches(conn, query, filter, SEARCH_CANDIDATES)?;
+    let truncated = i64::try_from(hits.len()).unwrap_or(i64::MAX) >= SEARCH_CANDIDATES;
+    let best = hits
+        .iter()
+        .map(|h| h.relevance)
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let mut ranked: Vec<(i64, f64, f64, f64)> = hits
+        .iter()
+        .map(|h| {
+            let relevance = h.relevance.max(0.0) / best;
+            let recency = decay(h.sort_at.and_utc(), now, SEARCH_HALF_LIFE_HOURS);
+            (h.id, relevance * (0.5 + 0.5 * recency), relevance, recency)
+        })
+        .collect();
+    // Ties: the newer first (hits come newest first and the sort is stable).
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let total = ranked.len();
+    let page: Vec<(i64, f64, f64, f64)> = ranked.into_iter().skip(offset).take(limit).collect();
+    let ids: Vec<i64> = page.iter().map(|p| p.0).collect();
+    let found = items::by_ids(conn, &ids)?;
+    let views = views(conn, &found)?;
+    let by_id: HashMap<i64, &(i64, f64, f64, f64)> = page.iter().map(|p| (p.0, p)).collect();
+    let items = found
+        .into_iter()
+        .filter_map(|item| {
+            let &&(_, score, relevance, recency) = by_id.get(&item.id)?;
+            let text = item
+                .item
+                .summary
+                .as_deref()
+                .or(item.item.content.as_deref())
+                .map(text_of_sanitized)
+                .unwrap_or_default();
+            Some(Found {
+                title_html: search::highlight(item.item.title.as_deref().unwrap_or(""), query),
+                snippet_html: search::snippet(&text, query, 160),
+                scored: Scored {
+                    views: views.get(&item.id).copied().unwrap_or(0),
+                    score,
+                    parts: BTreeMap::from([("relevance", relevance), ("recency", recency)]),
+                    item,
+                },
+            })
+        })
+        .collect();
+    Ok(SearchPage {
+        items,
+        next_offset: (offset + limit < total).then_some(offset + limit),
+        total,
+        truncated,
+    })
+}
+
+/// A query many people searched for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trend {
+    pub query: String,
+    /// Searches in the window, each weighing less as it ages (the hot-read half-lives).
+    pub score: f64,
+    pub searches: i64,
+}
+
+/// Queries that should not be shown as popular even when counted: addresses, e-mail, bare
+/// numbers, single letters, over-long strings, odd symbols.
+pub fn is_junk_query(q: &str) -> bool {
+    let chars: Vec<char> = q.chars().collect();
+    let has_word = chars.iter().any(|c| c.is_alphabetic() || is_cjk(*c));
+    let odd = chars.iter().any(|c| {
+        !(c.is_alphanumeric()
+            || is_cjk(*c)
+            || matches!(c, ' ' | '-' | '+' | '.' | '&' | '#' | '\''))
+    });
+    let short = chars.len() < 2 && chars.iter().all(char::is_ascii);
+    !has_word
+        || odd
+        || short
+        || chars.len() > 40
+        || q.contains("://")
+        || q.starts_with("www.")
+        || q.contains('@')
+}
+
+/// What people searched for in the window, most popular first.
+pub fn trending(
+    conn: &mut DbConn,
+    window: Window,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<Trend>, StoreError> {
+    let since = stats::hour_of(now - window.duration());
+    let rows = stats::queries_since(conn, since)?;
+    let mut by_query: HashMap<String, (f64, i64)> = HashMap::new();
+    for (query, hour, count) in rows {
+        if is_junk_query(&query) {
+            continue;
+        }
+        // A count stands for searches spread over its hour: weigh it at the middle.
+        let at = hour.and_utc() + chrono::Duration::minutes(30);
+        let weight = decay(at.min(now), now, window.half_life_hours());
+        let entry = by_query.entry(query).or_default();
+        entry.0 += count as f64 * weight;
+        entry.1 += count;
+    }
+    let mut out: Vec<Trend> = by_query
+        .into_iter()
+        .map(|(query, (score, searches))| Trend {
+            query,
+            score,
+            searches,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.searches.cmp(&a.searches))
+            .then(a.query.cmp(&b.query))
+    });
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// Recency halves a related item's weight beyond similarity every this many hours (two weeks).
+const RELATED_HALF_LIFE_HOURS: f64 = 14.0 * 24.0;
+
+/// Each further item from a source already listed counts this much less (spreads the list).
+const SAME_SOURCE_PENALTY: f64 = 0.7;
+
+/// The words an item is compared by: its title (twice: it says what the item is about) and
+/// the start of its summary, as search tokens of two or more characters.
+fn similarity_words(item: &StoredItem) -> Vec<String> {
+    let title = item.item.title.as_deref().unwrap_or("");
+    let summary = item
+        .item
+        .summary
+        .as_deref()
+        .or(item.item.content.as_deref())
+        .map(text_of_sanitized)
+        .unwrap_or_default();
+    let lead: String = summary.chars().take(300).collect();
+    let mut words = search::index_tokens(title);
+    words.extend(words.clone());
+    words.extend(search::index_tokens(&lead));
+    words.retain(|w| w.chars().count() >= 2 && !search::is_stop_word(w));
+    words
+}
+
+/// Recommended reading (推荐阅读) for the item `id`: items sharing its topics and tags and
+/// similar in text (TF-IDF cosine over Chinese-aware tokens, document frequencies from the
+/// candidates), favouring recent ones, never the item or its own story, one per story, spread
+/// over sources. None when there is no such item.
+pub fn related(
+    conn: &mut DbConn,
+    id: i64,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<Scored>>, StoreError> {
+    let Some(item) = items::get(conn, id)? else {
+        return Ok(None);
+    };
+    let mut own: HashSet<i64> = item.also_reported_by.iter().map(|m| m.id).collect();
+    own.insert(item.id);
+
+    // Candidates: the newest items of each of its tags and topics, and the newest items
+    // sharing a word of its title.
+    let mut ids: Vec<i64> = Vec::new();
+    for tag in item.tags.iter().take(8) {
+        ids.extend(items::newest_ids(conn, None, Some(&tag.key), 40)?);
+    }
+    for topic in &item.topics {
+        ids.extend(items::newest_ids(conn, Some(&topic.slug), None, 60)?);
+    }
+    let mut title_words: Vec<String> =
+        search::index_tokens(item.item.title.as_deref().unwrap_or(""))
+            .into_iter()
+            .filter(|w| w.chars().count() >= 2 && !search::is_stop_word(w))
+            .collect();
+    title_words.dedup();
+    title_words.truncate(12);
+    if let Some(q) = Query::any_of(&title_words) {
+        ids.extend(
+            index::matches(conn, &q, &Filter::default(), 120)?
+                .into_iter()
+                .map(|h| h.id),
+        );
+    }
+    let mut seen = HashSet::new();
+    ids.retain(|i| !own.contains(i) && seen.insert(*i));
+    let candidates = items::by_ids(conn, &ids)?;
+    let candidates: Vec<StoredItem> = candidates
+        .into_iter()
+        .filter(|c| item.cluster_id.is_none() || c.cluster_id != item.cluster_id)
+        .collect();
+    let views = views(conn, &candidates)?;
+
+    // TF-IDF vectors, document frequencies over the item and its candidates.
+    let docs: Vec<Vec<String>> = std::iter::once(&item)
+        .chain(candidates.iter())
+        .map(similarity_words)
+        .collect();
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for doc in &docs {
+        let unique: HashSet<&str> = doc.iter().map(String::as_str).collect();
+        for w in unique {
+            *df.entry(w).or_default() += 1;
+        }
+    }
+    let n = docs.len() as f64;
+    let vector = |doc: &[String]| -> HashMap<String, f64> {
+        let mut tf: HashMap<String, f64> = HashMap::new();
+        for w in doc {
+            *tf.entry(w.clone()).or_default() += 1.0;
+        }
+        for (w, v) in tf.iter_mut() {
+            let d = df.get(w.as_str()).copied().unwrap_or(1) as f64;
+            *v *= ((n + 1.0) / (d + 1.0)).ln() + 1.0;
+        }
+        tf
+    };
+    let norm = |v: &HashMap<String, f64>| v.values().map(|x| x * x).sum::<f64>().sqrt();
+    let target = vector(&docs[0]);
+    let target_norm = norm(&target).max(f64::MIN_POSITIVE);
+
+    let topics: HashSet<&str> = item.topics.iter().map(|t| t.slug.as_str()).collect();
+    let tags: HashSet<&str> = item.tags.iter().map(|t| t.key.as_str()).collect();
+    let mut scored: Vec<Scored> = candidates
+        .into_iter()
+        .zip(docs.iter().skip(1))
+        .filter_map(|(c, doc)| {
+            let v = vector(doc);
+            let dot: f64 = v
+                .iter()
+                .filter_map(|(w, x)| target.get(w).map(|y| x * y))
+                .sum();
+            let similarity = dot / (target_norm * norm(&v).max(f64::MIN_POSITIVE));
+            let shared_topics = c
+                .topics
+                .iter()
+                .filter(|t| topics.contains(t.slug.as_str()))
+                .count();
+            let shared_tags = c
+                .tags
+                .iter()
+                .filter(|t| tags.contains(t.key.as_str()))
+                .count();
+            let relatedness =
+                similarity + 0.1 * shared_topics.min(3) as f64 + 0.15 * shared_tags.min(4) as f64;
+            if relatedness <= 0.0 {
+                return None;
+            }
+            let recency = decay(c.sort_at, now, RELATED_HALF_LIFE_HOURS);
+            Some(Scored {
+                views: views.get(&c.id).copied().unwrap_or(0),
+                score: relatedness * (0.6 + 0.4 * recency),
+                parts: BTreeMap::from([
+                    ("similarity", similarity),
+                    ("shared_topics", shared_topics as f64),
+                    ("shared_tags", shared_tags as f64),
+                    ("recency", recency),
+                ]),
+                item: c,
+            })
+        })
+        .collect();
+    scored = best_per_story(scored, usize::MAX);
+    Ok(Some(spread_over_sources(scored, limit)))
+}
+
+/// Pick greedily by score, each further item of a source already picked counting
+/// [`SAME_SOURCE_PENALTY`] times less; `score` becomes the adjusted one.
+fn spread_over_sources(mut pool: Vec<Scored>, limit: usize) -> Vec<Scored> {
+    let mut picked: Vec<Scored> = Vec::new();
+    let mut per_source: HashMap<String, i32> = HashMap::new();
+    while picked.len() < limit && !pool.is_empty() {
+        let adjusted = |s: &Scored| {
+            s.score
+                * SAME_SOURCE_PENALTY.powi(per_source.get(&s.item.source_id).copied().unwrap_or(0))
+        };
+        let (best, _) = pool.iter().enumerate().map(|(i, s)| (i, adjusted(s))).fold(
+            (0, f64::NEG_INFINITY),
+            |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
+        );
+        let mut chosen = pool.remove(best);
+        chosen.score = adjusted(&chosen);
+        *per_source.entry(chosen.item.source_id.clone()).or_default() += 1;
+        picked.push(chosen);
+    }
+    picked
+}
+
+/// Candidates read per tag for recommendations: its newest items.
+const RECOMMEND_CANDIDATES: i64 = 300;
+
+/// The items most worth reading for a tag: a blend of views (log-scaled to the most viewed
+/// candidate), story size (sources, log-scaled likewise) and recency (halving every
+/// `weights.half_life`), times the source's weight. One item per story; candidates are the
+/// tag's newest [`RECOMMEND_CANDIDATES`] items.
+pub fn recommendations(
+    conn: &mut DbConn,
+    tag: &str,
+    limit: usize,
+    now: DateTime<Utc>,
+    weights: &RecommendWeights,
+    source_weight: impl Fn(&str) -> f64,
+) -> Result<Vec<Scored>, StoreError> {
+    let ids = items::newest_ids(conn, None, Some(tag), RECOMMEND_CANDIDATES)?;
+    let found = items::by_ids(conn, &ids)?;
+    let views = views(conn, &found)?;
+    let max_views = views.values().copied().max().unwrap_or(0);
+    let max_sources = found.iter().map(story_sources).max().unwrap_or(1);
+    let half_life = weights.half_life.as_secs_f64() / 3600.0;
+    let scored = found
+        .into_iter()
+        .map(|item| {
+            let v = views.get(&item.id).copied().unwrap_or(0);
+            let views_part = if max_views > 0 {
+                (1.0 + v as f64).ln() / (1.0 + max_views as f64).ln()
+            } else {
+                0.0
+            };
+            let sources = story_sources(&item);
+            let cluster_part = if max_sources > 1 {
+                (sources as f64).ln() / (max_sources as f64).ln()
+            } else {
+                0.0
+            };
+            let recency = decay(item.sort_at, now, half_life.max(f64::MIN_POSITIVE));
+            let weight = source_weight(&item.source_id);
+            let blend = weights.views * views_part
+                + weights.cluster * cluster_part
+                + weights.recency * recency;
+            Scored {
+                views: v,
+                score: blend * weight,
+                parts: BTreeMap::from([
+                    ("views", views_part),
+                    ("cluster", cluster_part),
+                    ("recency", recency),
+                    ("source_weight", weight),
+                ]),
+                item,
+            }
+        })
+        .collect();
+    Ok(best_per_story(scored, limit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn junk_queries_are_not_trends() {
+        for junk in [
+            "x",
+            "12345",
+            "https://evil.example",
+            "www.example.com",
+            "a@b.cn",
+            "<script>",
+        ] {
+            assert!(is_junk_query(junk), "{junk}");
+        }
+        for fine in ["物流", "tiktok shop 美区", "618", "q4 peak", "税"] {
+            assert_eq!(is_junk_query(fine), fine == "618", "{fine}");
+        }
+    }
+
+    #[test]
+    fn decay_halves_per_half_life_and_never_exceeds_one() {
+        let now = Utc::now();
+        assert!((decay(now - chrono::Duration::hours(6), now, 6.0) - 0.5).abs() < 1e-9);
+        assert_eq!(decay(now + chrono::Duration::hours(6), now, 6.0), 1.0);
+    }
+}

@@ -1,0 +1,623 @@
+//! Discovery over the JSON API: latest items, hot reads, related items, per-tag
+//! recommendations, search and trending searches; and `/go/{id}`, which counts a click and
+//! sends the reader to the original article.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, AppState};
+use crate::discovery::{self, Scored};
+use crate::store::items::{self, Cursor, ItemQuery, StoredItem};
+use crate::store::search::Filter;
+use crate::store::sources;
+use crate::store::stats::{self, Window};
+use crate::views::Client;
+
+pub fn config(cfg: &mut web::ServiceConfig) {
+    cfg.service(item_list)
+        .service(topic_items)
+        .service(hot)
+        .service(related)
+        .service(recommendations)
+        .service(search)
+        .service(trending)
+        .service(go);
+}
+
+fn bad(name: &str, message: impl Into<String>) -> ApiError {
+    ApiError::BadParameter {
+        name: name.into(),
+        message: message.into(),
+    }
+}
+
+/// An integer parameter from 1 to `max`, `default` when absent.
+fn limit(raw: Option<&str>, default: usize, max: usize) -> Result<usize, ApiError> {
+    let Some(raw) = raw else { return Ok(default) };
+    match raw.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(bad(
+            "limit",
+            format!("must be an integer from 1 to {max}, got {raw:?}"),
+        )),
+    }
+}
+
+fn window(raw: Option<&str>) -> Result<Window, ApiError> {
+    match raw.unwrap_or("24h") {
+        "24h" | "1d" | "day" => Ok(Window::Day),
+        "7d" | "1w" | "week" => Ok(Window::Week),
+        other => Err(bad("window", format!("must be 24h or 7d, got {other:?}"))),
+    }
+}
+
+fn item_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        bad(
+            "id",
+            format!("an item id is a positive integer, got {raw:?}"),
+        )
+    })
+}
+
+/// An item as the list endpoints show it.
+#[derive(Serialize)]
+pub(super) struct ListedItem {
+    id: i64,
+    title: Option<String>,
+    url: Option<String>,
+    summary: Option<String>,
+    published: String,
+    source: SourceRef,
+    topics: Vec<TopicRef>,
+    tags: Vec<TagRef>,
+    views: i64,
+    cluster_size: usize,
+    image: Option<String>,
+    also_reported_by: Vec<Report>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score_parts: Option<BTreeMap<&'static str, f64>>,
+    /// Search only: the title and a snippet with the matches in `<mark>` (escaped HTML).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title_html: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snippet_html: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SourceRef {
+    id: String,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct TopicRef {
+    slug: String,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct TagRef {
+    tag: String,
+    label: String,
+}
+
+#[derive(Serialize)]
+struct Report {
+    id: i64,
+    source: String,
+    title: Option<String>,
+    url: Option<String>,
+}
+
+/// Source ids to their display titles.
+type Titles = HashMap<String, String>;
+
+fn source_titles(conn: &mut crate::store::DbConn) -> Result<Titles, crate::store::StoreError> {
+    Ok(sources::list(conn)?
+        .into_iter()
+        .map(|s| (s.id.clone(), s.display_title().to_owned()))
+        .collect())
+}
+
+fn listed(state: &AppState, titles: &Titles, item: StoredItem, views: i64) -> ListedItem {
+    let config = state.config.get();
+    let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // Views counted in this process and not yet written count too.
+    let views = views + i64::try_from(state.views.pending_views(item.id)).unwrap_or(0);
+    ListedItem {
+        id: item.id,
+        cluster_size: discovery::story_sources(&item).max(item.cluster_size()),
+        source: SourceRef {
+            title: titles
+                .get(&item.source_id)
+                .cloned()
+                .unwrap_or_else(|| item.source_id.clone()),
+            id: item.source_id.clone(),
+        },
+        topics: item
+            .topics
+            .iter()
+            .map(|t| TopicRef {
+                title: config
+                    .topic(&t.slug)
+                    .map_or_else(|| t.slug.clone(), |c| c.title.clone()),
+                slug: t.slug.clone(),
+            })
+            .collect(),
+        tags: item
+            .tags
+            .iter()
+            .map(|t| TagRef {
+                tag: t.key.clone(),
+                label: t.label.clone(),
+            })
+            .collect(),
+        also_reported_by: item
+            .also_reported_by
+            .iter()
+            .map(|m| Report {
+                id: m.id,
+                source: m.source_id.clone(),
+                title: m.title.clone(),
+                url: m.link.clone(),
+            })
+            .collect(),
+        published: time(item.sort_at),
+        views,
+        title: item.item.title,
+        url: item.item.link,
+        summary: item.item.summary,
+        image: item.item.image,
+        score: None,
+        score_parts: None,
+        title_html: None,
+        snippet_html: None,
+    }
+}
+
+fn scored(state: &AppState, titles: &Titles, s: Scored) -> ListedItem {
+    let mut out = listed(state, titles, s.item, s.views);
+    out.score = Some(s.score);
+    out.score_parts = Some(s.parts);
+    out
+}
+
+fn page(items: Vec<ListedItem>, next_cursor: Option<String>) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": next_cursor }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    topic: Option<String>,
+    tag: Option<String>,
+    source: Option<String>,
+    before: Option<String>,
+    limit: Option<String>,
+    dedupe: Option<String>,
+}
+
+/// `GET /api/items`: newest first, cursor-paginated, filtered by topic, tag and source.
+#[get("/api/items")]
+#[tracing::instrument(skip(state))]
+async fn item_list(
+    params: web::Query<ListParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let topic = params.topic.clone();
+    latest(&state, topic, params).await
+}
+
+/// `GET /api/topics/{slug}/items`: the same for one topic.
+#[get("/api/topics/{slug}/items")]
+#[tracing::instrument(skip(state))]
+async fn topic_items(
+    slug: web::Path<String>,
+    params: web::Query<ListParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    if state.config.get().topic(&slug).is_none() {
+        return Err(ApiError::NotFound(format!(
+            "no topic {slug:?}; try /api/topics"
+        )));
+    }
+    let params = params.into_inner();
+    if params.topic.is_some() {
+        return Err(bad("topic", "the topic is in the path"));
+    }
+    latest(&state, Some(slug), params).await
+}
+
+async fn latest(
+    state: &AppState,
+    topic: Option<String>,
+    params: ListParams,
+) -> Result<HttpResponse, ApiError> {
+    let config = state.config.get();
+    let limit = limit(params.limit.as_deref(), 50, 200)?;
+    let before = params
+        .before
+        .as_deref()
+        .map(|raw| raw.parse::<Cursor>().map_err(|m| bad("before", m)))
+        .transpose()?;
+    if let Some(t) = &topic
+        && config.topic(t).is_none()
+    {
+        return Err(bad("topic", format!("no topic {t:?}")));
+    }
+    let tag = match &params.tag {
+        Some(raw) => Some(
+            state
+                .rules
+                .get()
+                .tagger
+                .key(raw)
+                .ok_or_else(|| bad("tag", format!("{raw:?} is not a tag")))?,
+        ),
+        None => None,
+    };
+    if let Some(source) = &params.source
+        && !config.sources.iter().any(|s| s.id.as_str() == source)
+    {
+        return Err(bad("source", format!("no source with id {source:?}")));
+    }
+    let dedupe = match params.dedupe.as_deref() {
+        None | Some("false" | "0" | "no") => false,
+        Some("true" | "1" | "yes") => true,
+        Some(other) => {
+            return Err(bad(
+                "dedupe",
+                format!("must be true or false, got {other:?}"),
+            ));
+        }
+    };
+    let query = ItemQuery {
+        topic,
+        tag,
+        source: params.source,
+        limit: i64::try_from(limit).unwrap_or(200),
+        dedupe,
+        before,
+    };
+    let (mut found, titles, views) = state
+        .store
+        .run(move |c| {
+            let mut found = items::latest(c, &query)?;
+            if !query.dedupe {
+                items::attach_cluster_members(c, &mut found)?;
+            }
+            let ids: Vec<i64> = found.iter().map(|i| i.id).collect();
+            Ok((found, source_titles(c)?, stats::views_of(c, &ids)?))
+        })
+        .await?;
+    let next = (found.len() >= limit)
+        .then(|| found.last().map(|last| Cursor::after(last).to_string()))
+        .flatten();
+    let out = found
+        .drain(..)
+        .map(|i| {
+            let v = views.get(&i.id).copied().unwrap_or(0);
+            listed(state, &titles, i, v)
+        })
+        .collect();
+    Ok(page(out, next))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HotParams {
+    window: Option<String>,
+    topic: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /api/hot?window=24h|7d&topic=`: the most read stories, views decaying with age and
+/// boosted by how many sources told the story.
+#[get("/api/hot")]
+#[tracing::instrument(skip(state))]
+async fn hot(
+    params: web::Query<HotParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let window = window(params.window.as_deref())?;
+    let limit = limit(params.limit.as_deref(), 20, 100)?;
+    let topic = params.topic.clone();
+    if let Some(t) = &topic
+        && state.config.get().topic(t).is_none()
+    {
+        return Err(bad("topic", format!("no topic {t:?}")));
+    }
+    let (ranked, titles) = state
+        .store
+        .run(move |c| {
+            let ranked = discovery::hot(c, window, topic.as_deref(), limit, Utc::now())?;
+            Ok((ranked, source_titles(c)?))
+        })
+        .await?;
+    let out = ranked
+        .into_iter()
+        .map(|s| scored(&state, &titles, s))
+        .collect();
+    Ok(page(out, None))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitParams {
+    limit: Option<String>,
+}
+
+/// `GET /api/items/{id}/related`: recommended reading for one item.
+#[get("/api/items/{id}/related")]
+#[tracing::instrument(skip(state))]
+async fn related(
+    id: web::Path<String>,
+    params: web::Query<LimitParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = item_id(&id.into_inner())?;
+    let limit = limit(params.limit.as_deref(), 10, 50)?;
+    let (ranked, titles) = state
+        .store
+        .run(move |c| {
+            let ranked = discovery::related(c, id, limit, Utc::now())?;
+            Ok((ranked, source_titles(c)?))
+        })
+        .await?;
+    let ranked = ranked.ok_or_else(|| ApiError::NotFound(format!("no item with id {id}")))?;
+    let out = ranked
+        .into_iter()
+        .map(|s| scored(&state, &titles, s))
+        .collect();
+    Ok(page(out, None))
+}
+
+/// `GET /api/tags/{tag}/recommendations`: the items most worth reading for a tag, with the
+/// parts of each score.
+#[get("/api/tags/{tag}/recommendations")]
+#[tracing::instrument(skip(state))]
+async fn recommendations(
+    tag: web::Path<String>,
+    params: web::Query<LimitParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = tag.into_inner();
+    let limit = limit(params.limit.as_deref(), 20, 100)?;
+    let not_found = || ApiError::NotFound(format!("no tag {raw:?}; try /api/tags"));
+    let key = state.rules.get().tagger.key(&raw).ok_or_else(not_found)?;
+    let config = state.config.get();
+    let weights = config.discovery.recommend.clone();
+    let source_weights: HashMap<String, f64> = config
+        .sources
+        .iter()
+        .map(|s| (s.id.to_string(), s.weight))
+        .collect();
+    let lookup = key.clone();
+    let found = state
+        .store
+        .run(move |c| {
+            if crate::store::item_tags::label(c, &lookup)?.is_none() {
+                return Ok(None);
+            }
+            let ranked =
+                discovery::recommendations(c, &lookup, limit, Utc::now(), &weights, |s| {
+                    source_weights.get(s).copied().unwrap_or(1.0)
+                })?;
+            Ok(Some((ranked, source_titles(c)?)))
+        })
+        .await?;
+    let (ranked, titles) = found.ok_or_else(not_found)?;
+    let out = ranked
+        .into_iter()
+        .map(|s| scored(&state, &titles, s))
+        .collect();
+    Ok(page(out, None))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchParams {
+    q: Option<String>,
+    topic: Option<String>,
+    tag: Option<String>,
+    source: Option<String>,
+    since: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `since`: an RFC 3339 time or a date (midnight UTC).
+fn since(raw: &str) -> Result<chrono::NaiveDateTime, ApiError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.naive_utc());
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or_else(|| {
+            bad(
+                "since",
+                format!("must be a date (2026-11-01) or an RFC 3339 time, got {raw:?}"),
+            )
+        })
+}
+
+/// Who is asking, for counting: the client address (the first `Forwarded`/`X-Forwarded-For`
+/// hop when present) and the User-Agent.
+fn client_of(req: &HttpRequest) -> (String, Option<String>) {
+    let address = req
+        .connection_info()
+        .realip_remote_addr()
+        .unwrap_or("")
+        .to_owned();
+    let agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (address, agent)
+}
+
+/// `GET /api/search?q=&topic=&tag=&source=&since=&limit=&cursor=`: items matching every word
+/// of `q` (Chinese segmented), ranked by relevance and recency, with highlighted snippets.
+#[get("/api/search")]
+#[tracing::instrument(skip(req, state))]
+async fn search(
+    req: HttpRequest,
+    params: web::Query<SearchParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let raw = params.q.as_deref().unwrap_or("");
+    let query = crate::search::parse_query(raw).map_err(|e| bad("q", e.to_string()))?;
+    let limit = limit(params.limit.as_deref(), 20, 100)?;
+    let offset = match params.cursor.as_deref() {
+        None => 0,
+        Some(c) => c
+            .parse::<usize>()
+            .ok()
+            .filter(|o| *o < discovery::SEARCH_CANDIDATES as usize)
+            .ok_or_else(|| bad("cursor", format!("{c:?} is not a cursor from next_cursor")))?,
+    };
+    let config = state.config.get();
+    if let Some(t) = &params.topic
+        && config.topic(t).is_none()
+    {
+        return Err(bad("topic", format!("no topic {t:?}")));
+    }
+    let tag = match &params.tag {
+        Some(raw) => Some(
+            state
+                .rules
+                .get()
+                .tagger
+                .key(raw)
+                .ok_or_else(|| bad("tag", format!("{raw:?} is not a tag")))?,
+        ),
+        None => None,
+    };
+    if let Some(source) = &params.source
+        && !config.sources.iter().any(|s| s.id.as_str() == source)
+    {
+        return Err(bad("source", format!("no source with id {source:?}")));
+    }
+    let filter = Filter {
+        topic: params.topic.clone(),
+        tag,
+        source: params.source.clone(),
+        since: params.since.as_deref().map(since).transpose()?,
+        before: None,
+    };
+    let q = query.clone();
+    let (found, titles) = state
+        .store
+        .run(move |c| {
+            let found = discovery::search(c, &q, &filter, offset, limit, Utc::now())?;
+            Ok((found, source_titles(c)?))
+        })
+        .await?;
+    // A query that found something counts towards trending (once per client and window).
+    if found.total > 0 && offset == 0 {
+        let (address, agent) = client_of(&req);
+        let client = Client {
+            address: &address,
+            agent: agent.as_deref(),
+        };
+        state.views.search(&query.normalized, &client, Utc::now());
+    }
+    let items: Vec<ListedItem> = found
+        .items
+        .into_iter()
+        .map(|f| {
+            let mut out = scored(&state, &titles, f.scored);
+            out.title_html = Some(f.title_html);
+            out.snippet_html = Some(f.snippet_html);
+            out
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "items": items,
+        "next_cursor": found.next_offset.map(|o| o.to_string()),
+        "query": query.normalized,
+        "total": found.total,
+        "total_is_lower_bound": found.truncated,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrendingParams {
+    window: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /api/search/trending?window=24h|7d`: what people search for (大家都在搜).
+#[get("/api/search/trending")]
+#[tracing::instrument(skip(state))]
+async fn trending(
+    params: web::Query<TrendingParams>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let window = window(params.window.as_deref())?;
+    let limit = limit(params.limit.as_deref(), 10, 50)?;
+    let trends = state
+        .store
+        .run(move |c| discovery::trending(c, window, limit, Utc::now()))
+        .await?;
+    let base = state.config.get().server.public_url.clone();
+    let items: Vec<serde_json::Value> = trends
+        .into_iter()
+        .map(|t| {
+            let mut url = base.clone();
+            url.set_path("/api/search");
+            url.query_pairs_mut().append_pair("q", &t.query);
+            serde_json::json!({
+                "query": t.query,
+                "score": t.score,
+                "searches": t.searches,
+                "search_url": url.to_string(),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
+}
+
+/// `GET /go/{id}`: count a click and redirect (302) to the original article.
+#[get("/go/{id}")]
+#[tracing::instrument(skip(req, state))]
+async fn go(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = item_id(&id.into_inner())?;
+    let link = state.store.run(move |c| items::link_of(c, id)).await?;
+    let link = match link {
+        None => return Err(ApiError::NotFound(format!("no item with id {id}"))),
+        Some(None) => {
+            return Err(ApiError::NotFound(format!(
+                "item {id} has no link to an original article"
+            )));
+        }
+        Some(Some(link)) => link,
+    };
+    let (address, agent) = client_of(&req);
+    let client = Client {
+        address: &address,
+        agent: agent.as_deref(),
+    };
+    state.views.view(id, &client, Utc::now());
+    Ok(HttpResponse::Found()
+        .insert_header((header::LOCATION, link))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer-when-downgrade"))
+        .finish())
+}
