@@ -184,7 +184,6 @@ async fn run_tick(d: &Arc<Dispatcher>) {
     }
 }
 
-/// Delete fetch log entries older than `retention`.
 /// Extract keywords for items stored without them, then fold new items into their stories
 /// (near-duplicate clusters), a batch at a time, until none is left (or the run's budget is
 /// spent). A run that finds the previous one still going does nothing.
@@ -226,7 +225,18 @@ where
     }
 }
 
+/// Delete fetch log entries older than `retention`, and search counts older than the longest
+/// trending window.
 async fn prune_log(store: &Store, retention: Duration) {
+    let old_searches = crate::store::stats::hour_of(Utc::now() - chrono::Duration::days(8));
+    match store
+        .run(move |c| crate::store::stats::prune_queries(c, old_searches))
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::debug!(deleted = n, "pruned old search counts"),
+        Err(e) => tracing::warn!(error = %e, "cannot prune search counts"),
+    }
     let before =
         Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::days(7));
     match store.run(move |c| fetch_log::prune(c, before)).await {

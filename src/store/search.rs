@@ -28,18 +28,13 @@ pub fn index(conn: &mut DbConn, docs: &[Document]) -> Result<(), StoreError> {
         DbConn::Pg(c) => {
             // One statement for the batch: the arrays are unnested into rows.
             let ids: Vec<i64> = docs.iter().map(|d| d.item_id).collect();
-            let titles: Vec<String> = docs.iter().map(|d| d.title.join(" ")).collect();
-            let bodies: Vec<String> = docs.iter().map(|d| d.body.join(" ")).collect();
+            let vectors: Vec<String> = docs.iter().map(tsvector_literal).collect();
             diesel::sql_query(
-                "UPDATE items AS i SET search_doc = \
-                   setweight(array_to_tsvector(array_remove(string_to_array(v.t, ' '), '')), 'A') \
-                   || array_to_tsvector(array_remove(string_to_array(v.b, ' '), '')) \
-                 FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, t, b) \
-                 WHERE i.id = v.id",
+                "UPDATE items AS i SET search_doc = v.doc::tsvector \
+                 FROM unnest($1::bigint[], $2::text[]) AS v(id, doc) WHERE i.id = v.id",
             )
             .bind::<Array<BigInt>, _>(ids)
-            .bind::<Array<Text>, _>(titles)
-            .bind::<Array<Text>, _>(bodies)
+            .bind::<Array<Text>, _>(vectors)
             .execute(c)?;
         }
         DbConn::Sqlite(c) => {
@@ -56,6 +51,38 @@ pub fn index(conn: &mut DbConn, docs: &[Document]) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+/// The highest position a tsvector records, and the most positions per lexeme.
+const MAX_POSITION: usize = 16_383;
+const MAX_POSITIONS_PER_LEXEME: usize = 256;
+
+/// `doc` as tsvector input text (`'lexeme':1A,4A 'other':7`): lexemes verbatim, with
+/// positions, title positions weighted A so that ts_rank favours title matches. Written out
+/// rather than built by `to_tsvector`, whose parser would split or drop CJK text depending
+/// on the database's locale.
+fn tsvector_literal(doc: &Document) -> String {
+    let mut positions: std::collections::BTreeMap<&str, Vec<String>> =
+        std::collections::BTreeMap::new();
+    let title = doc.title.iter().map(|t| (t, "A"));
+    let body = doc.body.iter().map(|t| (t, ""));
+    for (i, (token, weight)) in title.chain(body).enumerate().take(MAX_POSITION) {
+        let list = positions.entry(token.as_str()).or_default();
+        if list.len() < MAX_POSITIONS_PER_LEXEME {
+            list.push(format!("{}{weight}", i + 1));
+        }
+    }
+    let mut out = String::new();
+    for (lexeme, at) in positions {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push('\'');
+        out.push_str(&lexeme.replace('\\', "\\\\").replace('\'', "''"));
+        out.push_str("':");
+        out.push_str(&at.join(","));
+    }
+    out
 }
 
 /// What a search is limited to, besides the query.
@@ -139,4 +166,19 @@ pub fn matches(
         .load(c)?,
     };
     Ok(hits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tsvector_text_weights_the_title_and_quotes_lexemes() {
+        let doc = Document {
+            item_id: 1,
+            title: vec!["物流".into(), "it's".into()],
+            body: vec!["物流".into(), "a\\b".into()],
+        };
+        assert_eq!(tsvector_literal(&doc), r"'a\\b':4 'it''s':2A '物流':1A,3");
+    }
 }
