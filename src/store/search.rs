@@ -61,7 +61,7 @@ const MAX_POSITIONS_PER_LEXEME: usize = 256;
 /// positions, title positions weighted A so that ts_rank favours title matches. Written out
 /// rather than built by `to_tsvector`, whose parser would split or drop CJK text depending
 /// on the database's locale.
-fn tsvector_literal(doc: &Document) -> String {
+pub fn tsvector_literal(doc: &Document) -> String {
     let mut positions: std::collections::BTreeMap<&str, Vec<String>> =
         std::collections::BTreeMap::new();
     let title = doc.title.iter().map(|t| (t, "A"));
