@@ -39,6 +39,22 @@ pub struct Config {
     pub websub: WebSubConfig,
     pub log: LogConfig,
     pub discovery: DiscoveryConfig,
+    pub site: SiteConfig,
+}
+
+/// The website.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteConfig {
+    /// The zone pages show times in.
+    pub timezone: Tz,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        Self {
+            timezone: chrono_tz::Asia::Shanghai,
+        }
+    }
 }
 
 /// Views, hot reads, recommendations.
@@ -379,6 +395,14 @@ fn render_issues(path: &Path, issues: &[Issue]) -> String {
 }
 
 impl Config {
+    /// Each source's weight in recommendations, by source id.
+    pub fn source_weights(&self) -> HashMap<String, f64> {
+        self.sources
+            .iter()
+            .map(|s| (s.id.to_string(), s.weight))
+            .collect()
+    }
+
     /// Read and validate the file at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -485,6 +509,14 @@ struct RawConfig {
     log: RawLog,
     #[serde(default)]
     discovery: RawDiscovery,
+    #[serde(default)]
+    site: RawSite,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    timezone: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -744,6 +776,13 @@ impl Validator {
         let tags = self.tags(raw.tags);
         let dedupe = self.dedupe(&raw.dedupe);
         let discovery = self.discovery(&raw.discovery);
+        let site_timezone = match &raw.site.timezone {
+            Some(tz) => self.check(tz, "site.timezone", |v| {
+                v.parse::<Tz>()
+                    .map_err(|_| "not an IANA time zone name (e.g. Asia/Shanghai, UTC)")
+            }),
+            None => Some(SiteConfig::default().timezone),
+        };
         let log_format = match &raw.log.format {
             Some(s) => self.check(s, "log.format", |v| match v.trim() {
                 "text" => Ok(LogFormat::Text),
@@ -807,6 +846,9 @@ impl Validator {
                 format: log_format?,
             },
             discovery: discovery?,
+            site: SiteConfig {
+                timezone: site_timezone?,
+            },
         })
     }
 

@@ -13,7 +13,7 @@ use crate::store::items::{self, StoredItem};
 use crate::store::search::{self as index, Filter};
 use crate::store::stats::{self, Window};
 use crate::store::{DbConn, StoreError};
-use crate::text::{is_cjk, text_of_sanitized};
+use crate::text::is_cjk;
 
 /// An item with its rank and why.
 #[derive(Debug, Clone)]
@@ -182,13 +182,7 @@ pub fn search(
         .into_iter()
         .filter_map(|item| {
             let &&(_, score, relevance, recency) = by_id.get(&item.id)?;
-            let text = item
-                .item
-                .summary
-                .as_deref()
-                .or(item.item.content.as_deref())
-                .map(text_of_sanitized)
-                .unwrap_or_default();
+            let text = item.item.summary_text();
             Some(Found {
                 title_html: search::highlight(item.item.title.as_deref().unwrap_or(""), query),
                 snippet_html: search::snippet(&text, query, 160),
@@ -287,13 +281,7 @@ const SAME_SOURCE_PENALTY: f64 = 0.7;
 /// the start of its summary, as search tokens of two or more characters.
 fn similarity_words(item: &StoredItem) -> Vec<String> {
     let title = item.item.title.as_deref().unwrap_or("");
-    let summary = item
-        .item
-        .summary
-        .as_deref()
-        .or(item.item.content.as_deref())
-        .map(text_of_sanitized)
-        .unwrap_or_default();
+    let summary = item.item.summary_text();
     let lead: String = summary.chars().take(300).collect();
     let mut words = search::index_tokens(title);
     words.extend(words.clone());

@@ -24,4 +24,5 @@ pub mod store;
 pub mod tags;
 pub mod text;
 pub mod views;
+pub mod web;
 pub mod websub;

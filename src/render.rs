@@ -104,13 +104,7 @@ fn display_title(item: &StoredItem) -> String {
     if let Some(t) = item.item.title.as_deref().filter(|t| !t.is_empty()) {
         return t.to_owned();
     }
-    let text = item
-        .item
-        .summary
-        .as_deref()
-        .or(item.item.content.as_deref())
-        .map(text_of_sanitized)
-        .unwrap_or_default();
+    let text = item.item.summary_text();
     if text.is_empty() {
         return "(untitled)".to_owned();
     }

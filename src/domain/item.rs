@@ -31,6 +31,17 @@ pub struct Item {
     pub image: Option<String>,
 }
 
+impl Item {
+    /// The summary (else the content) as plain text, for lists, snippets and descriptions.
+    pub fn summary_text(&self) -> String {
+        self.summary
+            .as_deref()
+            .or(self.content.as_deref())
+            .map(crate::text::text_of_sanitized)
+            .unwrap_or_default()
+    }
+}
+
 /// A media file attached to an item (podcast audio, image, video).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enclosure {

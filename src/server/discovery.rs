@@ -396,11 +396,7 @@ async fn recommendations(
     let key = state.rules.get().tagger.key(&raw).ok_or_else(not_found)?;
     let config = state.config.get();
     let weights = config.discovery.recommend.clone();
-    let source_weights: HashMap<String, f64> = config
-        .sources
-        .iter()
-        .map(|s| (s.id.to_string(), s.weight))
-        .collect();
+    let source_weights = config.source_weights();
     let lookup = key.clone();
     let found = state
         .store
@@ -449,22 +445,6 @@ fn since(raw: &str) -> Result<chrono::NaiveDateTime, ApiError> {
                 format!("must be a date (2026-11-01) or an RFC 3339 time, got {raw:?}"),
             )
         })
-}
-
-/// Who is asking, for counting: the client address (the first `Forwarded`/`X-Forwarded-For`
-/// hop when present) and the User-Agent.
-fn client_of(req: &HttpRequest) -> (String, Option<String>) {
-    let address = req
-        .connection_info()
-        .realip_remote_addr()
-        .unwrap_or("")
-        .to_owned();
-    let agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    (address, agent)
 }
 
 /// `GET /api/search?q=&topic=&tag=&source=&since=&limit=&cursor=`: items matching every word
@@ -526,7 +506,7 @@ async fn search(
         .await?;
     // A query that found something counts towards trending (once per client and window).
     if found.total > 0 && offset == 0 {
-        let (address, agent) = client_of(&req);
+        let (address, agent) = super::client_of(&req);
         let client = Client {
             address: &address,
             agent: agent.as_deref(),
@@ -609,7 +589,7 @@ async fn go(
         }
         Some(Some(link)) => link,
     };
-    let (address, agent) = client_of(&req);
+    let (address, agent) = super::client_of(&req);
     let client = Client {
         address: &address,
         agent: agent.as_deref(),

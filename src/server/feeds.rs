@@ -389,11 +389,7 @@ async fn serve_feed(
     };
     let kind = selection.kind;
     let weights = config.discovery.recommend.clone();
-    let source_weights: HashMap<String, f64> = config
-        .sources
-        .iter()
-        .map(|s| (s.id.to_string(), s.weight))
-        .collect();
+    let source_weights = config.source_weights();
     let (items, source_rows) = state
         .store
         .run(move |conn| {

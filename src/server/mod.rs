@@ -7,7 +7,6 @@ mod discovery;
 mod error;
 mod feeds;
 mod health;
-mod index;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -48,6 +47,11 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .wrap(middleware::Compress::default())
+            .wrap(
+                middleware::DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "strict-origin-when-cross-origin")),
+            )
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
             .app_data(data.clone())
             .app_data(web::QueryConfig::default().error_handler(|err, _req| {
@@ -68,16 +72,41 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .configure(discovery::config)
             .configure(api::config)
             .configure(health::config)
-            .configure(index::config)
+            .configure(crate::web::config)
             .default_service(web::to(|req: actix_web::HttpRequest| async move {
-                Err::<actix_web::HttpResponse, _>(ApiError::NotFound(format!(
-                    "no route for {}",
-                    req.path()
-                )))
+                // A browser gets a page; a program gets the JSON error.
+                let browser = req
+                    .headers()
+                    .get(actix_web::http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|a| a.contains("text/html"));
+                match req.app_data::<web::Data<AppState>>() {
+                    Some(state) if browser => Ok(crate::web::not_found(&req, state)),
+                    _ => Err::<actix_web::HttpResponse, _>(ApiError::NotFound(format!(
+                        "no route for {}",
+                        req.path()
+                    ))),
+                }
             }))
     })
     .listen(listener)?
     .shutdown_timeout(10)
     .run();
     Ok(server)
+}
+
+/// Who is asking, for counting: the client address (the first `Forwarded`/`X-Forwarded-For`
+/// hop when present) and the User-Agent.
+pub fn client_of(req: &actix_web::HttpRequest) -> (String, Option<String>) {
+    let address = req
+        .connection_info()
+        .realip_remote_addr()
+        .unwrap_or("")
+        .to_owned();
+    let agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (address, agent)
 }
