@@ -279,16 +279,56 @@ const SAME_SOURCE_PENALTY: f64 = 0.7;
 
 /// The words an item is compared by: its title (twice: it says what the item is about) and
 /// the start of its summary, as search tokens of two or more characters.
-fn similarity_words(item: &StoredItem) -> Vec<String> {
-    let title = item.item.title.as_deref().unwrap_or("");
-    let summary = item.item.summary_text();
+fn similarity_words(title: Option<&str>, summary: &str) -> Vec<String> {
     let lead: String = summary.chars().take(300).collect();
-    let mut words = search::index_tokens(title);
+    let mut words = search::index_tokens(title.unwrap_or(""));
     words.extend(words.clone());
     words.extend(search::index_tokens(&lead));
     words.retain(|w| w.chars().count() >= 2 && !search::is_stop_word(w));
     words
 }
+
+/// A chosen candidate's score and parts, before its item is loaded.
+struct Choice {
+    id: i64,
+    source_id: String,
+    story: i64,
+    score: f64,
+    parts: BTreeMap<&'static str, f64>,
+}
+
+/// Load the chosen items, in the given order, and pair them with their scores.
+fn load_chosen(conn: &mut DbConn, chosen: Vec<Choice>) -> Result<Vec<Scored>, StoreError> {
+    let ids: Vec<i64> = chosen.iter().map(|c| c.id).collect();
+    let found = items::by_ids(conn, &ids)?;
+    let views = views(conn, &found)?;
+    let mut by_id: HashMap<i64, Choice> = chosen.into_iter().map(|c| (c.id, c)).collect();
+    Ok(found
+        .into_iter()
+        .filter_map(|item| {
+            let c = by_id.remove(&item.id)?;
+            Some(Scored {
+                views: views.get(&item.id).copied().unwrap_or(0),
+                score: c.score,
+                parts: c.parts,
+                item,
+            })
+        })
+        .collect())
+}
+
+/// The best of each story, best first (ties: the newer id first).
+fn best_choice_per_story(mut pool: Vec<Choice>) -> Vec<Choice> {
+    pool.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.id.cmp(&a.id)));
+    let mut stories = HashSet::new();
+    pool.retain(|c| stories.insert(c.story));
+    pool
+}
+
+/// Candidates read per tag and per topic of the item, and by its title's words.
+const RELATED_PER_TAG: i64 = 30;
+const RELATED_PER_TOPIC: i64 = 40;
+const RELATED_BY_TEXT: i64 = 80;
 
 /// Recommended reading (推荐阅读) for the item `id`: items sharing its topics and tags and
 /// similar in text (TF-IDF cosine over Chinese-aware tokens, document frequencies from the
@@ -309,11 +349,21 @@ pub fn related(
     // Candidates: the newest items of each of its tags and topics, and the newest items
     // sharing a word of its title.
     let mut ids: Vec<i64> = Vec::new();
-    for tag in item.tags.iter().take(8) {
-        ids.extend(items::newest_ids(conn, None, Some(&tag.key), 40)?);
+    for tag in item.tags.iter().take(6) {
+        ids.extend(items::newest_ids(
+            conn,
+            None,
+            Some(&tag.key),
+            RELATED_PER_TAG,
+        )?);
     }
     for topic in &item.topics {
-        ids.extend(items::newest_ids(conn, Some(&topic.slug), None, 60)?);
+        ids.extend(items::newest_ids(
+            conn,
+            Some(&topic.slug),
+            None,
+            RELATED_PER_TOPIC,
+        )?);
     }
     let mut title_words: Vec<String> =
         search::index_tokens(item.item.title.as_deref().unwrap_or(""))
@@ -324,25 +374,31 @@ pub fn related(
     title_words.truncate(12);
     if let Some(q) = Query::any_of(&title_words) {
         ids.extend(
-            index::matches(conn, &q, &Filter::default(), 120)?
+            index::matches(conn, &q, &Filter::default(), RELATED_BY_TEXT)?
                 .into_iter()
                 .map(|h| h.id),
         );
     }
     let mut seen = HashSet::new();
     ids.retain(|i| !own.contains(i) && seen.insert(*i));
-    let candidates = items::by_ids(conn, &ids)?;
-    let candidates: Vec<StoredItem> = candidates
+    let candidates: Vec<items::Brief> = items::briefs(conn, &ids)?
         .into_iter()
         .filter(|c| item.cluster_id.is_none() || c.cluster_id != item.cluster_id)
         .collect();
-    let views = views(conn, &candidates)?;
+    let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
+    let mut their_topics = crate::store::item_topics::for_items(conn, &ids)?;
+    let mut their_tags = crate::store::item_tags::for_items(conn, &ids)?;
 
     // TF-IDF vectors, document frequencies over the item and its candidates.
-    let docs: Vec<Vec<String>> = std::iter::once(&item)
-        .chain(candidates.iter())
-        .map(similarity_words)
-        .collect();
+    let docs: Vec<Vec<String>> = std::iter::once(similarity_words(
+        item.item.title.as_deref(),
+        &item.item.summary_text(),
+    ))
+    .chain(candidates.iter().map(|c| {
+        let summary = c.summary.as_deref().map(crate::text::text_of_sanitized);
+        similarity_words(c.title.as_deref(), summary.as_deref().unwrap_or(""))
+    }))
+    .collect();
     let mut df: HashMap<&str, usize> = HashMap::new();
     for doc in &docs {
         let unique: HashSet<&str> = doc.iter().map(String::as_str).collect();
@@ -368,7 +424,7 @@ pub fn related(
 
     let topics: HashSet<&str> = item.topics.iter().map(|t| t.slug.as_str()).collect();
     let tags: HashSet<&str> = item.tags.iter().map(|t| t.key.as_str()).collect();
-    let mut scored: Vec<Scored> = candidates
+    let pool: Vec<Choice> = candidates
         .into_iter()
         .zip(docs.iter().skip(1))
         .filter_map(|(c, doc)| {
@@ -378,13 +434,15 @@ pub fn related(
                 .filter_map(|(w, x)| target.get(w).map(|y| x * y))
                 .sum();
             let similarity = dot / (target_norm * norm(&v).max(f64::MIN_POSITIVE));
-            let shared_topics = c
-                .topics
+            let shared_topics = their_topics
+                .remove(&c.id)
+                .unwrap_or_default()
                 .iter()
                 .filter(|t| topics.contains(t.slug.as_str()))
                 .count();
-            let shared_tags = c
-                .tags
+            let shared_tags = their_tags
+                .remove(&c.id)
+                .unwrap_or_default()
                 .iter()
                 .filter(|t| tags.contains(t.key.as_str()))
                 .count();
@@ -393,9 +451,11 @@ pub fn related(
             if relatedness <= 0.0 {
                 return None;
             }
-            let recency = decay(c.sort_at, now, RELATED_HALF_LIFE_HOURS);
-            Some(Scored {
-                views: views.get(&c.id).copied().unwrap_or(0),
+            let recency = decay(c.sort_at.and_utc(), now, RELATED_HALF_LIFE_HOURS);
+            Some(Choice {
+                id: c.id,
+                story: c.cluster_id.unwrap_or(c.id),
+                source_id: c.source_id,
                 score: relatedness * (0.6 + 0.4 * recency),
                 parts: BTreeMap::from([
                     ("similarity", similarity),
@@ -403,31 +463,29 @@ pub fn related(
                     ("shared_tags", shared_tags as f64),
                     ("recency", recency),
                 ]),
-                item: c,
             })
         })
         .collect();
-    scored = best_per_story(scored, usize::MAX);
-    Ok(Some(spread_over_sources(scored, limit)))
+    let chosen = spread_over_sources(best_choice_per_story(pool), limit);
+    Ok(Some(load_chosen(conn, chosen)?))
 }
 
 /// Pick greedily by score, each further item of a source already picked counting
 /// [`SAME_SOURCE_PENALTY`] times less; `score` becomes the adjusted one.
-fn spread_over_sources(mut pool: Vec<Scored>, limit: usize) -> Vec<Scored> {
-    let mut picked: Vec<Scored> = Vec::new();
+fn spread_over_sources(mut pool: Vec<Choice>, limit: usize) -> Vec<Choice> {
+    let mut picked: Vec<Choice> = Vec::new();
     let mut per_source: HashMap<String, i32> = HashMap::new();
     while picked.len() < limit && !pool.is_empty() {
-        let adjusted = |s: &Scored| {
-            s.score
-                * SAME_SOURCE_PENALTY.powi(per_source.get(&s.item.source_id).copied().unwrap_or(0))
+        let adjusted = |c: &Choice| {
+            c.score * SAME_SOURCE_PENALTY.powi(per_source.get(&c.source_id).copied().unwrap_or(0))
         };
-        let (best, _) = pool.iter().enumerate().map(|(i, s)| (i, adjusted(s))).fold(
+        let (best, _) = pool.iter().enumerate().map(|(i, c)| (i, adjusted(c))).fold(
             (0, f64::NEG_INFINITY),
             |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
         );
         let mut chosen = pool.remove(best);
         chosen.score = adjusted(&chosen);
-        *per_source.entry(chosen.item.source_id.clone()).or_default() += 1;
+        *per_source.entry(chosen.source_id.clone()).or_default() += 1;
         picked.push(chosen);
     }
     picked
@@ -439,7 +497,7 @@ const RECOMMEND_CANDIDATES: i64 = 300;
 /// The items most worth reading for a tag: a blend of views (log-scaled to the most viewed
 /// candidate), story size (sources, log-scaled likewise) and recency (halving every
 /// `weights.half_life`), times the source's weight. One item per story; candidates are the
-/// tag's newest [`RECOMMEND_CANDIDATES`] items.
+/// tag's newest [`RECOMMEND_CANDIDATES`] items, scored before any is loaded whole.
 pub fn recommendations(
     conn: &mut DbConn,
     tag: &str,
@@ -449,33 +507,42 @@ pub fn recommendations(
     source_weight: impl Fn(&str) -> f64,
 ) -> Result<Vec<Scored>, StoreError> {
     let ids = items::newest_ids(conn, None, Some(tag), RECOMMEND_CANDIDATES)?;
-    let found = items::by_ids(conn, &ids)?;
-    let views = views(conn, &found)?;
+    let briefs = items::briefs(conn, &ids)?;
+    let views = stats::views_of(conn, &ids)?;
+    let clusters: Vec<i64> = briefs.iter().filter_map(|b| b.cluster_id).collect();
+    let stories = items::story_sources(conn, &clusters)?;
+    let sources_of = |b: &items::Brief| {
+        b.cluster_id
+            .and_then(|c| stories.get(&c).copied())
+            .unwrap_or(1)
+            .max(1)
+    };
     let max_views = views.values().copied().max().unwrap_or(0);
-    let max_sources = found.iter().map(story_sources).max().unwrap_or(1);
+    let max_sources = briefs.iter().map(sources_of).max().unwrap_or(1);
     let half_life = weights.half_life.as_secs_f64() / 3600.0;
-    let scored = found
-        .into_iter()
-        .map(|item| {
-            let v = views.get(&item.id).copied().unwrap_or(0);
+    let pool: Vec<Choice> = briefs
+        .iter()
+        .map(|b| {
+            let v = views.get(&b.id).copied().unwrap_or(0);
             let views_part = if max_views > 0 {
                 (1.0 + v as f64).ln() / (1.0 + max_views as f64).ln()
             } else {
                 0.0
             };
-            let sources = story_sources(&item);
             let cluster_part = if max_sources > 1 {
-                (sources as f64).ln() / (max_sources as f64).ln()
+                (sources_of(b) as f64).ln() / (max_sources as f64).ln()
             } else {
                 0.0
             };
-            let recency = decay(item.sort_at, now, half_life.max(f64::MIN_POSITIVE));
-            let weight = source_weight(&item.source_id);
+            let recency = decay(b.sort_at.and_utc(), now, half_life.max(f64::MIN_POSITIVE));
+            let weight = source_weight(&b.source_id);
             let blend = weights.views * views_part
                 + weights.cluster * cluster_part
                 + weights.recency * recency;
-            Scored {
-                views: v,
+            Choice {
+                id: b.id,
+                source_id: b.source_id.clone(),
+                story: b.cluster_id.unwrap_or(b.id),
                 score: blend * weight,
                 parts: BTreeMap::from([
                     ("views", views_part),
@@ -483,11 +550,12 @@ pub fn recommendations(
                     ("recency", recency),
                     ("source_weight", weight),
                 ]),
-                item,
             }
         })
         .collect();
-    Ok(best_per_story(scored, limit))
+    let mut chosen = best_choice_per_story(pool);
+    chosen.truncate(limit);
+    load_chosen(conn, chosen)
 }
 
 #[cfg(test)]

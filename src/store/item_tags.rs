@@ -42,6 +42,19 @@ pub fn replace_many(conn: &mut DbConn, items: &[(i64, &[Tag])]) -> Result<(), St
             .values(chunk)
             .execute(c))?;
     }
+    // The rows carry their item's sort time, for listings in date order by an index.
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        use super::schema::items;
+        diesel::update(item_tags::table.filter(item_tags::item_id.eq_any(chunk)))
+            .set(
+                item_tags::sort_at.eq(items::table
+                    .filter(items::id.eq(item_tags::item_id))
+                    .select(items::sort_at)
+                    .single_value()
+                    .assume_not_null()),
+            )
+            .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -41,6 +41,19 @@ pub fn replace_many(conn: &mut DbConn, items: &[(i64, &[TopicMatch])]) -> Result
             .values(chunk)
             .execute(c))?;
     }
+    // The rows carry their item's sort time, for listings in date order by an index.
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        use super::schema::items;
+        diesel::update(item_topics::table.filter(item_topics::item_id.eq_any(chunk)))
+            .set(
+                item_topics::sort_at.eq(items::table
+                    .filter(items::id.eq(item_topics::item_id))
+                    .select(items::sort_at)
+                    .single_value()
+                    .assume_not_null()),
+            )
+            .execute(conn)?;
+    }
     Ok(())
 }
 

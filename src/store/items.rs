@@ -405,13 +405,57 @@ pub fn attach_cluster_members(conn: &mut DbConn, out: &mut [StoredItem]) -> Resu
     Ok(())
 }
 
-/// One page of the items matching `query`'s filters, newest first.
+/// One page of the items matching `query`'s filters, newest first. With a topic or a tag, the
+/// walk follows that table's (name, sort time, item) index, so a page costs about as many
+/// rows as it shows however rare the topic is.
 fn page(
     conn: &mut DbConn,
     query: &ItemQuery,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<ItemRow>, StoreError> {
+    /// The cursor, the order and the bounds, on the walked table's columns.
+    macro_rules! walk {
+        ($q:expr, $sort:expr, $id:expr) => {{
+            let mut q = $q;
+            if let Some(source) = &query.source {
+                q = q.filter(items::source_id.eq(source.clone()));
+            }
+            if let Some(c) = query.before {
+                let at = c.sort_at.naive_utc();
+                q = q.filter($sort.lt(at).or($sort.eq(at).and($id.lt(c.id))));
+            }
+            q.order(($sort.desc(), $id.desc()))
+                .offset(offset)
+                .limit(limit)
+                .load(conn)?
+        }};
+    }
+    if let Some(topic) = &query.topic {
+        let mut q = items::table
+            .inner_join(item_topics::table)
+            .filter(item_topics::topic.eq(topic.clone()))
+            .select(ItemRow::as_select())
+            .into_boxed();
+        if let Some(tag) = &query.tag {
+            q = q.filter(
+                items::id.eq_any(
+                    item_tags::table
+                        .filter(item_tags::tag.eq(tag.clone()))
+                        .select(item_tags::item_id),
+                ),
+            );
+        }
+        return Ok(walk!(q, item_topics::sort_at, item_topics::item_id));
+    }
+    if let Some(tag) = &query.tag {
+        let q = items::table
+            .inner_join(item_tags::table)
+            .filter(item_tags::tag.eq(tag.clone()))
+            .select(ItemRow::as_select())
+            .into_boxed();
+        return Ok(walk!(q, item_tags::sort_at, item_tags::item_id));
+    }
     let mut q = with_filters(
         items::table.select(ItemRow::as_select()).into_boxed(),
         query,
@@ -604,6 +648,59 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<StoredItem>, StoreEr
     Ok(out)
 }
 
+/// A candidate for a ranking, before the ranking chooses: what it is, no text.
+#[derive(Debug, Clone, Queryable)]
+pub struct Brief {
+    pub id: i64,
+    pub source_id: String,
+    pub sort_at: NaiveDateTime,
+    pub cluster_id: Option<i64>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+}
+
+/// The briefs of `ids` (ids not found are skipped; any order).
+pub fn briefs(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Brief>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        out.extend(
+            items::table
+                .filter(items::id.eq_any(chunk))
+                .select((
+                    items::id,
+                    items::source_id,
+                    items::sort_at,
+                    items::cluster_id,
+                    items::title,
+                    items::summary,
+                ))
+                .load::<Brief>(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// How many different sources told each of `clusters` (stories).
+pub fn story_sources(
+    conn: &mut DbConn,
+    clusters: &[i64],
+) -> Result<HashMap<i64, usize>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in clusters.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<(Option<i64>, String)> = items::table
+            .filter(items::cluster_id.eq_any(chunk))
+            .select((items::cluster_id, items::source_id))
+            .distinct()
+            .load(conn)?;
+        for (cluster, _) in rows {
+            if let Some(c) = cluster {
+                *out.entry(c).or_insert(0) += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The newest `limit` items with the tag `tag` or in the topic `topic` (whichever is given),
 /// ids only, newest first.
 pub fn newest_ids(
@@ -612,17 +709,25 @@ pub fn newest_ids(
     tag: Option<&str>,
     limit: i64,
 ) -> Result<Vec<i64>, StoreError> {
-    let query = ItemQuery {
-        topic: topic.map(str::to_owned),
-        tag: tag.map(str::to_owned),
-        ..ItemQuery::default()
-    };
-    Ok(
-        with_filters(items::table.select(items::id).into_boxed(), &query)
-            .order((items::sort_at.desc(), items::id.desc()))
+    Ok(match (topic, tag) {
+        (Some(topic), _) => item_topics::table
+            .filter(item_topics::topic.eq(topic))
+            .order((item_topics::sort_at.desc(), item_topics::item_id.desc()))
+            .select(item_topics::item_id)
             .limit(limit)
             .load(conn)?,
-    )
+        (None, Some(tag)) => item_tags::table
+            .filter(item_tags::tag.eq(tag))
+            .order((item_tags::sort_at.desc(), item_tags::item_id.desc()))
+            .select(item_tags::item_id)
+            .limit(limit)
+            .load(conn)?,
+        (None, None) => items::table
+            .order((items::sort_at.desc(), items::id.desc()))
+            .select(items::id)
+            .limit(limit)
+            .load(conn)?,
+    })
 }
 
 fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<StoredItem, StoreError> {

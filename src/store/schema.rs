@@ -21,6 +21,7 @@ diesel::table! {
         item_id -> Int8,
         topic -> Text,
         matched -> Text,
+        sort_at -> Timestamp,
     }
 }
 
@@ -30,6 +31,7 @@ diesel::table! {
         tag -> Text,
         label -> Text,
         kind -> Text,
+        sort_at -> Timestamp,
     }
 }
 

@@ -1,0 +1,14 @@
+-- Listings by topic or tag walk an index in date order instead of checking items one by one:
+-- each item's sort time is copied to its topic and tag rows (kept equal on every write).
+ALTER TABLE item_topics ADD COLUMN sort_at TIMESTAMP NOT NULL DEFAULT '1970-01-01 00:00:00';
+UPDATE item_topics SET sort_at = (SELECT sort_at FROM items WHERE items.id = item_topics.item_id);
+DROP INDEX item_topics_topic;
+CREATE INDEX item_topics_newest ON item_topics (topic, sort_at DESC, item_id DESC);
+
+ALTER TABLE item_tags ADD COLUMN sort_at TIMESTAMP NOT NULL DEFAULT '1970-01-01 00:00:00';
+UPDATE item_tags SET sort_at = (SELECT sort_at FROM items WHERE items.id = item_tags.item_id);
+DROP INDEX item_tags_tag;
+CREATE INDEX item_tags_newest ON item_tags (tag, sort_at DESC, item_id DESC);
+
+-- Hot reads look at the items viewed in the window first.
+CREATE INDEX item_stats_recent ON item_stats (last_view_at);
