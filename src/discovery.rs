@@ -118,7 +118,7 @@ pub fn hot(
 
 /// Matches read from the index per search; results are ranked among these (the newest
 /// matches). A query matching more than this ranks its newest matches only.
-pub const SEARCH_CANDIDATES: i64 = 1000;
+pub const SEARCH_CANDIDATES: i64 = 500;
 
 /// Recency halves a search result's weight beyond relevance every this many hours (a week).
 const SEARCH_HALF_LIFE_HOURS: f64 = 7.0 * 24.0;

@@ -297,3 +297,71 @@ fn a_sqlite_store_runs_in_wal_mode() {
         .unwrap();
     assert_eq!(mode.journal_mode, "wal");
 }
+
+async fn topic_and_tag_listings_follow_a_changed_date(backend: Backend) {
+    let (_db, store) = store_with_one_source(backend);
+    let now = Utc::now();
+    let batch = vec![
+        classified(item("a", "TikTok 一", 1), topic("tiktok", "TikTok")),
+        classified(item("b", "TikTok 二", 5), topic("tiktok", "TikTok")),
+        classified(item("c", "TikTok 三", 9), topic("tiktok", "TikTok")),
+    ];
+    store.with_conn(|c| upsert(c, "s", &batch, now)).unwrap();
+    let titles = |store: &Store, topic: Option<&str>, tag: Option<&str>, before| {
+        store
+            .with_conn(|c| {
+                items::latest(
+                    c,
+                    &ItemQuery {
+                        topic: topic.map(String::from),
+                        tag: tag.map(String::from),
+                        limit: 2,
+                        before,
+                        ..ItemQuery::default()
+                    },
+                )
+            })
+            .unwrap()
+    };
+    let names = |v: &[items::StoredItem]| -> Vec<String> {
+        v.iter().map(|i| i.item.title.clone().unwrap()).collect()
+    };
+    assert_eq!(
+        names(&titles(&store, Some("tiktok"), None, None)),
+        ["TikTok 一", "TikTok 二"]
+    );
+
+    // Upstream redates "c" to the newest: both the topic and the tag listing put it first.
+    let redated = vec![classified(
+        item("c", "TikTok 三", 0),
+        topic("tiktok", "TikTok"),
+    )];
+    store.with_conn(|c| upsert(c, "s", &redated, now)).unwrap();
+    let page = titles(&store, Some("tiktok"), None, None);
+    assert_eq!(names(&page), ["TikTok 三", "TikTok 一"]);
+    assert_eq!(
+        names(&titles(&store, None, Some("tiktok"), None)),
+        ["TikTok 三", "TikTok 一"]
+    );
+    // The next page, by cursor on the topic's own index, holds the rest.
+    let next = titles(
+        &store,
+        Some("tiktok"),
+        Some("跨境"),
+        Some(items::Cursor::after(page.last().unwrap())),
+    );
+    assert_eq!(names(&next), ["TikTok 二"]);
+    // The newest ids of a topic and of a tag come from the same order.
+    let ids = store
+        .with_conn(|c| items::newest_ids(c, Some("tiktok"), None, 3))
+        .unwrap();
+    let tag_ids = store
+        .with_conn(|c| items::newest_ids(c, None, Some("跨境"), 3))
+        .unwrap();
+    assert_eq!(ids, tag_ids);
+    assert_eq!(ids[0], page[0].id);
+}
+on_both_backends!(
+    topic_and_tag_listings_follow_a_changed_date,
+    topic_and_tag_listings_follow_a_changed_date
+);

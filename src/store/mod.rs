@@ -125,9 +125,16 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         match self.url.backend {
-            Backend::Postgres => PgConnection::establish(&self.url.target)
-                .map(DbConn::Pg)
-                .map_err(r2d2::Error::ConnectionError),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url.target)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // Every query here is a short index walk; starting parallel workers for one
+                // (which Postgres does for a LIMIT over a few thousand rows) costs more than the
+                // walk: on 1M items it made hot reads 27 ms instead of 6.
+                conn.batch_execute("SET max_parallel_workers_per_gather = 0")
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Pg(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url.target)
                     .map_err(r2d2::Error::ConnectionError)?;
