@@ -617,6 +617,7 @@ fn main() {
             Ok(())
         })
         .unwrap();
+    ok &= pages(url.as_str(), n, &short, &multi);
     println!(
         "machine: {} cores; {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -626,6 +627,94 @@ fn main() {
             "some targets missed"
         }
     );
+}
+
+/// The path of the i-th request of a kind.
+type PathOf<'a> = Box<dyn Fn(usize) -> String + 'a>;
+
+/// The website's pages, rendered by crossfeed (web role) from this store and fetched over HTTP
+/// one at a time: p50/p99 of the whole request.
+fn pages(url: &str, n: i64, short: &[&str], multi: &[&str]) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let mut yaml = format!(
+        "server:\n  listen: \"127.0.0.1:0\"\n  public_url: \"http://127.0.0.1\"\n\
+         database:\n  url: \"{url}\"\n  pool_size: 4\ntopics:\n"
+    );
+    for (slug, zh, en) in PLATFORMS {
+        yaml.push_str(&format!(
+            "  - slug: {slug}\n    title: \"{zh}\"\n    keywords: [\"{en}\"]\n"
+        ));
+    }
+    yaml.push_str("  - slug: logistics\n    title: 物流\n    keywords: [物流]\n");
+    let path = dir.path().join("crossfeed.yaml");
+    std::fs::write(&path, &yaml).unwrap();
+    let config = crossfeed::config::Config::load(&path).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let running =
+            crossfeed::app::start_with_admin_token(config, crossfeed::app::Role::Web, None)
+                .await
+                .unwrap();
+        let base = format!("http://{}", running.addr.unwrap());
+        let client = reqwest::Client::new();
+        let enc = |q: &str| url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>();
+        let kinds: Vec<(&str, PathOf<'_>)> = vec![
+            ("page: front page /", Box::new(|_| "/".to_owned())),
+            (
+                "page: a topic /topics/{slug}",
+                Box::new(|i| format!("/topics/{}", PLATFORMS[i % PLATFORMS.len()].0)),
+            ),
+            (
+                "page: an item /items/{id}",
+                Box::new(move |i| format!("/items/{}", 1 + (i as i64 * 7_919) % n)),
+            ),
+            (
+                "page: search /search?q=",
+                Box::new(|i| {
+                    let q = if i % 2 == 0 {
+                        short[i % short.len()]
+                    } else {
+                        multi[i % multi.len()]
+                    };
+                    format!("/search?q={}", enc(q))
+                }),
+            ),
+        ];
+        let mut ok = true;
+        for (name, path) in &kinds {
+            let runs = 100;
+            for i in 0..runs / 4 {
+                client
+                    .get(format!("{base}{}", path(i)))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            let mut samples = Vec::with_capacity(runs);
+            for i in 0..runs {
+                let t = Instant::now();
+                let response = client
+                    .get(format!("{base}{}", path(i)))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 200, "{}", path(i));
+                response.bytes().await.unwrap();
+                samples.push(t.elapsed());
+            }
+            let (p50, p99) = percentiles(samples);
+            // The issue asks for pages "rendered in a few milliseconds"; 50 ms at p99 is the
+            // line this bench draws for a page that also runs its discovery queries.
+            let met = p99 <= 50.0;
+            ok &= met;
+            println!(
+                "  {name:<34} p50 {p50:>7.2} ms   p99 {p99:>7.2} ms   (p99 ≤ 50 ms: {})",
+                if met { "met" } else { "MISSED" }
+            );
+        }
+        running.stop().await;
+        ok
+    })
 }
 
 #[derive(QueryableByName)]

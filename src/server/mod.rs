@@ -89,6 +89,14 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                 }
             }))
     })
+    // Send each write at once: a compressed page goes out in several writes, and with Nagle's
+    // algorithm the last one waited for the client's delayed ACK (40 ms on Linux) — most of the
+    // time a page took.
+    .on_connect(|conn, _| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
     .listen(listener)?
     .shutdown_timeout(10)
     .run();
