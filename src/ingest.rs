@@ -177,6 +177,7 @@ impl Ingestor {
             error,
         };
         let owner_s = owner.to_owned();
+        let mut fetched_bytes = 0;
 
         let stored = match result {
             Ok(Ok(prepared)) => {
@@ -211,6 +212,7 @@ impl Ingestor {
                     UpsertCounts::default(),
                     None,
                 );
+                fetched_bytes = prepared.fetched.body.len();
                 let items = prepared.items;
                 let sid = id.clone();
                 self.store
@@ -247,6 +249,24 @@ impl Ingestor {
             Err(e) => Err(e),
         };
 
+        let host = Url::parse(source.current_url())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "file".to_owned());
+        match &stored {
+            Ok(PollOutcome::Stored(c)) => {
+                crate::metrics::poll(
+                    "stored",
+                    &host,
+                    started.elapsed(),
+                    fetched_bytes,
+                    c.new,
+                    c.updated,
+                );
+            }
+            Ok(_) => crate::metrics::poll("not_modified", &host, started.elapsed(), 0, 0, 0),
+            Err(_) => crate::metrics::poll("failed", &host, started.elapsed(), 0, 0, 0),
+        }
         match stored {
             Ok(outcome) => {
                 match &outcome {

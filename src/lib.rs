@@ -12,6 +12,7 @@ pub mod discovery;
 pub mod domain;
 pub mod fetch;
 pub mod ingest;
+pub mod metrics;
 pub mod normalize;
 pub mod parse;
 pub mod reclassify;

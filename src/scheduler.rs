@@ -63,11 +63,19 @@ impl Dispatcher {
         for source in claimed {
             let this = Arc::clone(self);
             tokio::spawn(async move {
-                let _permit = Arc::clone(&this.permits).acquire_owned().await;
+                let permit = Arc::clone(&this.permits).acquire_owned().await;
+                this.report_in_flight();
                 this.ingestor.poll(&source, &this.owner).await;
+                drop(permit);
+                this.report_in_flight();
             });
         }
         Ok(started)
+    }
+
+    fn report_in_flight(&self) {
+        let free = self.permits.available_permits();
+        crate::metrics::polls_in_flight(self.max_concurrency.saturating_sub(free));
     }
 }
 

@@ -168,6 +168,7 @@ impl Counter {
             .entry(item)
             .and_modify(|p| p.merge(&one))
             .or_insert(one);
+        crate::metrics::view_counted();
         Counted::Yes
     }
 

@@ -376,8 +376,10 @@ async fn serve_feed(
         cache.observe(marker);
     }
     if let Some(hit) = cache.get(&path_and_query) {
+        crate::metrics::feed_cache(true);
         return Ok(respond(req, &hit, max_age));
     }
+    crate::metrics::feed_cache(false);
 
     let query = ItemQuery {
         topic: selection.topic,

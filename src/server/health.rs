@@ -13,12 +13,35 @@ use super::AppState;
 const READY_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub fn config(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz).service(readyz);
+    cfg.service(healthz).service(readyz).service(metrics);
 }
 
 #[get("/healthz")]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// `GET /metrics`: Prometheus text. The pool and queue gauges are read at scrape time.
+#[get("/metrics")]
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let Some(handle) = crate::metrics::install() else {
+        return HttpResponse::ServiceUnavailable()
+            .content_type("text/plain; charset=utf-8")
+            .body("metrics are unavailable: another recorder was installed first\n");
+    };
+    let (connections, idle) = state.store.pool_state();
+    crate::metrics::db_pool(connections, idle);
+    let due = state
+        .store
+        .run(|c| crate::store::sources::count_due(c, chrono::Utc::now()))
+        .await;
+    match due {
+        Ok(n) => crate::metrics::sources_due(n),
+        Err(e) => tracing::warn!(error = %e, "cannot count due sources for /metrics"),
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(handle.render())
 }
 
 #[get("/readyz")]

@@ -44,9 +44,42 @@ pub struct AppState {
 /// Serve on `listener` until the returned server is stopped.
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let data = web::Data::new(state);
+    crate::metrics::install();
     let server = HttpServer::new(move || {
         App::new()
             .wrap(middleware::Compress::default())
+            .wrap_fn(|req, srv| {
+                use actix_web::dev::Service as _;
+                let started = std::time::Instant::now();
+                // The route's pattern (`/feeds/{name}`), so that labels stay a bounded set.
+                let route = req
+                    .match_pattern()
+                    .unwrap_or_else(|| "unmatched".to_owned());
+                let method = req.method().to_string();
+                // One span per request: what the handlers and the store log nests under it.
+                let span = tracing::info_span!(
+                    "request",
+                    method = %method,
+                    path = %req.path(),
+                    route = %route
+                );
+                let fut = {
+                    let _entered = span.enter();
+                    srv.call(req)
+                };
+                tracing::Instrument::instrument(
+                    async move {
+                        let res = fut.await;
+                        let status = match &res {
+                            Ok(r) => r.status().as_u16(),
+                            Err(e) => e.as_response_error().status_code().as_u16(),
+                        };
+                        crate::metrics::http_request(route, method, status, started.elapsed());
+                        res
+                    },
+                    span,
+                )
+            })
             .wrap(
                 middleware::DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))

@@ -271,6 +271,12 @@ impl Store {
         self.run(move |conn| transaction(conn, f)).await
     }
 
+    /// Open and idle connections of this process's pool.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
     /// Check that the store answers a trivial query.
     pub fn ping(&self) -> Result<(), StoreError> {
         self.with_conn(|c| c.ping().map_err(StoreError::from))

@@ -222,6 +222,21 @@ pub enum Claim<'a> {
     Ids(&'a [String]),
 }
 
+/// How many enabled sources are due and not claimed by any process: the poll queue.
+pub fn count_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    let now = now.naive_utc();
+    Ok(sources::table
+        .filter(sources::enabled.eq(true))
+        .filter(sources::next_fetch_at.le(now))
+        .filter(
+            sources::lease_until
+                .is_null()
+                .or(sources::lease_until.lt(now)),
+        )
+        .count()
+        .get_result(conn)?)
+}
+
 /// Lease sources to `owner` until `lease_until` and return them. A source leased to another
 /// process whose lease has not expired is skipped, so no two processes poll it at once; a
 /// lease left by a dead process expires. On Postgres the candidates are locked with
