@@ -383,7 +383,14 @@ impl Running {
                 }
             }
         }
-        self.stop().await;
+        // A second signal while shutting down (in-flight polls get a grace period) exits at once.
+        tokio::select! {
+            () = self.stop() => {}
+            () = shutdown_signal() => {
+                tracing::warn!("second signal received; exiting at once");
+                std::process::exit(130);
+            }
+        }
         Ok(())
     }
 

@@ -416,3 +416,73 @@ async fn secrets_are_never_written() {
     }
     assert!(out.stderr.len() > 1000, "trace logging was on");
 }
+
+/// SIGTERM stops gracefully (a poll in flight gets its grace period); a second SIGTERM during
+/// that exits at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_exits_at_once() {
+    use std::time::{Duration, Instant};
+
+    let drip = common::drip_server().await;
+    let db = common::TestDb::new(common::Backend::Sqlite);
+    let mut config = common::config(&db, &format!("  - id: slow\n    url: {drip}\n"));
+    let text = std::fs::read_to_string(&config.path)
+        .unwrap()
+        .replace("timeout: 5s", "timeout: 60s");
+    std::fs::write(&config.path, text).unwrap();
+    config = crossfeed::config::Config::load(&config.path).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = db.dir().join("serve.log");
+    let mut child = crossfeed()
+        .args(["--config", config.path.to_str().unwrap(), "serve"])
+        .env("CROSSFEED_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    // Wait until the slow poll is under way (the drip server has been asked).
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        let up = client
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+            .is_ok();
+        if up {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let term = |pid: u32| {
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    term(child.id());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the first signal waits for the poll in flight: {}",
+        std::fs::read_to_string(&log).unwrap()
+    );
+    let second = Instant::now();
+    term(child.id());
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(exit.code(), Some(130), "{logged}");
+    assert!(logged.contains("second signal"), "{logged}");
+    // Well inside the 10-second grace the first signal would have waited.
+    assert!(second.elapsed() < Duration::from_secs(8), "{logged}");
+}
