@@ -288,7 +288,17 @@ pub async fn start_with_admin_token(
         let ingestor = ingestor(&config, store.clone(), Arc::clone(&reloader.rules))?;
         let lease = lease_length(&config);
         let retention = config.fetch.log_retention;
-        Some(scheduler::start(ingestor, config.fetch.max_concurrency, lease, retention).await?)
+        let policy = config.retention.policy();
+        Some(
+            scheduler::start(
+                ingestor,
+                config.fetch.max_concurrency,
+                lease,
+                retention,
+                policy,
+            )
+            .await?,
+        )
     } else {
         None
     };

@@ -40,6 +40,25 @@ pub struct Config {
     pub log: LogConfig,
     pub discovery: DiscoveryConfig,
     pub site: SiteConfig,
+    pub retention: RetentionConfig,
+}
+
+/// Deleting old items (off unless set).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetentionConfig {
+    pub max_age: Option<Duration>,
+    pub max_items_per_source: Option<u64>,
+}
+
+impl RetentionConfig {
+    pub fn policy(&self) -> crate::store::retention::Policy {
+        crate::store::retention::Policy {
+            max_age: self.max_age,
+            max_items_per_source: self
+                .max_items_per_source
+                .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+        }
+    }
 }
 
 /// The website.
@@ -511,6 +530,15 @@ struct RawConfig {
     discovery: RawDiscovery,
     #[serde(default)]
     site: RawSite,
+    #[serde(default)]
+    retention: RawRetention,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    max_age: Option<Spanned<String>>,
+    max_items_per_source: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -776,6 +804,26 @@ impl Validator {
         let tags = self.tags(raw.tags);
         let dedupe = self.dedupe(&raw.dedupe);
         let discovery = self.discovery(&raw.discovery);
+        // 0 (or absent) keeps items forever.
+        let retention_age = self
+            .duration_or_zero(&raw.retention.max_age, "retention.max_age", Duration::ZERO)
+            .map(|d| (!d.is_zero()).then_some(d));
+        let window = u64::try_from(crate::store::retention::FEED_WINDOW).unwrap_or(200);
+        let retention_items = match &raw.retention.max_items_per_source {
+            Some(n) if n.value == 0 => Some(None),
+            Some(n) => self
+                .check(n, "retention.max_items_per_source", |v| {
+                    if *v >= window {
+                        Ok(*v)
+                    } else {
+                        Err(format!(
+                            "must be 0 (no limit) or at least {window}, the longest feed page; got {v}"
+                        ))
+                    }
+                })
+                .map(Some),
+            None => Some(None),
+        };
         let site_timezone = match &raw.site.timezone {
             Some(tz) => self.check(tz, "site.timezone", |v| {
                 v.parse::<Tz>()
@@ -848,6 +896,10 @@ impl Validator {
             discovery: discovery?,
             site: SiteConfig {
                 timezone: site_timezone?,
+            },
+            retention: RetentionConfig {
+                max_age: retention_age?,
+                max_items_per_source: retention_items?,
             },
         })
     }

@@ -15,6 +15,7 @@ use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 use crate::ingest::Ingestor;
 use crate::reclassify;
 use crate::rules::{Live, Rules};
+use crate::store::retention::{self, Policy};
 use crate::store::{DbConn, Store, StoreError, bands, fetch_log, sources};
 
 /// How often the dispatcher looks for due sources (6-field cron, seconds first). Two seconds
@@ -118,6 +119,7 @@ pub async fn start(
     max_concurrency: usize,
     lease: Duration,
     log_retention: Duration,
+    retention: Policy,
 ) -> Result<SchedulerHandle, JobSchedulerError> {
     let dispatcher = Arc::new(Dispatcher {
         store: ingestor.store().clone(),
@@ -152,7 +154,10 @@ pub async fn start(
     let store = dispatcher.store.clone();
     jobs.add(Job::new_async(PRUNE_EVERY, move |_, _| {
         let store = store.clone();
-        Box::pin(async move { prune_log(&store, log_retention).await })
+        Box::pin(async move {
+            prune_log(&store, log_retention).await;
+            prune_items(&store, retention).await;
+        })
     })?)
     .await?;
     jobs.start().await?;
@@ -230,6 +235,34 @@ where
     }
     if done > 0 {
         tracing::debug!(items = done, "{what}");
+    }
+}
+
+/// Items deleted per batch by retention, and batches per hourly run.
+const RETENTION_BATCH: i64 = 500;
+const RETENTION_BATCHES: usize = 200;
+
+/// Delete the items the retention policy lets go, a batch at a time.
+async fn prune_items(store: &Store, policy: Policy) {
+    if policy.is_off() {
+        return;
+    }
+    let mut deleted = 0;
+    for _ in 0..RETENTION_BATCHES {
+        match store
+            .run(move |c| retention::prune_batch(c, &policy, Utc::now(), RETENTION_BATCH))
+            .await
+        {
+            Ok(0) => break,
+            Ok(n) => deleted += n,
+            Err(e) => {
+                tracing::warn!(error = %e, "retention: cannot delete old items; retrying next hour");
+                break;
+            }
+        }
+    }
+    if deleted > 0 {
+        tracing::info!(deleted, "retention: deleted old items");
     }
 }
 

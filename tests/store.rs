@@ -365,3 +365,83 @@ on_both_backends!(
     topic_and_tag_listings_follow_a_changed_date,
     topic_and_tag_listings_follow_a_changed_date
 );
+
+async fn retention_deletes_old_items_but_never_one_a_feed_still_shows(backend: Backend) {
+    use crossfeed::store::retention::{FEED_WINDOW, Policy, prune_batch};
+    let (_db, store) = store_with_one_source(backend);
+    let now = Utc::now();
+    let day = |n: i64| n * 24;
+    // 250 TikTok items, one a day; 3 much older items in a quiet topic.
+    let mut batch: Vec<Classified> = (1..=250)
+        .map(|n| {
+            classified(
+                item(&format!("t{n}"), &format!("TikTok {n}"), day(n)),
+                topic("tiktok", "TikTok"),
+            )
+        })
+        .collect();
+    batch.extend((1..=3).map(|n| {
+        classified(
+            item(&format!("q{n}"), &format!("Quiet {n}"), day(400 + n)),
+            topic("quiet", "quiet"),
+        )
+    }));
+    store.with_conn(|c| upsert(c, "s", &batch, now)).unwrap();
+    let count = |store: &Store| {
+        store
+            .with_conn(|c| items::count_for_source(c, "s"))
+            .unwrap()
+    };
+    assert_eq!(count(&store), 253);
+
+    // Off: nothing happens.
+    let off = Policy::default();
+    assert_eq!(
+        store.with_conn(|c| prune_batch(c, &off, now, 100)).unwrap(),
+        0
+    );
+
+    // Older than 100 days goes, in batches — except what a feed still shows: the newest 200
+    // TikTok items are the tiktok feed's window, and the quiet topic's three are all it has.
+    let policy = Policy {
+        max_age: Some(std::time::Duration::from_secs(100 * 86_400)),
+        max_items_per_source: None,
+    };
+    let mut deleted = Vec::new();
+    loop {
+        let n = store
+            .with_conn(|c| prune_batch(c, &policy, now, 20))
+            .unwrap();
+        if n == 0 {
+            break;
+        }
+        assert!(n <= 20, "batches are bounded");
+        deleted.push(n);
+    }
+    assert_eq!(deleted.iter().sum::<usize>(), 50, "{deleted:?}");
+    assert_eq!(count(&store), 203);
+    let tiktok = store
+        .with_conn(|c| items::newest_ids(c, Some("tiktok"), None, 1000))
+        .unwrap();
+    assert_eq!(tiktok.len(), FEED_WINDOW as usize);
+    let quiet = store
+        .with_conn(|c| items::newest_ids(c, Some("quiet"), None, 10))
+        .unwrap();
+    assert_eq!(quiet.len(), 3, "a quiet topic keeps its items however old");
+
+    // A cap per source: still nothing inside a window goes.
+    let capped = Policy {
+        max_age: None,
+        max_items_per_source: Some(200),
+    };
+    assert_eq!(
+        store
+            .with_conn(|c| prune_batch(c, &capped, now, 500))
+            .unwrap(),
+        0
+    );
+}
+on_both_backends!(
+    retention_deletes_old_items_but_never_one_a_feed_still_shows,
+    retention_deletes_old_items_but_never_one_a_feed_still_shows
+);

@@ -8,6 +8,7 @@ pub mod item_tags;
 pub mod item_topics;
 pub mod items;
 pub mod meta;
+pub mod retention;
 pub mod schema;
 pub mod search;
 pub mod sources;

@@ -10,5 +10,8 @@ UPDATE item_tags t SET sort_at = i.sort_at FROM items i WHERE i.id = t.item_id;
 DROP INDEX item_tags_tag;
 CREATE INDEX item_tags_newest ON item_tags (tag, sort_at DESC, item_id DESC);
 
+-- A source's newest items (feeds with ?source=, retention's per-source window).
+CREATE INDEX items_source_newest ON items (source_id, sort_at DESC, id DESC);
+
 -- Hot reads look at the items viewed in the window first.
 CREATE INDEX item_stats_recent ON item_stats (last_view_at);
