@@ -1,6 +1,8 @@
 //! Property tests: parsing never panics on arbitrary bytes, sanitized HTML never carries a
 //! script, an event handler or a script URL, and an item's identity does not depend on when or
-//! how often it is parsed.
+//! how often it is parsed. And the other doors input comes through never panic: the charset
+//! decoder, the configuration loader, search queries and their snippets, feed cursors, the
+//! website's language choice.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -134,5 +136,58 @@ proptest! {
         prop_assert_eq!(first.len(), 1);
         prop_assert_eq!(&first[0].id, &later[0].id);
         prop_assert_eq!(first[0].id.len(), 32);
+    }
+
+    #[test]
+    fn the_charset_decoder_takes_any_bytes_and_any_label(
+        bytes in proptest::collection::vec(any::<u8>(), 0..1024),
+        label in proptest::option::of("[a-zA-Z0-9_-]{0,16}"),
+    ) {
+        let decoded = crossfeed::parse::charset::to_utf8(&bytes, label.as_deref());
+        // Whatever came in, what goes out is text without the controls XML forbids.
+        prop_assert!(!decoded.text.chars().any(|c| c < ' ' && !matches!(c, '\t' | '\n' | '\r')));
+    }
+
+    #[test]
+    fn the_configuration_loader_refuses_or_accepts_any_text(text in "(?s).{0,400}") {
+        let path = std::path::Path::new("/nonexistent/crossfeed.yaml");
+        match crossfeed::config::Config::from_yaml(path, &text) {
+            Ok(_) => {}
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+    }
+
+    #[test]
+    fn the_configuration_loader_survives_yaml_shaped_junk(
+        key in prop_oneof![Just("server"), Just("sources"), Just("topics"), Just("retention"), Just("discovery"), Just("site")],
+        value in "[a-z0-9:\\[\\]{}, \"'-]{0,40}",
+    ) {
+        let path = std::path::Path::new("/nonexistent/crossfeed.yaml");
+        let _ = crossfeed::config::Config::from_yaml(path, &format!("{key}: {value}\n"));
+    }
+
+    #[test]
+    fn search_queries_parse_or_are_refused_and_never_break_out_of_their_syntax(raw in "(?s).{0,120}") {
+        if let Ok(q) = crossfeed::search::parse_query(&raw) {
+            prop_assert!(!q.terms.is_empty());
+            // Every quote inside a lexeme is doubled: the quotes balance.
+            prop_assert_eq!(q.to_fts5().matches('"').count() % 2, 0);
+            prop_assert_eq!(q.to_tsquery().replace("''", "").matches('\'').count() % 2, 0);
+            let snippet = crossfeed::search::snippet(&raw, &q, 60);
+            let without_marks = snippet.replace("<mark>", "").replace("</mark>", "");
+            prop_assert!(!without_marks.contains('<'), "{}", snippet);
+        }
+    }
+
+    #[test]
+    fn cursors_parse_or_are_refused(raw in "[0-9.a-z-]{0,30}") {
+        if let Ok(c) = raw.parse::<crossfeed::store::items::Cursor>() {
+            prop_assert_eq!(c.to_string().parse::<crossfeed::store::items::Cursor>(), Ok(c));
+        }
+    }
+
+    #[test]
+    fn any_accept_language_chooses_a_language(param in proptest::option::of(".{0,8}"), header in proptest::option::of(".{0,80}")) {
+        let _ = crossfeed::web::i18n::Lang::choose(param.as_deref(), header.as_deref());
     }
 }
