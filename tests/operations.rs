@@ -171,3 +171,242 @@ on_both_backends!(
     metrics_count_polls_requests_and_the_cache,
     metrics_count_polls_requests_and_the_cache
 );
+
+/// A `serve` process of the built binary with `role`, listening on `port` when it serves.
+fn serve(config: &crossfeed::config::Config, role: &str, port: Option<u16>) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_crossfeed"));
+    cmd.args([
+        "--config",
+        config.path.to_str().unwrap(),
+        "serve",
+        "--role",
+        role,
+    ])
+    .env("RUST_LOG", "warn")
+    .env("CROSSFEED_ADMIN_TOKEN", "s3cret")
+    .env_remove("DATABASE_URL")
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    if let Some(port) = port {
+        cmd.env("CROSSFEED_LISTEN", format!("127.0.0.1:{port}"));
+    }
+    cmd.spawn().unwrap()
+}
+
+/// Two distinct free ports (both held while choosing, so they cannot be the same one).
+fn free_ports() -> (u16, u16) {
+    let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
+}
+
+/// Two workers and two web processes on one store: each source polled once, a worker killed
+/// mid-poll loses nothing and its source is taken up once the lease expires, and both web
+/// processes serve a new item within seconds of its ingest.
+async fn two_workers_and_two_web_processes_share_one_store(backend: Backend) {
+    use crossfeed::store::sources;
+    let db = TestDb::new(backend);
+    let up = common::Upstream::start().await;
+    let mut yaml = String::new();
+    for n in 0..20 {
+        let at = format!("/feeds/{n}.xml");
+        up.serve(&at, "kuajing.rss", "application/rss+xml").await;
+        yaml.push_str(&format!("  - id: s{n}\n    url: {}\n", up.url(&at)));
+    }
+    let drip = common::drip_server().await;
+    yaml.push_str(&format!("  - id: slow\n    url: {drip}\n"));
+    let mut config = common::config(&db, &yaml);
+    let text = std::fs::read_to_string(&config.path)
+        .unwrap()
+        .replace("timeout: 5s", "timeout: 60s");
+    std::fs::write(&config.path, text).unwrap();
+    config = crossfeed::config::Config::load(&config.path).unwrap();
+    let store = db.store();
+
+    // Worker A starts alone and polls everything; the slow source stays in flight.
+    let mut a = serve(&config, "worker", None);
+    let a_owner = format!(":{}:", a.id());
+    let mut polled = false;
+    for _ in 0..300 {
+        let rows = store.with_conn(sources::list).unwrap_or_default();
+        let slow_leased = rows.iter().any(|r| {
+            r.id == "slow"
+                && r.lease_owner
+                    .as_deref()
+                    .is_some_and(|o| o.contains(&a_owner))
+        });
+        let others = rows
+            .iter()
+            .filter(|r| r.id != "slow" && r.last_fetch_at.is_some())
+            .count();
+        if slow_leased && others == 20 {
+            polled = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(polled, "worker A did not poll everything within 30 seconds");
+    let items_before = store
+        .with_conn(crossfeed::store::items::counts_by_source)
+        .unwrap()
+        .values()
+        .sum::<i64>();
+    assert!(items_before > 0);
+
+    // The others join; then A dies mid-poll.
+    let mut b = serve(&config, "worker", None);
+    let (p1, p2) = free_ports();
+    let mut w1 = serve(&config, "web", Some(p1));
+    let mut w2 = serve(&config, "web", Some(p2));
+    let client = reqwest::Client::new();
+    for port in [p1, p2] {
+        let mut up_now = false;
+        for _ in 0..200 {
+            if client
+                .get(format!("http://127.0.0.1:{port}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                up_now = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(up_now, "web process on {port} did not come up");
+    }
+    a.kill().unwrap();
+    a.wait().unwrap();
+
+    // Nothing A stored is lost; its in-flight source stays leased to it until the lease ends.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let counts = store
+        .with_conn(crossfeed::store::items::counts_by_source)
+        .unwrap();
+    assert_eq!(counts.values().sum::<i64>(), items_before);
+    let slow = |store: &crossfeed::store::Store| {
+        store
+            .with_conn(sources::list)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == "slow")
+            .unwrap()
+    };
+    assert!(slow(&store).lease_owner.unwrap().contains(&a_owner));
+    // Time passes (the lease runs out): B takes the source up at its next tick.
+    {
+        use diesel::connection::SimpleConnection as _;
+        PgOrSqlite::connect(&db.url)
+            .batch_execute(
+                "UPDATE sources SET lease_until = '2000-01-01 00:00:00' WHERE id = 'slow'",
+            )
+            .unwrap();
+    }
+    let b_owner = format!(":{}:", b.id());
+    let mut taken = false;
+    for _ in 0..100 {
+        if slow(&store)
+            .lease_owner
+            .is_some_and(|o| o.contains(&b_owner))
+        {
+            taken = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        taken,
+        "the dead worker's source was not taken up: {:?}",
+        slow(&store)
+    );
+
+    // Each source was fetched once: A did them all, B none again (they are not due).
+    let requests = up.server.received_requests().await.unwrap();
+    let mut per_path = std::collections::HashMap::new();
+    for r in &requests {
+        *per_path.entry(r.url.path().to_owned()).or_insert(0) += 1;
+    }
+    assert_eq!(per_path.len(), 20);
+    assert!(per_path.values().all(|n| *n == 1), "{per_path:?}");
+
+    // A new item upstream, a refresh through one web process: both serve it within seconds.
+    up.reset().await;
+    for n in 0..20 {
+        // (wiremock answers with the first route that matches: one route per path.)
+        let version = if n == 3 {
+            "kuajing-v2.rss"
+        } else {
+            "kuajing.rss"
+        };
+        up.serve(&format!("/feeds/{n}.xml"), version, "application/rss+xml")
+            .await;
+    }
+    let fresh = common::titles(&common::fixture("kuajing-v2.rss"))
+        .into_iter()
+        .find(|t| !common::titles(&common::fixture("kuajing.rss")).contains(t))
+        .expect("kuajing-v2.rss has an item kuajing.rss lacks");
+    let refresh = client
+        .post(format!("http://127.0.0.1:{p1}/api/sources/s3/refresh"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refresh.status(), 202);
+    for port in [p1, p2] {
+        let mut seen = false;
+        for _ in 0..150 {
+            let body = client
+                .get(format!(
+                    "http://127.0.0.1:{port}/feeds/all.atom?dedupe=false&limit=200"
+                ))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            if common::titles(&body).contains(&fresh) {
+                seen = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(seen, "the web process on {port} never served {fresh}");
+    }
+    for child in [&mut b, &mut w1, &mut w2] {
+        assert!(child.try_wait().unwrap().is_none(), "a process died");
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+on_both_backends!(
+    two_workers_and_two_web_processes_share_one_store,
+    two_workers_and_two_web_processes_share_one_store
+);
+
+/// A raw connection to either test store, for what no crossfeed API does (moving time).
+enum PgOrSqlite {
+    Pg(PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+impl PgOrSqlite {
+    fn connect(url: &str) -> Self {
+        match url.strip_prefix("sqlite://") {
+            Some(path) => PgOrSqlite::Sqlite(diesel::SqliteConnection::establish(path).unwrap()),
+            None => PgOrSqlite::Pg(PgConnection::establish(url).unwrap()),
+        }
+    }
+}
+
+impl diesel::connection::SimpleConnection for PgOrSqlite {
+    fn batch_execute(&mut self, query: &str) -> diesel::QueryResult<()> {
+        match self {
+            PgOrSqlite::Pg(c) => c.batch_execute(query),
+            PgOrSqlite::Sqlite(c) => c.batch_execute(query),
+        }
+    }
+}
