@@ -8,11 +8,16 @@ RUN apt-get update \
 WORKDIR /src
 # Build the dependencies first so that a source change does not rebuild them.
 COPY Cargo.toml Cargo.lock ./
+# The manifest names the benches, so they are needed to read it (they are not built).
+COPY benches ./benches
 RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && cargo build --release --locked \
     && rm -rf src
 COPY src ./src
 COPY migrations ./migrations
+# Compiled into the binary: the website's templates and stylesheet.
+COPY templates ./templates
+COPY static ./static
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked
 
 FROM debian:bookworm-slim
