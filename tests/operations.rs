@@ -45,11 +45,29 @@ async fn ready_while_the_store_answers(backend: Backend) {
                 .unwrap();
             }
         };
+        // A feed read before the outage is in the cache.
+        assert_eq!(app.get("/feeds/all.rss").await.status(), 200);
         refuse(&mut conn, false);
         let (code, body) = status(&app, "/readyz").await;
         assert_eq!(code, 503, "{body}");
         assert_eq!(body["error"]["code"], "store_unavailable");
         assert_eq!(status(&app, "/healthz").await.0, 200, "liveness stays up");
+        // Cached feeds are still served while the store is away (after the change check is
+        // due again, which then fails).
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let cached = app.get("/feeds/all.rss").await;
+        assert_eq!(
+            cached.status(),
+            200,
+            "a cached feed is served during the outage"
+        );
+        assert!(cached.text().await.unwrap().contains("<rss"));
+        // What is not cached needs the store: a JSON error, not a hang.
+        let uncached = app.get("/api/items").await;
+        assert!(uncached.status().is_server_error());
+        let err: serde_json::Value =
+            serde_json::from_slice(&uncached.bytes().await.unwrap()).unwrap();
+        assert!(err["error"]["code"].is_string(), "{err}");
 
         refuse(&mut conn, true);
         let mut recovered = false;

@@ -137,6 +137,12 @@ impl FeedCache {
         }
     }
 
+    /// The store could not be asked: keep serving what is cached, and ask again after the
+    /// usual interval rather than on every request.
+    pub fn check_failed(&self) {
+        self.lock().checked_at = Some(Instant::now());
+    }
+
     /// Drop every entry (this process changed items, or the configuration changed).
     pub fn clear(&self) {
         let mut inner = self.lock();

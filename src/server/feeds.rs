@@ -19,6 +19,9 @@ use crate::store::items::{self, Cursor, ItemQuery};
 use crate::store::search::{self as search_index, Filter};
 use crate::store::{item_tags, meta, sources};
 
+/// How long a feed request waits for the store's change marker before serving from the cache.
+const MARKER_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Items in a feed unless `limit` says otherwise, and the most it may ask for.
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 200;
@@ -369,11 +372,24 @@ async fn serve_feed(
         .map_or(req.path(), |p| p.as_str())
         .to_owned();
     if cache.needs_check() {
-        let marker = state
-            .store
-            .run(|c| meta::get(c, meta::ITEMS_CHANGED))
-            .await?;
-        cache.observe(marker);
+        // While the store is down, cached feeds are still served (at most as old as the
+        // outage); the check waits briefly rather than for the pool's connection timeout.
+        let marker = tokio::time::timeout(
+            MARKER_TIMEOUT,
+            state.store.run(|c| meta::get(c, meta::ITEMS_CHANGED)),
+        )
+        .await;
+        match marker {
+            Ok(Ok(marker)) => cache.observe(marker),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "cannot ask the store for changes; serving cached feeds");
+                cache.check_failed();
+            }
+            Err(_) => {
+                tracing::warn!("the store did not answer in time; serving cached feeds");
+                cache.check_failed();
+            }
+        }
     }
     if let Some(hit) = cache.get(&path_and_query) {
         crate::metrics::feed_cache(true);
