@@ -288,7 +288,13 @@ pub async fn start_with_admin_token(
         let ingestor = ingestor(&config, store.clone(), Arc::clone(&reloader.rules))?;
         let lease = lease_length(&config);
         let retention = config.fetch.log_retention;
-        let policy = config.retention.policy();
+        let policy = crate::store::retention::Policy {
+            max_age: config.retention.max_age,
+            max_items_per_source: config
+                .retention
+                .max_items_per_source
+                .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
+        };
         Some(
             scheduler::start(
                 ingestor,

@@ -43,22 +43,15 @@ pub struct Config {
     pub retention: RetentionConfig,
 }
 
+/// The least `retention.max_items_per_source` may be: the longest feed page (`limit` 200), which
+/// retention never cuts into anyway.
+const MIN_ITEMS_PER_SOURCE: u64 = 200;
+
 /// Deleting old items (off unless set).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RetentionConfig {
     pub max_age: Option<Duration>,
     pub max_items_per_source: Option<u64>,
-}
-
-impl RetentionConfig {
-    pub fn policy(&self) -> crate::store::retention::Policy {
-        crate::store::retention::Policy {
-            max_age: self.max_age,
-            max_items_per_source: self
-                .max_items_per_source
-                .map(|n| i64::try_from(n).unwrap_or(i64::MAX)),
-        }
-    }
 }
 
 /// The website.
@@ -808,7 +801,7 @@ impl Validator {
         let retention_age = self
             .duration_or_zero(&raw.retention.max_age, "retention.max_age", Duration::ZERO)
             .map(|d| (!d.is_zero()).then_some(d));
-        let window = u64::try_from(crate::store::retention::FEED_WINDOW).unwrap_or(200);
+        let window = MIN_ITEMS_PER_SOURCE;
         let retention_items = match &raw.retention.max_items_per_source {
             Some(n) if n.value == 0 => Some(None),
             Some(n) => self

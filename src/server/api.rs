@@ -31,7 +31,12 @@ struct TagParams {
     min_count: Option<String>,
 }
 
-fn int_param(name: &str, raw: Option<&str>, default: i64, max: i64) -> Result<i64, ApiError> {
+pub(super) fn int_param(
+    name: &str,
+    raw: Option<&str>,
+    default: i64,
+    max: i64,
+) -> Result<i64, ApiError> {
     let Some(raw) = raw else { return Ok(default) };
     match raw.parse::<i64>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),

@@ -35,16 +35,11 @@ fn bad(name: &str, message: impl Into<String>) -> ApiError {
     }
 }
 
-/// An integer parameter from 1 to `max`, `default` when absent.
+/// `limit`: from 1 to `max`, `default` when absent (the API's one integer-parameter rule).
 fn limit(raw: Option<&str>, default: usize, max: usize) -> Result<usize, ApiError> {
-    let Some(raw) = raw else { return Ok(default) };
-    match raw.parse::<usize>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
-        _ => Err(bad(
-            "limit",
-            format!("must be an integer from 1 to {max}, got {raw:?}"),
-        )),
-    }
+    let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    super::api::int_param("limit", raw, as_i64(default), as_i64(max))
+        .map(|n| usize::try_from(n).unwrap_or(default))
 }
 
 fn window(raw: Option<&str>) -> Result<Window, ApiError> {
@@ -118,13 +113,6 @@ struct Report {
 
 /// Source ids to their display titles.
 type Titles = HashMap<String, String>;
-
-fn source_titles(conn: &mut crate::store::DbConn) -> Result<Titles, crate::store::StoreError> {
-    Ok(sources::list(conn)?
-        .into_iter()
-        .map(|s| (s.id.clone(), s.display_title().to_owned()))
-        .collect())
-}
 
 fn listed(state: &AppState, titles: &Titles, item: StoredItem, views: i64) -> ListedItem {
     let config = state.config.get();
@@ -296,7 +284,7 @@ async fn latest(
                 items::attach_cluster_members(c, &mut found)?;
             }
             let ids: Vec<i64> = found.iter().map(|i| i.id).collect();
-            Ok((found, source_titles(c)?, stats::views_of(c, &ids)?))
+            Ok((found, sources::titles(c)?, stats::views_of(c, &ids)?))
         })
         .await?;
     let next = (found.len() >= limit)
@@ -340,7 +328,7 @@ async fn hot(
         .store
         .run(move |c| {
             let ranked = discovery::hot(c, window, topic.as_deref(), limit, Utc::now())?;
-            Ok((ranked, source_titles(c)?))
+            Ok((ranked, sources::titles(c)?))
         })
         .await?;
     let out = ranked
@@ -370,7 +358,7 @@ async fn related(
         .store
         .run(move |c| {
             let ranked = discovery::related(c, id, limit, Utc::now())?;
-            Ok((ranked, source_titles(c)?))
+            Ok((ranked, sources::titles(c)?))
         })
         .await?;
     let ranked = ranked.ok_or_else(|| ApiError::NotFound(format!("no item with id {id}")))?;
@@ -408,7 +396,7 @@ async fn recommendations(
                 discovery::recommendations(c, &lookup, limit, Utc::now(), &weights, |s| {
                     source_weights.get(s).copied().unwrap_or(1.0)
                 })?;
-            Ok(Some((ranked, source_titles(c)?)))
+            Ok(Some((ranked, sources::titles(c)?)))
         })
         .await?;
     let (ranked, titles) = found.ok_or_else(not_found)?;
@@ -501,7 +489,7 @@ async fn search(
         .store
         .run(move |c| {
             let found = discovery::search(c, &q, &filter, offset, limit, Utc::now())?;
-            Ok((found, source_titles(c)?))
+            Ok((found, sources::titles(c)?))
         })
         .await?;
     // A query that found something counts towards trending (once per client and window).

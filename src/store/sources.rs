@@ -222,6 +222,14 @@ pub enum Claim<'a> {
     Ids(&'a [String]),
 }
 
+/// Each source's display title, by id (for lists that name the source of each item).
+pub fn titles(conn: &mut DbConn) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    Ok(list(conn)?
+        .into_iter()
+        .map(|s| (s.id.clone(), s.display_title().to_owned()))
+        .collect())
+}
+
 /// How many enabled sources are due and not claimed by any process: the poll queue.
 pub fn count_due(conn: &mut DbConn, now: DateTime<Utc>) -> Result<i64, StoreError> {
     let now = now.naive_utc();

@@ -358,13 +358,6 @@ fn sidebar(c: &mut DbConn, topic: Option<&str>, now: DateTime<Utc>) -> Result<Si
     Ok(Sidebar { hot, trending })
 }
 
-fn source_titles(c: &mut DbConn) -> Result<HashMap<String, String>, StoreError> {
-    Ok(sources::list(c)?
-        .into_iter()
-        .map(|s| (s.id.clone(), s.display_title().to_owned()))
-        .collect())
-}
-
 impl Ctx {
     fn hot_cards(&self, side: &mut Sidebar, titles: &HashMap<String, String>) -> Vec<Card> {
         self.scored_cards(std::mem::take(&mut side.hot), titles)
@@ -445,7 +438,6 @@ fn unavailable(ctx: &Ctx, state: &AppState, e: &StoreError) -> HttpResponse {
 
 #[derive(Deserialize)]
 struct PageParams {
-    lang: Option<String>,
     before: Option<String>,
 }
 
@@ -516,7 +508,7 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
                 featured,
                 views,
                 sidebar(c, None, now)?,
-                source_titles(c)?,
+                sources::titles(c)?,
             ))
         })
         .await;
@@ -587,7 +579,6 @@ enum Listing {
 }
 
 async fn listing(
-    req: &HttpRequest,
     state: &AppState,
     ctx: Ctx,
     listing: Listing,
@@ -632,7 +623,7 @@ async fn listing(
                 views,
                 side,
                 sidebar(c, topic.as_deref(), now)?,
-                source_titles(c)?,
+                sources::titles(c)?,
             ))
         })
         .await;
@@ -688,7 +679,6 @@ async fn listing(
             title: crumb_title,
         });
     }
-    let _ = req;
     let body = ListingPage {
         t: ctx.t,
         heading,
@@ -723,13 +713,11 @@ async fn topic_page(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let ctx = Ctx::new(&req, &state);
-    let _ = &params.lang;
     let slug = slug.into_inner();
     let config = state.config.get();
     if slug == "all" {
         let heading = ctx.t.all_items.to_owned();
         return listing(
-            &req,
             &state,
             ctx,
             Listing::Topic(None),
@@ -746,7 +734,6 @@ async fn topic_page(
     let heading = topic.title.clone();
     let lede = topic.description.clone();
     listing(
-        &req,
         &state,
         ctx,
         Listing::Topic(Some(slug)),
@@ -788,7 +775,6 @@ async fn tag_page(
     };
     let lede = Some(format!("{}: {label}", ctx.t.tagged));
     listing(
-        &req,
         &state,
         ctx,
         Listing::Tag(key),
@@ -848,7 +834,7 @@ async fn item_page(
                 views,
                 related,
                 sidebar(c, None, now)?,
-                source_titles(c)?,
+                sources::titles(c)?,
             )))
         })
         .await;
@@ -978,7 +964,6 @@ async fn item_page(
 struct SearchParams {
     q: Option<String>,
     cursor: Option<String>,
-    lang: Option<String>,
 }
 
 /// `/search?q=`: results with highlighted snippets, paged; popular searches beside.
@@ -989,7 +974,6 @@ async fn search_page(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let ctx = Ctx::new(&req, &state);
-    let _ = &params.lang;
     let raw = params.q.clone().unwrap_or_default();
     let now = Utc::now();
     let offset = match params
@@ -1025,7 +1009,7 @@ async fn search_page(
                 )?),
                 None => None,
             };
-            Ok((found, sidebar(c, None, now)?, source_titles(c)?))
+            Ok((found, sidebar(c, None, now)?, sources::titles(c)?))
         })
         .await;
     let (found, mut side, titles) = match loaded {
