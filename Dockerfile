@@ -34,6 +34,9 @@ USER 10001:10001
 ENV CROSSFEED_LISTEN=0.0.0.0:8080 \
     RUST_LOG=info
 EXPOSE 8080
+# Liveness: `crossfeed health` asks /healthz on the listen address (no curl in the image).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["crossfeed", "health"]
 VOLUME ["/app/data"]
 ENTRYPOINT ["crossfeed"]
 CMD ["serve"]

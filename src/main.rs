@@ -52,6 +52,17 @@ enum Command {
     CheckConfig,
     /// Apply the store's pending migrations and exit (serve also applies them at start).
     Migrate,
+    /// Ask a running crossfeed whether it is alive (`GET /healthz`); exit 0 if it answers 200
+    /// within the timeout, 1 otherwise. The container image's HEALTHCHECK uses it.
+    Health {
+        /// Where to ask; defaults to `/healthz` on the configured listen address (`0.0.0.0` and
+        /// `::` become the loopback address).
+        #[arg(long)]
+        url: Option<String>,
+        /// How long to wait for the answer, in seconds.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
     /// Re-run the topic and tag rules over stored items; print per topic what was added and
     /// removed.
     Reclassify {
@@ -174,6 +185,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Health { url, timeout } => {
+            let url = match url {
+                Some(url) => url,
+                None => health_url(load_config(&cli.config)?.server.listen),
+            };
+            health(&url, std::time::Duration::from_secs(timeout)).await
+        }
         Command::CheckConfig => match Config::load(&cli.config) {
             Ok(c) => {
                 println!(
@@ -189,6 +207,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         },
+    }
+}
+
+/// `/healthz` on the address a server listening on `listen` answers on this machine.
+fn health_url(listen: std::net::SocketAddr) -> String {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+    let ip = match listen.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}/healthz", SocketAddr::new(ip, listen.port()))
+}
+
+async fn health(url: &str, timeout: std::time::Duration) -> anyhow::Result<ExitCode> {
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .no_proxy()
+        .build()
+        .context("HTTP client")?;
+    match client.get(url).send().await {
+        Ok(res) if res.status() == reqwest::StatusCode::OK => {
+            println!("{url}: {}", res.status());
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(res) => {
+            eprintln!("{url}: {}", res.status());
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => {
+            eprintln!("{url}: {e}");
+            Ok(ExitCode::FAILURE)
+        }
     }
 }
 

@@ -486,3 +486,53 @@ async fn a_second_signal_exits_at_once() {
     // Well inside the 10-second grace the first signal would have waited.
     assert!(second.elapsed() < Duration::from_secs(8), "{logged}");
 }
+
+/// `crossfeed health` (the container HEALTHCHECK) exits 0 when the server answers `/healthz` and
+/// 1 when nothing listens; without `--url` it asks the configured listen address, with
+/// `0.0.0.0` meaning this machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_asks_a_running_server() {
+    let db = common::TestDb::new(common::Backend::Sqlite);
+    let config = common::config(&db, "  []\n");
+    let path = config.path.clone();
+    let app = common::TestApp::spawn(config).await;
+    let port = url::Url::parse(&app.base).unwrap().port().unwrap();
+    let run = move |args: Vec<String>| {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || {
+            crossfeed()
+                .args(["--config", path.to_str().unwrap(), "health"])
+                .args(args)
+                .env("CROSSFEED_LISTEN", format!("0.0.0.0:{port}"))
+                .output()
+                .unwrap()
+        })
+    };
+
+    let up = run(vec![]).await.unwrap();
+    assert!(up.status.success(), "{up:?}");
+    assert!(
+        String::from_utf8_lossy(&up.stdout)
+            .contains(&format!("http://127.0.0.1:{port}/healthz: 200")),
+        "{up:?}"
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = run(vec![
+        "--url".into(),
+        format!("http://127.0.0.1:{closed}/healthz"),
+        "--timeout".into(),
+        "2".into(),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(down.status.code(), Some(1), "{down:?}");
+    assert!(
+        String::from_utf8_lossy(&down.stderr).contains(&format!("127.0.0.1:{closed}")),
+        "{down:?}"
+    );
+}

@@ -21,7 +21,25 @@ async fn status(app: &TestApp, path: &str) -> (u16, serde_json::Value) {
 
 async fn ready_while_the_store_answers(backend: Backend) {
     let db = TestDb::new(backend);
-    let app = TestApp::spawn(common::config(&db, "  []\n")).await;
+    let up = common::Upstream::start().await;
+    up.serve("/news.rss", "kuajing.rss", "application/rss+xml")
+        .await;
+    let sources = format!("  - id: news\n    url: {}\n", up.url("/news.rss"));
+    let app = TestApp::spawn_with_token(common::config(&db, &sources), Some("s3cret")).await;
+    app.wait_for_first_polls().await;
+    let refresh = || {
+        app.client
+            .post(format!("{}/api/sources/news/refresh", app.base))
+            .bearer_auth("s3cret")
+            .send()
+    };
+    let stored = || async {
+        let (code, body) = status(&app, "/api/items?limit=100").await;
+        assert_eq!(code, 200, "{body}");
+        body["items"].as_array().unwrap().len()
+    };
+    let before = stored().await;
+    assert!(before > 0);
     assert_eq!(
         status(&app, "/readyz").await,
         (200, serde_json::json!({"status": "ready"}))
@@ -62,6 +80,16 @@ async fn ready_while_the_store_answers(backend: Backend) {
             "a cached feed is served during the outage"
         );
         assert!(cached.text().await.unwrap().contains("<rss"));
+        // The upstream gains items while the store is away: a poll now fails with a JSON error
+        // (nothing can be recorded) and the items wait upstream for the next one.
+        up.reset().await;
+        up.serve("/news.rss", "kuajing-v2.rss", "application/rss+xml")
+            .await;
+        let failed = refresh().await.unwrap();
+        assert!(failed.status().is_server_error(), "{failed:?}");
+        let err: serde_json::Value =
+            serde_json::from_slice(&failed.bytes().await.unwrap()).unwrap();
+        assert!(err["error"]["code"].is_string(), "{err}");
         // What is not cached needs the store: a JSON error, not a hang.
         let uncached = app.get("/api/items").await;
         assert!(uncached.status().is_server_error());
@@ -79,6 +107,17 @@ async fn ready_while_the_store_answers(backend: Backend) {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         assert!(recovered, "ready again once Postgres accepts connections");
+        // The same process polls again and the new items land: nothing was lost.
+        assert!(refresh().await.unwrap().status().is_success());
+        let mut landed = false;
+        for _ in 0..100 {
+            if stored().await > before {
+                landed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(landed, "the items published during the outage landed");
     }
     app.stop().await;
 }

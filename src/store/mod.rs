@@ -15,6 +15,7 @@ pub mod sources;
 pub mod stats;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -165,6 +166,11 @@ impl ManageConnection for Manager {
 pub struct Store {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    /// One permit per pooled connection: async callers wait here, as tasks, rather than on
+    /// blocking threads parked in the pool. Under a burst of requests the blocking pool would
+    /// otherwise grow to hundreds of threads (each with its own allocator arena) all waiting
+    /// for a connection.
+    gate: Arc<tokio::sync::Semaphore>,
 }
 
 impl Store {
@@ -204,7 +210,12 @@ impl Store {
             .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { url })?;
-        Ok(Self { pool, backend })
+        let gate = Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize));
+        Ok(Self {
+            pool,
+            backend,
+            gate,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -257,10 +268,18 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
     {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.with_conn(f))
+        let permit = Arc::clone(&self.gate)
+            .acquire_owned()
             .await
-            .map_err(|_| StoreError::Cancelled)?
+            .map_err(|_| StoreError::Cancelled)?;
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = store.with_conn(f);
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|_| StoreError::Cancelled)?
     }
 
     /// Run store work in one transaction on a blocking thread: all of it lands, or none.
