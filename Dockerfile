@@ -23,7 +23,8 @@ RUN touch src/main.rs src/lib.rs && cargo build --release --locked
 FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates libpq5 \
-    && rm -rf /var/lib/apt/lists/* \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
     && groupadd --system --gid 10001 crossfeed \
     && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin crossfeed
 WORKDIR /app

@@ -7,6 +7,15 @@
 #
 # Needs wrk (apt-get install wrk) and a release build (cargo build --release). SQLite by
 # default; SOAK_DATABASE_URL=postgres://… to soak on Postgres. Nothing leaves 127.0.0.1.
+#
+# SOAK_RESTART_POSTGRES=1 (with a Postgres SOAK_DATABASE_URL on this machine) restarts the
+# Postgres server half-way through (pg_ctlcluster … restart): requests that need the store fail
+# for a moment and the script reports how long until /readyz answered 200 again, with the same
+# crossfeed process. Errors are expected then; the run passes when crossfeed recovered on its own
+# and no item was lost.
+#
+# At the end the script checks that nothing was lost: the upstream numbers each feed's items
+# 0, 1, 2, …, so every source must hold an unbroken run from 0 to its newest item.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-300}"
@@ -99,12 +108,59 @@ echo "soak: ${seconds}s, $connections connections, store $db"
 echo "memory (RSS, MiB) every 15 s:"
 ( while kill -0 "$server" 2>/dev/null; do printf ' %s' "$(( $(rss) / 1024 ))"; sleep 15; done ) &
 sampler=$!
+restarted=""
+if [ -n "${SOAK_RESTART_POSTGRES:-}" ]; then
+  case "$db" in postgres*) ;; *) echo "SOAK_RESTART_POSTGRES needs a Postgres SOAK_DATABASE_URL" >&2; exit 1 ;; esac
+  read -r pg_version pg_cluster _ < <(pg_lsclusters --no-header | head -1)
+  (
+    sleep $(( seconds / 2 ))
+    start=$(date +%s.%N)
+    pg_ctlcluster "$pg_version" "$pg_cluster" restart -m fast
+    back=""
+    for _ in $(seq 1 600); do
+      curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && back=1 && break
+      sleep 0.1
+    done
+    end=$(date +%s.%N)
+    if [ -n "$back" ]; then
+      printf '\nPostgres restarted at %ss; crossfeed ready again after %.1f s\n' \
+        "$(( seconds / 2 ))" "$(echo "$end - $start" | bc)"
+    else
+      printf '\nPostgres restarted; crossfeed NOT ready 60 s later\n'
+    fi
+  ) > "$work/restart.txt" &
+  restarted=1
+fi
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/paths.lua" "http://127.0.0.1:$port" | tee "$work/wrk.txt"
 kill "$sampler" 2>/dev/null || true
 echo
+[ -z "$restarted" ] || cat "$work/restart.txt"
 items="$(curl -s "http://127.0.0.1:$port/api/sources" | python3 -c 'import json,sys; print(sum(s["items"] for s in json.load(sys.stdin)["items"]))')"
 errors="$(grep -c ' ERROR ' "$work/serve.log" || true)"
 non2xx="$(awk '/Non-2xx/ {print $NF}' "$work/wrk.txt")"
 sockerr="$(grep 'Socket errors' "$work/wrk.txt" || true)"
 echo "items ingested during the run: $items; server log errors: $errors; non-2xx: ${non2xx:-0}; ${sockerr:-no socket errors}"
-[ -z "$non2xx" ] && [ -z "$sockerr" ] && [ "$errors" = 0 ]
+
+# Lost items: each source's guids are f<feed>-0 … f<feed>-<newest>, with no number missing.
+gaps_sql="SELECT source_id || ' ' || guid FROM items"
+case "$db" in
+  postgres*) psql -qAt "$db" -c "$gaps_sql" ;;
+  *) python3 -c 'import sqlite3,sys; [print(r[0]) for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2])]' "${db#sqlite://}" "$gaps_sql" ;;
+esac > "$work/guids.txt"
+missing="$(python3 - "$work/guids.txt" <<'PY'
+import collections, sys
+seen = collections.defaultdict(set)
+for line in open(sys.argv[1]):
+    source, guid = line.split()
+    seen[source].add(int(guid.rsplit("-", 1)[1]))
+missing = sum(max(ks) + 1 - len(ks) for ks in seen.values())
+print(missing)
+PY
+)"
+echo "sources: $(cut -d' ' -f1 "$work/guids.txt" | sort -u | wc -l); items missing from a source's run: $missing"
+[ "$missing" = 0 ] || exit 1
+if [ -n "$restarted" ]; then
+  grep -q "ready again" "$work/restart.txt"
+else
+  [ -z "$non2xx" ] && [ -z "$sockerr" ] && [ "$errors" = 0 ]
+fi
