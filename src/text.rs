@@ -13,30 +13,30 @@ pub fn text_of_sanitized(html: &str) -> String {
     while let Some(open) = rest.find('<') {
         out.push_str(&rest[..open]);
         let tag = &rest[open + 1..];
-        // Find the end of the tag, skipping '>' inside quoted attribute values.
+        // Find the end of the tag, skipping '>' inside quoted attribute values (bytes: the
+        // characters looked for are ASCII, which never occur inside a UTF-8 sequence).
         let mut quote = None;
         let mut end = tag.len();
-        for (i, c) in tag.char_indices() {
+        for (i, &c) in tag.as_bytes().iter().enumerate() {
             match (quote, c) {
                 (Some(q), c) if c == q => quote = None,
                 (Some(_), _) => {}
-                (None, '"' | '\'') => quote = Some(c),
-                (None, '>') => {
+                (None, b'"' | b'\'') => quote = Some(c),
+                (None, b'>') => {
                     end = i;
                     break;
                 }
                 _ => {}
             }
         }
-        let name: String = tag
-            .trim_start_matches('/')
-            .chars()
-            .take_while(char::is_ascii_alphanumeric)
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let name = tag.trim_start_matches('/');
+        let name = &name[..name
+            .bytes()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .unwrap_or(name.len())];
         // Block elements separate words ("<p>a</p><p>b</p>" is "a b"); inline ones do not
         // ("Tik<b>Tok</b>" is "TikTok").
-        if BLOCK_TAGS.contains(&name.as_str()) {
+        if BLOCK_TAGS.iter().any(|b| b.eq_ignore_ascii_case(name)) {
             out.push(' ');
         }
         rest = tag.get(end + 1..).unwrap_or("");

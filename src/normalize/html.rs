@@ -56,6 +56,10 @@ const LAZY_SOURCES: &[&str] = &[
 
 /// The `src` of the first `<img>` in sanitized HTML, when it is an absolute http(s) URL.
 pub fn first_image(html: &str) -> Option<String> {
+    // Sanitized HTML writes its tags in lowercase.
+    if !html.contains("<img") {
+        return None;
+    }
     crate::parse::tags::find_tags(html, "img")
         .into_iter()
         .find_map(|r| {

@@ -62,6 +62,11 @@ pub fn parse_date(text: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Some(d.to_utc());
     }
+    numeric(s, tz).or_else(|| by_formats(s, tz, now))
+}
+
+/// Everything `parse_date` reads after RFC 3339, by trying formats in turn.
+fn by_formats(s: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let s = tidy(s, tz);
     if let Ok(d) = DateTime::parse_from_rfc2822(&s) {
         return Some(d.to_utc());
@@ -83,6 +88,97 @@ pub fn parse_date(text: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc
         }
     }
     without_year(no_weekday, tz, now)
+}
+
+/// The all-numbers shape most Chinese sites use, read without trying format strings one after
+/// another: `2023-08-10 20:42[:39[.123]]` (also with `/` or `.` between the date's parts, `T`
+/// before the time), then nothing (the source's zone), `Z`, or an offset (`+08:00`, `+0800`,
+/// after a space or not). None sends anything else, or an impossible date, the long way round.
+fn numeric(s: &str, tz: Tz) -> Option<DateTime<Utc>> {
+    use chrono::{FixedOffset, NaiveTime};
+    let b = s.as_bytes();
+    let mut at = 0;
+    // Up to `max` digits (at least `min`) at `at`.
+    let digits = |at: &mut usize, min: usize, max: usize| -> Option<u32> {
+        let start = *at;
+        let mut v = 0u32;
+        while *at < b.len() && *at - start < max && b[*at].is_ascii_digit() {
+            v = v * 10 + u32::from(b[*at] - b'0');
+            *at += 1;
+        }
+        (*at - start >= min).then_some(v)
+    };
+    let year = digits(&mut at, 4, 4)?;
+    let sep = *b.get(at).filter(|c| matches!(c, b'-' | b'/' | b'.'))?;
+    at += 1;
+    let month = digits(&mut at, 1, 2)?;
+    (b.get(at) == Some(&sep)).then_some(())?;
+    at += 1;
+    let day = digits(&mut at, 1, 2)?;
+    // `T` only in the ISO shape; `/` and `.` dates carry neither fractions nor zones.
+    let iso = sep == b'-';
+    matches!((b.get(at), iso), (Some(b' '), _) | (Some(b'T'), true)).then_some(())?;
+    at += 1;
+    let hour = digits(&mut at, 1, 2)?;
+    (b.get(at) == Some(&b':')).then_some(())?;
+    at += 1;
+    let minute = digits(&mut at, 2, 2)?;
+    let (mut second, mut nano) = (0, 0);
+    let with_seconds = b.get(at) == Some(&b':');
+    if with_seconds {
+        at += 1;
+        second = digits(&mut at, 2, 2)?;
+        if iso && b.get(at) == Some(&b'.') {
+            at += 1;
+            let start = at;
+            let frac = digits(&mut at, 1, 9)?;
+            nano = frac * 10u32.pow(9 - u32::try_from(at - start).ok()?);
+        }
+    }
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    let naive = date.and_time(NaiveTime::from_hms_nano_opt(hour, minute, second, nano)?);
+    let rest = &s[at..];
+    let zone = rest.strip_prefix(' ').unwrap_or(rest);
+    if zone.is_empty() {
+        return if rest.is_empty() {
+            local(naive, tz)
+        } else {
+            None
+        };
+    }
+    // A zone after minutes without seconds is left to the formats (they read only some).
+    if !iso || !with_seconds {
+        return None;
+    }
+    if zone == "Z" {
+        return Some(naive.and_utc());
+    }
+    let zb = zone.as_bytes();
+    let sign = match zb.first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return None,
+    };
+    let digit = |i: usize| {
+        zb.get(i)
+            .filter(|c| c.is_ascii_digit())
+            .map(|c| i32::from(c - b'0'))
+    };
+    let (h, m) = match zb.len() {
+        5 => (1, 3),
+        6 if zb[3] == b':' => (1, 4),
+        _ => return None,
+    };
+    let hh = digit(h)? * 10 + digit(h + 1)?;
+    let mm = digit(m)? * 10 + digit(m + 1)?;
+    if hh >= 24 || mm >= 60 {
+        return None;
+    }
+    let offset = FixedOffset::east_opt(sign * (hh * 3600 + mm * 60))?;
+    naive
+        .and_local_timezone(offset)
+        .single()
+        .map(|d| d.to_utc())
 }
 
 /// Rewrite the usual mistakes into something chrono reads: zone names and "GMT+8" offsets as
@@ -222,6 +318,44 @@ fn without_year(s: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The quick reader of all-numbers dates says what the format strings say, or leaves
+        /// the text to them.
+        #[test]
+        fn numeric_dates_read_as_the_formats_do(
+            s in r"20[0-9]{2}[-/.][01]?[0-9][-/.][0-3]?[0-9][ T][0-2]?[0-9]:[0-5][0-9](:[0-6][0-9](\.[0-9]{1,9})?)?( ?(Z|[+-][01][0-9]:?[0-5][0-9]|CST|x))?"
+        ) {
+            let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
+            for tz in [Tz::Asia__Shanghai, Tz::UTC, Tz::America__New_York] {
+                // Where both read it they agree (the quick reader also takes a few the formats
+                // miss, such as "2000-1-1T0:00:00Z").
+                if let (Some(quick), Some(slow)) = (numeric(&s, tz), by_formats(&s, tz, now)) {
+                    proptest::prop_assert_eq!(quick, slow, "{}", s);
+                }
+            }
+        }
+
+        /// The usual shapes are all read by the quick reader, as the formats read them.
+        #[test]
+        fn usual_numeric_dates_take_the_quick_way(
+            y in 1990..2040i32, mo in 1..=12u32, d in 1..=28u32, h in 0..24u32, mi in 0..60u32,
+            sec in 0..60u32, form in 0..6usize
+        ) {
+            let s = match form {
+                0 => format!("{y}-{mo:02}-{d:02} {h:02}:{mi:02}:{sec:02}"),
+                1 => format!("{y}-{mo:02}-{d:02}T{h:02}:{mi:02}"),
+                2 => format!("{y}/{mo:02}/{d:02} {h:02}:{mi:02}"),
+                3 => format!("{y}.{mo}.{d} {h:02}:{mi:02}:{sec:02}"),
+                4 => format!("{y}-{mo:02}-{d:02} {h:02}:{mi:02}:{sec:02}.250 +0800"),
+                _ => format!("{y}-{mo:02}-{d:02} {h:02}:{mi:02}:{sec:02}Z"),
+            };
+            let now = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
+            let quick = numeric(&s, Tz::Asia__Shanghai);
+            proptest::prop_assert!(quick.is_some(), "{}", s);
+            proptest::prop_assert_eq!(quick, by_formats(&s, Tz::Asia__Shanghai, now), "{}", s);
+        }
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 26, 4, 0, 0).unwrap()
