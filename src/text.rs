@@ -86,13 +86,43 @@ pub(crate) fn decode_twice_escaped(mut text: String) -> String {
     fold_whitespace(&text)
 }
 
+/// Words separated by single spaces, as `split_whitespace().join(" ")` would give, in one pass
+/// over the bytes: only the lead bytes of the few non-ASCII spaces (U+0085, U+00A0, U+1680,
+/// U+2000–U+205F, U+3000) are decoded, so Chinese text is copied without decoding each
+/// character.
 pub(crate) fn fold_whitespace(text: &str) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
+    let mut word: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let space = match bytes[i] {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => 1,
+            0xc2 | 0xe1 | 0xe2 | 0xe3 => text[i..]
+                .chars()
+                .next()
+                .filter(|c| c.is_whitespace())
+                .map_or(0, char::len_utf8),
+            _ => 0,
+        };
+        if space == 0 {
+            word.get_or_insert(i);
+            i += 1;
+            continue;
+        }
+        if let Some(start) = word.take() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&text[start..i]);
+        }
+        i += space;
+    }
+    if let Some(start) = word {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        out.push_str(&text[start..]);
     }
     out
 }
@@ -117,5 +147,20 @@ pub fn strip_controls(s: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Owned(s.chars().filter(|c| !bad(*c)).collect())
     } else {
         std::borrow::Cow::Borrowed(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn folding_whitespace_is_splitting_and_joining(
+            text in "[a图 \\t\\n\\u{b}\\u{c}\\r\\u{85}\\u{a0}\\u{1680}\\u{2000}\\u{200a}\\u{200b}\\u{2028}\\u{202f}\\u{205f}\\u{3000}\\u{3001}é€]{0,40}"
+        ) {
+            let expected = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            proptest::prop_assert_eq!(fold_whitespace(&text), expected);
+        }
     }
 }

@@ -399,7 +399,17 @@ fn resolve(href: &str, base: &Url) -> Option<Url> {
 
 /// The relative reference that feed-rs resolved against [`PLACEHOLDER_BASE`], if `href` is one.
 fn unplaceholder(href: &str) -> Option<String> {
-    let placeholder = Url::parse(PLACEHOLDER_BASE).ok()?;
+    static PLACEHOLDER: std::sync::LazyLock<Option<Url>> =
+        std::sync::LazyLock::new(|| Url::parse(PLACEHOLDER_BASE).ok());
+    // Most links are not (every link of every item passes here): no parse for them.
+    if !href
+        .as_bytes()
+        .windows(b"crossfeed".len())
+        .any(|w| w.eq_ignore_ascii_case(b"crossfeed"))
+    {
+        return None;
+    }
+    let placeholder = PLACEHOLDER.as_ref()?;
     let url = Url::parse(href).ok()?;
     if url.host_str() != placeholder.host_str() {
         return None;
