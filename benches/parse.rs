@@ -45,6 +45,8 @@ fn rate(feeds: &[Vec<u8>]) -> (f64, f64) {
 }
 
 fn main() {
+    // The allocator as the server sets it up.
+    crossfeed::alloc::configure();
     let feeds: Vec<Vec<u8>> = (0..FEEDS)
         .map(|i| {
             if i.is_multiple_of(2) {

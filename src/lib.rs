@@ -10,6 +10,8 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+pub mod alloc;
+
 pub mod app;
 pub mod classify;
 pub mod config;

@@ -76,6 +76,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    crossfeed::alloc::configure();
     let cli = Cli::parse();
     init_tracing(log_format(&cli.config));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
