@@ -1,9 +1,10 @@
 //! The allocator's settings for a long-running server. mimalloc's defaults favour speed over
-//! memory: freed pages are handed back to the system only after a delay, arenas are committed
+//! memory: freed pages are handed back to the system only after a second, arenas are committed
 //! eagerly and transparent huge pages are allowed, so a server under steady load kept growing
-//! (141 → 486 MiB in a 10-minute soak). With freed memory returned at once, lazy commit and no
-//! huge pages it stays near what glibc's malloc used (95 → 164 MiB in the first 2.5 minutes of
-//! the same soak) at the same request rate, while parsing keeps mimalloc's speed.
+//! (141 → 486 MiB in a 10-minute soak). Huge pages are off at build time (the crate's `no_thp`
+//! feature: mimalloc applies that option only while it starts, before `main`); the other two
+//! are set here. With freed memory returned at once and lazy commit it stays near what glibc's
+//! malloc used in the same soak, at the same request rate, while parsing keeps mimalloc's speed.
 
 use libmimalloc_sys as sys;
 
@@ -11,7 +12,6 @@ use libmimalloc_sys as sys;
 /// the sys crate does not name. `defaults_are_where_expected` checks them against the defaults.
 const ARENA_EAGER_COMMIT: sys::mi_option_t = 4;
 const PURGE_DELAY: sys::mi_option_t = 15;
-const ALLOW_THP: sys::mi_option_t = 43;
 
 /// Apply the settings; call once, first thing in `main`. An option given in the environment
 /// (`MIMALLOC_PURGE_DELAY=…`) is left as given.
@@ -19,7 +19,6 @@ pub fn configure() {
     for (option, env, value) in [
         (PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 0),
         (ARENA_EAGER_COMMIT, "MIMALLOC_ARENA_EAGER_COMMIT", 0),
-        (ALLOW_THP, "MIMALLOC_ALLOW_THP", 0),
     ] {
         if std::env::var_os(env).is_none() {
             // SAFETY: mi_option_set only stores the value; any option number is accepted.
@@ -33,7 +32,7 @@ mod tests {
     use super::*;
 
     /// The option numbers point at the options meant: each holds its documented default
-    /// (purge delay 1000 ms, arena eager commit 2, THP allowed) until set.
+    /// (purge delay 1000 ms, arena eager commit 2) until set.
     #[test]
     fn defaults_are_where_expected() {
         // SAFETY: reading an option has no side effect beyond initializing it.
@@ -43,9 +42,6 @@ mod tests {
         }
         if std::env::var_os("MIMALLOC_ARENA_EAGER_COMMIT").is_none() {
             assert_eq!(get(ARENA_EAGER_COMMIT), 2);
-        }
-        if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
-            assert_eq!(get(ALLOW_THP), 1);
         }
     }
 }
