@@ -167,7 +167,20 @@ async fn metrics_count_polls_requests_and_the_cache(backend: Backend) {
         assert_eq!(app.get("/feeds/tiktok.rss").await.status(), 200);
     }
     assert_eq!(app.get("/api/items?limit=0").await.status(), 400);
-    let after = scrape().await;
+    // A poll is counted just after its result is stored, so the first polls may be in the
+    // store a moment before they are in the metrics: scrape until the failed one shows.
+    let mut after = scrape().await;
+    for _ in 0..50 {
+        let failed = sample(
+            &after,
+            "crossfeed_fetches_total{outcome=\"failed\",host=\"127.0.0.1\"}",
+        );
+        if failed.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        after = scrape().await;
+    }
     assert!(feed(&after, "hit") >= feed(&before, "hit") + 2.0, "{after}");
     assert!(
         feed(&after, "miss") >= feed(&before, "miss") + 1.0,
