@@ -19,10 +19,11 @@ use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher, Outcome, Validators
 use crate::normalize::{self, FeedInfo};
 use crate::parse::{self, ParseError, charset, discover};
 use crate::rules::{Live, Rules};
+use crate::store::batch::Batcher;
 use crate::store::fetch_log::{self, LogEntry};
 use crate::store::items::{self, UpsertCounts};
 use crate::store::sources::{self, FetchRecord, SourceRow};
-use crate::store::{self, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Used when a stored schedule no longer parses (it was written by another version).
 const FALLBACK_SCHEDULE: &str = "every 15m";
@@ -99,13 +100,15 @@ struct Prepared {
     info: FeedInfo,
     ttl: Option<Duration>,
     skip_hours: Vec<u32>,
-    items: Vec<Classified>,
+    items: Vec<items::Ready>,
 }
 
 /// Runs the pipeline; shared by the scheduler and the `fetch` command.
 pub struct Ingestor {
     fetcher: Fetcher,
     store: Store,
+    /// Where polls write their results: several to a transaction when they finish together.
+    writes: Batcher<UpsertCounts>,
     rules: Arc<Live<Rules>>,
     timing: Timing,
     websub: Option<Arc<crate::websub::Publisher>>,
@@ -115,6 +118,7 @@ impl Ingestor {
     pub fn new(fetcher: Fetcher, store: Store, rules: Arc<Live<Rules>>, timing: Timing) -> Self {
         Self {
             fetcher,
+            writes: Batcher::new(store.clone()),
             store,
             rules,
             timing,
@@ -215,9 +219,8 @@ impl Ingestor {
                 fetched_bytes = prepared.fetched.body.len();
                 let items = prepared.items;
                 let sid = id.clone();
-                self.store
-                    .transaction(move |conn| {
-                        store::relax_durability(conn)?;
+                self.writes
+                    .write(move |conn| {
                         let counts = items::upsert_for_source(conn, &sid, &items, now)?;
                         sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
                         entry.items_new = i32::try_from(counts.new).unwrap_or(i32::MAX);
@@ -236,14 +239,14 @@ impl Ingestor {
                 };
                 let entry = log("not_modified", Some(304), 0, UpsertCounts::default(), None);
                 let sid = id.clone();
-                self.store
-                    .transaction(move |conn| {
-                        store::relax_durability(conn)?;
+                self.writes
+                    .write(move |conn| {
                         sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
-                        fetch_log::insert(conn, &entry)
+                        fetch_log::insert(conn, &entry)?;
+                        Ok(UpsertCounts::default())
                     })
                     .await
-                    .map(|()| PollOutcome::NotModified)
+                    .map(|_| PollOutcome::NotModified)
                     .map_err(IngestError::Store)
             }
             Err(e) => Err(e),
@@ -330,11 +333,11 @@ impl Ingestor {
                 let sid = id.clone();
                 let owner_s = owner.to_owned();
                 if let Err(store_err) = self
-                    .store
-                    .transaction(move |conn| {
-                        store::relax_durability(conn)?;
+                    .writes
+                    .write(move |conn| {
                         sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
-                        fetch_log::insert(conn, &entry)
+                        fetch_log::insert(conn, &entry)?;
+                        Ok(UpsertCounts::default())
                     })
                     .await
                 {
@@ -385,13 +388,13 @@ impl Ingestor {
                     let (topics, tags) = rules.apply(&item, source);
                     let (canonical_link, signature) =
                         crate::dedupe::fingerprint(&item, rules.classifier.folder());
-                    Classified {
+                    items::Ready::from(Classified {
                         item,
                         topics,
                         tags,
                         canonical_link,
                         signature,
-                    }
+                    })
                 })
                 .collect();
             let ttl = feed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));

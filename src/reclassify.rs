@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 
 use crate::classify::SourceCtx;
 use crate::domain::{Tag, TopicMatch};
@@ -63,8 +63,8 @@ pub fn reclassify(
         let Some(last) = page.last() else { break };
         after = last.id;
         report.items += page.len();
-        let mut topic_rewrites: Vec<(i64, Vec<TopicMatch>)> = Vec::new();
-        let mut tag_rewrites: Vec<(i64, Vec<Tag>)> = Vec::new();
+        let mut topic_rewrites: Vec<(i64, NaiveDateTime, Vec<TopicMatch>)> = Vec::new();
+        let mut tag_rewrites: Vec<(i64, NaiveDateTime, Vec<Tag>)> = Vec::new();
         for stored in &page {
             let source = SourceCtx {
                 id: &stored.source_id,
@@ -76,10 +76,10 @@ pub fn reclassify(
             let fresh = new_topics(stored, topics, only);
             if stored.topics != fresh {
                 note_changes(&mut report, stored, &fresh);
-                topic_rewrites.push((stored.id, fresh));
+                topic_rewrites.push((stored.id, stored.sort_at.naive_utc(), fresh));
             }
             if only.is_none() && !same_tags(&stored.tags, &tags) {
-                tag_rewrites.push((stored.id, tags));
+                tag_rewrites.push((stored.id, stored.sort_at.naive_utc(), tags));
             }
         }
         report.changed_items += topic_rewrites.len();
@@ -92,13 +92,13 @@ pub fn reclassify(
         let nothing_to_write =
             topic_rewrites.is_empty() && tag_rewrites.is_empty() && extracted.is_empty();
         if !dry_run && !nothing_to_write {
-            let topic_rows: Vec<(i64, &[TopicMatch])> = topic_rewrites
+            let topic_rows: Vec<(i64, NaiveDateTime, &[TopicMatch])> = topic_rewrites
                 .iter()
-                .map(|(id, t)| (*id, t.as_slice()))
+                .map(|(id, at, t)| (*id, *at, t.as_slice()))
                 .collect();
-            let tag_rows: Vec<(i64, &[Tag])> = tag_rewrites
+            let tag_rows: Vec<(i64, NaiveDateTime, &[Tag])> = tag_rewrites
                 .iter()
-                .map(|(id, t)| (*id, t.as_slice()))
+                .map(|(id, at, t)| (*id, *at, t.as_slice()))
                 .collect();
             transaction(conn, |conn| {
                 item_topics::replace_many(conn, &topic_rows)?;
@@ -134,11 +134,17 @@ pub fn extract_pending(conn: &mut DbConn, rules: &Rules, limit: i64) -> Result<u
         if pending.is_empty() {
             return Ok(0);
         }
-        let tags: Vec<(i64, Vec<Tag>)> = pending
+        let tags: Vec<(i64, NaiveDateTime, Vec<Tag>)> = pending
             .iter()
-            .map(|s| (s.id, rules.tagger.with_keywords(&s.item, s.tags.clone())))
+            .map(|s| {
+                let tags = rules.tagger.with_keywords(&s.item, s.tags.clone());
+                (s.id, s.sort_at.naive_utc(), tags)
+            })
             .collect();
-        let rows: Vec<(i64, &[Tag])> = tags.iter().map(|(id, t)| (*id, t.as_slice())).collect();
+        let rows: Vec<(i64, NaiveDateTime, &[Tag])> = tags
+            .iter()
+            .map(|(id, at, t)| (*id, *at, t.as_slice()))
+            .collect();
         item_tags::replace_many(conn, &rows)?;
         let docs: Vec<search::Document> = pending.iter().map(search_document).collect();
         search::index(conn, &docs)?;

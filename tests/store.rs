@@ -54,7 +54,8 @@ fn upsert(
     batch: &[Classified],
     now: chrono::DateTime<Utc>,
 ) -> Result<items::UpsertCounts, crossfeed::store::StoreError> {
-    items::upsert_for_source(c, source, batch, now)
+    let ready: Vec<items::Ready> = batch.iter().cloned().map(items::Ready::from).collect();
+    items::upsert_for_source(c, source, &ready, now)
 }
 
 /// `item` with `topics` and a category tag plus one tag named after its first topic.
@@ -444,4 +445,135 @@ async fn retention_deletes_old_items_but_never_one_a_feed_still_shows(backend: B
 on_both_backends!(
     retention_deletes_old_items_but_never_one_a_feed_still_shows,
     retention_deletes_old_items_but_never_one_a_feed_still_shows
+);
+
+type Blocker = tokio::task::JoinHandle<Result<items::UpsertCounts, crossfeed::store::StoreError>>;
+
+/// Occupy `n` writer slots of `batcher` with jobs that wait until released, one at a time
+/// (so that each is its own batch).
+async fn hold_writers(
+    batcher: &crossfeed::store::batch::Batcher<items::UpsertCounts>,
+    n: usize,
+) -> (Vec<std::sync::mpsc::Sender<()>>, Vec<Blocker>) {
+    let mut releases = Vec::new();
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let b = batcher.clone();
+        tasks.push(tokio::spawn(async move {
+            b.write(move |_| {
+                held.recv().ok();
+                Ok(items::UpsertCounts::default())
+            })
+            .await
+        }));
+        releases.push(release);
+        // Taken by a writer once it leaves the queue.
+        while batcher.queued() > 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    (releases, tasks)
+}
+
+async fn release_writers(releases: Vec<std::sync::mpsc::Sender<()>>, tasks: Vec<Blocker>) {
+    for r in releases {
+        r.send(()).unwrap();
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+}
+
+/// Group commit: writes queued while the writer is busy go in one transaction; a write that
+/// fails in a batch fails alone, and the others still land.
+async fn queued_writes_commit_together_and_a_failure_stays_alone(backend: Backend) {
+    use crossfeed::store::StoreError;
+    use crossfeed::store::batch::Batcher;
+
+    let (_db, store) = store_with_one_source(backend);
+    let batcher: Batcher<items::UpsertCounts> = Batcher::new(store.clone());
+    let now = Utc::now();
+    let write = |id: String, fail: bool| {
+        let batcher = batcher.clone();
+        let ready = vec![items::Ready::from(classified(
+            item(&id, &format!("跨境资讯 {id}"), 1),
+            topic("news", "跨境"),
+        ))];
+        async move {
+            batcher
+                .write(move |c| {
+                    let counts = items::upsert_for_source(c, "s", &ready, now)?;
+                    if fail {
+                        return Err(StoreError::Corrupt("this write fails".into()));
+                    }
+                    Ok(counts)
+                })
+                .await
+        }
+    };
+
+    let writers = if backend == Backend::Postgres { 2 } else { 1 };
+    let (releases, blockers) = hold_writers(&batcher, writers).await;
+    let before = batcher.transactions();
+    let writes: Vec<_> = (0..40)
+        .map(|i| tokio::spawn(write(format!("ok{i}"), false)))
+        .collect();
+    while batcher.queued() < 40 {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    release_writers(releases, blockers).await;
+    for w in writes {
+        assert_eq!(w.await.unwrap().unwrap().new, 1);
+    }
+    // The blockers' own transactions, then the 40 queued writes in one.
+    assert_eq!(
+        batcher.transactions() - before,
+        writers as u64 + 1,
+        "40 queued writes should commit together"
+    );
+
+    // Now a failing write among good ones, all queued behind the blockers.
+    let (releases, blockers) = hold_writers(&batcher, writers).await;
+    let mut writes: Vec<_> = (0..10)
+        .map(|i| tokio::spawn(write(format!("good{i}"), false)))
+        .collect();
+    writes.push(tokio::spawn(write("bad".into(), true)));
+    while batcher.queued() < writes.len() {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    release_writers(releases, blockers).await;
+    let bad = writes.pop().unwrap().await.unwrap();
+    assert!(
+        matches!(&bad, Err(StoreError::Corrupt(m)) if m == "this write fails"),
+        "{bad:?}"
+    );
+    for w in writes {
+        assert_eq!(w.await.unwrap().unwrap().new, 1);
+    }
+
+    let stored = store
+        .with_conn(|c| {
+            items::latest(
+                c,
+                &ItemQuery {
+                    limit: 100,
+                    ..ItemQuery::default()
+                },
+            )
+        })
+        .unwrap();
+    let ids: std::collections::HashSet<&str> = stored.iter().map(|s| s.item.id.as_str()).collect();
+    assert_eq!(stored.len(), 50, "40 + 10 good writes, none of the bad one");
+    assert!(!ids.contains("bad"));
+    assert!(ids.contains("good9") && ids.contains("ok39"));
+    assert!(
+        stored.iter().all(|s| s.topics.len() == 1),
+        "every item kept its topic"
+    );
+}
+
+on_both_backends!(
+    queued_writes_commit_together_and_a_failure_stays_alone,
+    queued_writes_commit_together_and_a_failure_stays_alone
 );

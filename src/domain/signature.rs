@@ -36,7 +36,14 @@ impl Signature {
 
     /// Hex, as stored.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|v| format!("{v:08x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(SIGNATURE_LEN * 8);
+        for v in self.0 {
+            for shift in (0..8).rev() {
+                out.push(char::from(HEX[((v >> (shift * 4)) & 0xf) as usize]));
+            }
+        }
+        out
     }
 
     pub fn from_hex(hex: &str) -> Option<Self> {
@@ -58,4 +65,23 @@ pub fn mix(mut h: u64) -> u64 {
     h ^= h >> 27;
     h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^ (h >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The hand-written hex matches `format!`'s, and reads back.
+        #[test]
+        fn hex_matches_format(values in proptest::collection::vec(any::<u32>(), SIGNATURE_LEN)) {
+            let mut words = [0u32; SIGNATURE_LEN];
+            words.copy_from_slice(&values);
+            let sig = Signature(words);
+            let expected: String = words.iter().map(|v| format!("{v:08x}")).collect();
+            prop_assert_eq!(sig.to_hex(), expected);
+            prop_assert_eq!(Signature::from_hex(&sig.to_hex()), Some(sig));
+        }
+    }
 }

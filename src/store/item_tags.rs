@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::item_tags;
@@ -15,25 +16,47 @@ struct NewItemTag<'a> {
     tag: &'a str,
     label: &'a str,
     kind: &'a str,
+    /// The item's sort time, for listings in date order by an index.
+    sort_at: NaiveDateTime,
 }
 
-/// Rows per multi-row INSERT (4 parameters each).
+/// Rows per multi-row INSERT (5 parameters each).
 const INSERT_CHUNK: usize = 1000;
 
-/// Replace the tags of each item with the given ones (unique per item, as the tagger makes them).
-pub fn replace_many(conn: &mut DbConn, items: &[(i64, &[Tag])]) -> Result<(), StoreError> {
-    let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
+/// Replace the tags of each item with the given ones (unique per item, as the tagger makes them),
+/// in a few statements for all of them.
+pub fn replace_many(
+    conn: &mut DbConn,
+    items: &[(i64, NaiveDateTime, &[Tag])],
+) -> Result<(), StoreError> {
+    let ids: Vec<i64> = items.iter().map(|(id, _, _)| *id).collect();
+    delete_for(conn, &ids)?;
+    insert_many(conn, items)
+}
+
+/// Remove every tag row of `ids`.
+pub fn delete_for(conn: &mut DbConn, ids: &[i64]) -> Result<(), StoreError> {
     for chunk in ids.chunks(INSERT_CHUNK) {
         diesel::delete(item_tags::table.filter(item_tags::item_id.eq_any(chunk))).execute(conn)?;
     }
+    Ok(())
+}
+
+/// Add the given tags to items that have none yet (just inserted, or cleared by
+/// [`delete_for`]).
+pub fn insert_many(
+    conn: &mut DbConn,
+    items: &[(i64, NaiveDateTime, &[Tag])],
+) -> Result<(), StoreError> {
     let rows: Vec<NewItemTag<'_>> = items
         .iter()
-        .flat_map(|(item_id, tags)| {
+        .flat_map(|(item_id, sort_at, tags)| {
             tags.iter().map(|t| NewItemTag {
                 item_id: *item_id,
                 tag: &t.key,
                 label: &t.label,
                 kind: t.kind.as_str(),
+                sort_at: *sort_at,
             })
         })
         .collect();
@@ -41,19 +64,6 @@ pub fn replace_many(conn: &mut DbConn, items: &[(i64, &[Tag])]) -> Result<(), St
         on_backend!(conn, |c| diesel::insert_into(item_tags::table)
             .values(chunk)
             .execute(c))?;
-    }
-    // The rows carry their item's sort time, for listings in date order by an index.
-    for chunk in ids.chunks(INSERT_CHUNK) {
-        use super::schema::items;
-        diesel::update(item_tags::table.filter(item_tags::item_id.eq_any(chunk)))
-            .set(
-                item_tags::sort_at.eq(items::table
-                    .filter(items::id.eq(item_tags::item_id))
-                    .select(items::sort_at)
-                    .single_value()
-                    .assume_not_null()),
-            )
-            .execute(conn)?;
     }
     Ok(())
 }

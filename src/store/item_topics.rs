@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::item_topics;
@@ -14,25 +15,46 @@ struct NewItemTopic<'a> {
     item_id: i64,
     topic: &'a str,
     matched: String,
+    /// The item's sort time, for listings in date order by an index.
+    sort_at: NaiveDateTime,
 }
 
-/// Rows per multi-row INSERT (3 parameters each).
+/// Rows per multi-row INSERT (4 parameters each).
 const INSERT_CHUNK: usize = 1000;
 
 /// Replace the topics of each item with the given ones, in a few statements for all of them.
-pub fn replace_many(conn: &mut DbConn, items: &[(i64, &[TopicMatch])]) -> Result<(), StoreError> {
-    let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
+pub fn replace_many(
+    conn: &mut DbConn,
+    items: &[(i64, NaiveDateTime, &[TopicMatch])],
+) -> Result<(), StoreError> {
+    let ids: Vec<i64> = items.iter().map(|(id, _, _)| *id).collect();
+    delete_for(conn, &ids)?;
+    insert_many(conn, items)
+}
+
+/// Remove every topic row of `ids`.
+pub fn delete_for(conn: &mut DbConn, ids: &[i64]) -> Result<(), StoreError> {
     for chunk in ids.chunks(INSERT_CHUNK) {
         diesel::delete(item_topics::table.filter(item_topics::item_id.eq_any(chunk)))
             .execute(conn)?;
     }
+    Ok(())
+}
+
+/// Add the given topics to items that have none yet (just inserted, or cleared by
+/// [`delete_for`]).
+pub fn insert_many(
+    conn: &mut DbConn,
+    items: &[(i64, NaiveDateTime, &[TopicMatch])],
+) -> Result<(), StoreError> {
     let rows: Vec<NewItemTopic<'_>> = items
         .iter()
-        .flat_map(|(item_id, topics)| {
+        .flat_map(|(item_id, sort_at, topics)| {
             topics.iter().map(|t| NewItemTopic {
                 item_id: *item_id,
                 topic: &t.slug,
                 matched: to_json(&t.matched),
+                sort_at: *sort_at,
             })
         })
         .collect();
@@ -40,19 +62,6 @@ pub fn replace_many(conn: &mut DbConn, items: &[(i64, &[TopicMatch])]) -> Result
         on_backend!(conn, |c| diesel::insert_into(item_topics::table)
             .values(chunk)
             .execute(c))?;
-    }
-    // The rows carry their item's sort time, for listings in date order by an index.
-    for chunk in ids.chunks(INSERT_CHUNK) {
-        use super::schema::items;
-        diesel::update(item_topics::table.filter(item_topics::item_id.eq_any(chunk)))
-            .set(
-                item_topics::sort_at.eq(items::table
-                    .filter(items::id.eq(item_topics::item_id))
-                    .select(items::sort_at)
-                    .single_value()
-                    .assume_not_null()),
-            )
-            .execute(conn)?;
     }
     Ok(())
 }

@@ -54,23 +54,51 @@ struct ItemValues<'a> {
     updated: Option<NaiveDateTime>,
     sort_at: NaiveDateTime,
     date_is_first_seen: bool,
-    authors: String,
+    authors: &'a str,
     summary: Option<&'a str>,
     content: Option<&'a str>,
-    categories: String,
+    categories: &'a str,
     language: Option<&'a str>,
-    enclosures: String,
-    content_hash: String,
+    enclosures: &'a str,
+    content_hash: &'a str,
     changed_at: NaiveDateTime,
     image: Option<&'a str>,
     /// Cleared on every write: the keyword job extracts tags from the new text.
     keywords_at: Option<NaiveDateTime>,
     canonical_link: Option<&'a str>,
+    signature: Option<&'a str>,
+}
+
+/// An item ready to store: its classification and the columns that take work to compute (JSON
+/// lists, content hash, signature), computed where the item was parsed, so that the store's
+/// writer (SQLite has one at a time) spends its turn writing.
+#[derive(Debug, Clone)]
+pub struct Ready {
+    pub classified: Classified,
+    authors: String,
+    categories: String,
+    enclosures: String,
+    content_hash: String,
     signature: Option<String>,
 }
 
+impl From<Classified> for Ready {
+    fn from(classified: Classified) -> Self {
+        let item = &classified.item;
+        Self {
+            authors: to_json(&item.authors),
+            categories: to_json(&item.categories),
+            enclosures: to_json(&item.enclosures),
+            content_hash: content_hash(item),
+            signature: classified.signature.as_ref().map(Signature::to_hex),
+            classified,
+        }
+    }
+}
+
 impl<'a> ItemValues<'a> {
-    fn new(c: &'a Classified, first_seen: NaiveDateTime, now: NaiveDateTime) -> Self {
+    fn new(r: &'a Ready, first_seen: NaiveDateTime, now: NaiveDateTime) -> Self {
+        let c = &r.classified;
         let item = &c.item;
         let dated = item.published.or(item.updated).map(|d| d.naive_utc());
         Self {
@@ -81,18 +109,18 @@ impl<'a> ItemValues<'a> {
             updated: item.updated.map(|d| d.naive_utc()),
             sort_at: dated.unwrap_or(first_seen),
             date_is_first_seen: dated.is_none(),
-            authors: to_json(&item.authors),
+            authors: &r.authors,
             summary: item.summary.as_deref(),
             content: item.content.as_deref(),
-            categories: to_json(&item.categories),
+            categories: &r.categories,
             language: item.language.as_deref(),
-            enclosures: to_json(&item.enclosures),
-            content_hash: content_hash(item),
+            enclosures: &r.enclosures,
+            content_hash: &r.content_hash,
             changed_at: now,
             image: item.image.as_deref(),
             keywords_at: None,
             canonical_link: c.canonical_link.as_deref(),
-            signature: c.signature.as_ref().map(Signature::to_hex),
+            signature: r.signature.as_deref(),
         }
     }
 }
@@ -163,12 +191,15 @@ pub struct UpsertCounts {
 pub fn upsert_for_source(
     conn: &mut DbConn,
     source_id: &str,
-    incoming: &[Classified],
+    incoming: &[Ready],
     now: DateTime<Utc>,
 ) -> Result<UpsertCounts, StoreError> {
     let now = now.naive_utc();
     let mut existing: HashMap<String, (i64, String, NaiveDateTime)> = HashMap::new();
-    let identities: Vec<&str> = incoming.iter().map(|c| c.item.id.as_str()).collect();
+    let identities: Vec<&str> = incoming
+        .iter()
+        .map(|r| r.classified.item.id.as_str())
+        .collect();
     for chunk in identities.chunks(LOOKUP_CHUNK) {
         let rows: Vec<(i64, String, String, NaiveDateTime)> = items::table
             .filter(items::source_id.eq(source_id))
@@ -188,9 +219,11 @@ pub fn upsert_for_source(
     let mut counts = UpsertCounts::default();
     let mut seen = std::collections::HashSet::new();
     let mut fresh: Vec<(NewItem<'_>, &Classified)> = Vec::new();
-    let mut changed: Vec<(i64, &Classified)> = Vec::new();
-    for classified in incoming {
-        let item = &classified.item;
+    // Each written item: its id, its sort time (copied onto its topic and tag rows) and what
+    // it was classified as.
+    let mut written: Vec<(i64, NaiveDateTime, &Classified)> = Vec::new();
+    for ready in incoming {
+        let item = &ready.classified.item;
         if !seen.insert(item.id.as_str()) {
             continue;
         }
@@ -200,29 +233,32 @@ pub fn upsert_for_source(
                     source_id,
                     identity: &item.id,
                     first_seen_at: now,
-                    values: ItemValues::new(classified, now, now),
+                    values: ItemValues::new(ready, now, now),
                 },
-                classified,
+                &ready.classified,
             )),
             Some((id, hash, first_seen)) => {
-                let values = ItemValues::new(classified, *first_seen, now);
-                if values.content_hash == *hash {
+                if ready.content_hash == *hash {
                     counts.unchanged += 1;
                     continue;
                 }
+                let values = ItemValues::new(ready, *first_seen, now);
                 diesel::update(items::table.find(*id))
                     .set(&values)
                     .execute(conn)?;
-                changed.push((*id, classified));
+                written.push((*id, values.sort_at, &ready.classified));
             }
         }
     }
-    counts.updated = changed.len();
+    counts.updated = written.len();
     counts.new = fresh.len();
+    // Changed items lose their old topics and tags; new ones have none.
+    let changed: Vec<i64> = written.iter().map(|(id, _, _)| *id).collect();
+    topics_table::delete_for(conn, &changed)?;
+    tags_table::delete_for(conn, &changed)?;
 
     // New items go in as multi-row INSERTs, their topics and tags likewise: a few round trips
     // per poll, not a few per item.
-    let mut written: Vec<(i64, &Classified)> = changed;
     for chunk in fresh.chunks(INSERT_CHUNK) {
         let rows: Vec<&NewItem<'_>> = chunk.iter().map(|(row, _)| row).collect();
         let ids: Vec<(i64, String)> = on_backend!(conn, |c| diesel::insert_into(items::table)
@@ -237,22 +273,22 @@ pub fn upsert_for_source(
             let id = by_identity.get(row.identity).copied().ok_or_else(|| {
                 StoreError::Corrupt(format!("no id came back for item {}", row.identity))
             })?;
-            written.push((id, classified));
+            written.push((id, row.values.sort_at, classified));
         }
     }
-    let topic_rows: Vec<(i64, &[TopicMatch])> = written
+    let topic_rows: Vec<(i64, NaiveDateTime, &[TopicMatch])> = written
         .iter()
-        .map(|(id, c)| (*id, c.topics.as_slice()))
+        .map(|(id, at, c)| (*id, *at, c.topics.as_slice()))
         .collect();
-    topics_table::replace_many(conn, &topic_rows)?;
-    let tag_rows: Vec<(i64, &[Tag])> = written
+    topics_table::insert_many(conn, &topic_rows)?;
+    let tag_rows: Vec<(i64, NaiveDateTime, &[Tag])> = written
         .iter()
-        .map(|(id, c)| (*id, c.tags.as_slice()))
+        .map(|(id, at, c)| (*id, *at, c.tags.as_slice()))
         .collect();
-    tags_table::replace_many(conn, &tag_rows)?;
+    tags_table::insert_many(conn, &tag_rows)?;
     let mut topics: Vec<String> = written
         .iter()
-        .flat_map(|(_, c)| c.topics.iter().map(|t| t.slug.clone()))
+        .flat_map(|(_, _, c)| c.topics.iter().map(|t| t.slug.clone()))
         .collect();
     topics.sort_unstable();
     topics.dedup();
@@ -766,5 +802,12 @@ fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<Store
 fn content_hash(item: &Item) -> String {
     let bytes = serde_json::to_vec(item).unwrap_or_default();
     let digest = Sha256::digest(&bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for b in digest {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    hex
 }
+
+const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -3,6 +3,7 @@
 //! table. It never imports HTTP or fetching code.
 
 pub mod bands;
+pub mod batch;
 pub mod fetch_log;
 pub mod item_tags;
 pub mod item_topics;
