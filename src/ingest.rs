@@ -23,7 +23,7 @@ use crate::store::batch::Batcher;
 use crate::store::fetch_log::{self, LogEntry};
 use crate::store::items::{self, UpsertCounts};
 use crate::store::sources::{self, FetchRecord, SourceRow};
-use crate::store::{Store, StoreError};
+use crate::store::{self, Store, StoreError};
 
 /// Used when a stored schedule no longer parses (it was written by another version).
 const FALLBACK_SCHEDULE: &str = "every 15m";
@@ -118,7 +118,14 @@ impl Ingestor {
     pub fn new(fetcher: Fetcher, store: Store, rules: Arc<Live<Rules>>, timing: Timing) -> Self {
         Self {
             fetcher,
-            writes: Batcher::new(store.clone()),
+            // Web processes watch one shared row to learn that feeds changed; it is touched
+            // once per transaction, at its end, so that its lock is held only to the commit.
+            writes: Batcher::new(store.clone()).finishing_with(|conn, polls: &[UpsertCounts]| {
+                if polls.iter().any(|c| c.new + c.updated > 0) {
+                    store::meta::touch_items(conn)?;
+                }
+                Ok(())
+            }),
             store,
             rules,
             timing,

@@ -24,6 +24,10 @@ pub const MAX_JOBS: usize = 64;
 
 type Work<T> = Box<dyn FnMut(&mut DbConn) -> Result<T, StoreError> + Send>;
 
+/// Run once per transaction after its jobs, with their results.
+type FinishFn<T> = dyn Fn(&mut DbConn, &[T]) -> Result<(), StoreError> + Send + Sync;
+type Finish<T> = Arc<FinishFn<T>>;
+
 struct Job<T> {
     work: Work<T>,
     reply: oneshot::Sender<Result<T, StoreError>>,
@@ -38,6 +42,7 @@ pub struct Batcher<T> {
     writers: Arc<Semaphore>,
     /// Transactions committed so far (a batch counts once).
     committed: Arc<AtomicU64>,
+    finish: Option<Finish<T>>,
 }
 
 impl<T> Clone for Batcher<T> {
@@ -47,6 +52,7 @@ impl<T> Clone for Batcher<T> {
             queue: Arc::clone(&self.queue),
             writers: Arc::clone(&self.writers),
             committed: Arc::clone(&self.committed),
+            finish: self.finish.clone(),
         }
     }
 }
@@ -62,7 +68,20 @@ impl<T: Send + 'static> Batcher<T> {
             queue: Arc::new(Mutex::new(Vec::new())),
             writers: Arc::new(Semaphore::new(writers)),
             committed: Arc::new(AtomicU64::new(0)),
+            finish: None,
         }
+    }
+
+    /// Run `finish` at the end of every transaction, after its jobs, with their results: the
+    /// place for a write that every job would otherwise repeat, such as touching a row that
+    /// all of them share (holding its lock for the rest of a batch would make other writers
+    /// wait on it).
+    pub fn finishing_with(
+        mut self,
+        finish: impl Fn(&mut DbConn, &[T]) -> Result<(), StoreError> + Send + Sync + 'static,
+    ) -> Self {
+        self.finish = Some(Arc::new(finish));
+        self
     }
 
     /// Jobs waiting for a writer.
@@ -106,9 +125,10 @@ impl<T: Send + 'static> Batcher<T> {
                     // written and answered even if this caller stops waiting.
                     let store = self.store.clone();
                     let committed = Arc::clone(&self.committed);
+                    let finish = self.finish.clone();
                     let written = tokio::spawn(async move {
                         let result = store.run(move |conn| {
-                            let n = write_batch(conn, jobs);
+                            let n = write_batch(conn, jobs, finish.as_deref());
                             committed.fetch_add(n, Ordering::Relaxed);
                             Ok(())
                         }).await;
@@ -134,13 +154,22 @@ impl<T: Send + 'static> Batcher<T> {
 
 /// Write `jobs` in one transaction, or, when that fails, each in its own; answer every job.
 /// Returns how many transactions committed.
-fn write_batch<T>(conn: &mut DbConn, mut jobs: Vec<Job<T>>) -> u64 {
+fn write_batch<T>(
+    conn: &mut DbConn,
+    mut jobs: Vec<Job<T>>,
+    finish: Option<&FinishFn<T>>,
+) -> u64 {
     if jobs.len() > 1 {
         let together = transaction(conn, |conn| {
             relax_durability(conn)?;
-            jobs.iter_mut()
+            let results = jobs
+                .iter_mut()
                 .map(|job| (job.work)(conn))
-                .collect::<Result<Vec<T>, StoreError>>()
+                .collect::<Result<Vec<T>, StoreError>>()?;
+            if let Some(finish) = finish {
+                finish(conn, &results)?;
+            }
+            Ok(results)
         });
         match together {
             Ok(results) => {
@@ -158,7 +187,11 @@ fn write_batch<T>(conn: &mut DbConn, mut jobs: Vec<Job<T>>) -> u64 {
     for mut job in jobs {
         let result = transaction(conn, |conn| {
             relax_durability(conn)?;
-            (job.work)(conn)
+            let result = (job.work)(conn)?;
+            if let Some(finish) = finish {
+                finish(conn, std::slice::from_ref(&result))?;
+            }
+            Ok(result)
         });
         committed += u64::from(result.is_ok());
         let _ = job.reply.send(result);

@@ -188,6 +188,8 @@ pub struct UpsertCounts {
 /// Store the items of one poll of `source_id`: insert new ones, update changed ones (with
 /// their topics), leave unchanged ones untouched. Idempotent; run it inside the poll's
 /// transaction. An identity repeated within `incoming` is stored once (the first wins).
+/// The caller records that items changed ([`super::meta::touch_items`]) when some were new or
+/// updated: once per transaction, at its end, as ingest's batches do.
 pub fn upsert_for_source(
     conn: &mut DbConn,
     source_id: &str,
@@ -293,9 +295,6 @@ pub fn upsert_for_source(
     topics.sort_unstable();
     topics.dedup();
     counts.topics = topics;
-    if !written.is_empty() {
-        super::meta::touch_items(conn)?;
-    }
     Ok(counts)
 }
 
