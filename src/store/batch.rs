@@ -154,11 +154,7 @@ impl<T: Send + 'static> Batcher<T> {
 
 /// Write `jobs` in one transaction, or, when that fails, each in its own; answer every job.
 /// Returns how many transactions committed.
-fn write_batch<T>(
-    conn: &mut DbConn,
-    mut jobs: Vec<Job<T>>,
-    finish: Option<&FinishFn<T>>,
-) -> u64 {
+fn write_batch<T>(conn: &mut DbConn, mut jobs: Vec<Job<T>>, finish: Option<&FinishFn<T>>) -> u64 {
     if jobs.len() > 1 {
         let together = transaction(conn, |conn| {
             relax_durability(conn)?;
