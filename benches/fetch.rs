@@ -87,7 +87,11 @@ fn timed(cmd: &mut Command) -> (f64, f64, bool) {
     (wall, rss_kb / 1024.0, out.status.success())
 }
 
-fn crossfeed_run(dir: &Path, label: &str, database: &str, urls: &[String]) {
+/// One cold poll and one re-poll: (cold seconds, cold peak MiB, re-poll seconds, re-poll peak
+/// MiB, all succeeded).
+type Figures = (f64, f64, f64, f64, bool);
+
+fn crossfeed_run(dir: &Path, label: &str, database: &str, urls: &[String]) -> Figures {
     let mut yaml = format!(
         "database: {{ url: \"{database}\", pool_size: 8 }}\n\
          fetch: {{ timeout: 30s, max_concurrency: 32, per_host_concurrency: 32 }}\nsources:\n"
@@ -136,26 +140,19 @@ fn crossfeed_run(dir: &Path, label: &str, database: &str, urls: &[String]) {
     };
     let (cold, cold_rss, ok1) = run();
     let (again, again_rss, ok2) = run();
-    println!(
-        "crossfeed ({label}): cold {cold:.2} s, peak {cold_rss:.0} MiB; re-poll (all 304) {again:.2} s, peak {again_rss:.0} MiB{}",
-        if ok1 && ok2 {
-            ""
-        } else {
-            " (some fetches FAILED)"
-        }
-    );
+    (cold, cold_rss, again, again_rss, ok1 && ok2)
 }
 
-fn newsboat_run(dir: &Path, urls: &[String]) {
-    if Command::new("newsboat").arg("--version").output().is_err() {
-        println!("newsboat: not installed (apt-get install newsboat), skipped");
-        return;
-    }
+fn newsboat_installed() -> bool {
+    Command::new("newsboat").arg("--version").output().is_ok()
+}
+
+fn newsboat_run(dir: &Path, round: usize, urls: &[String]) -> Figures {
     let list = dir.join("urls");
     std::fs::write(&list, urls.join("\n") + "\n").unwrap();
     let conf = dir.join("newsboat.conf");
     std::fs::write(&conf, "").unwrap();
-    let cache = dir.join("newsboat.db");
+    let cache = dir.join(format!("newsboat-{round}.db"));
     let run = || {
         let mut cmd = Command::new("newsboat");
         cmd.args([
@@ -171,11 +168,47 @@ fn newsboat_run(dir: &Path, urls: &[String]) {
         .env("HOME", dir);
         timed(&mut cmd)
     };
-    let (cold, cold_rss, _) = run();
-    let (again, again_rss, _) = run();
-    println!(
-        "newsboat (default settings): cold {cold:.2} s, peak {cold_rss:.0} MiB; re-poll {again:.2} s, peak {again_rss:.0} MiB"
+    let (cold, cold_rss, ok1) = run();
+    let (again, again_rss, ok2) = run();
+    (cold, cold_rss, again, again_rss, ok1 && ok2)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Medians over the rounds, and each round's ratio to newsboat's run of the same round (the
+/// machine's speed drifts; a ratio taken within one round is steadier than one of medians).
+fn report(label: &str, runs: &[Figures], peer: &[Figures]) {
+    let col = |f: fn(&Figures) -> f64| median(runs.iter().map(f).collect());
+    let failed = runs.iter().any(|r| !r.4);
+    let mut line = format!(
+        "{label}: cold {:.2} s (min {:.2}), peak {:.0} MiB; re-poll {:.3} s (min {:.3}), peak {:.0} MiB",
+        col(|r| r.0),
+        runs.iter().map(|r| r.0).fold(f64::INFINITY, f64::min),
+        col(|r| r.1),
+        col(|r| r.2),
+        runs.iter().map(|r| r.2).fold(f64::INFINITY, f64::min),
+        col(|r| r.3),
     );
+    if !peer.is_empty() && !std::ptr::eq(runs, peer) {
+        let cold: Vec<f64> = runs.iter().zip(peer).map(|(r, p)| p.0 / r.0).collect();
+        let again: Vec<f64> = runs.iter().zip(peer).map(|(r, p)| p.2 / r.2).collect();
+        line.push_str(&format!(
+            "; vs newsboat: cold {:.1}x, re-poll {:.1}x (medians of per-round ratios)",
+            median(cold),
+            median(again)
+        ));
+    }
+    if failed {
+        line.push_str(" (some fetches FAILED)");
+    }
+    println!("{line}");
 }
 
 /// Misbehaving upstreams: peak memory must stay bounded while each fails cleanly.
@@ -285,33 +318,56 @@ fn main() {
         .collect();
 
     let dir = tempfile::tempdir().unwrap();
+    let rounds: usize = std::env::var("CROSSFEED_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
     println!(
-        "machine: {} cores",
+        "machine: {} cores; {rounds} rounds, each: crossfeed on SQLite, on Postgres, newsboat (fresh store each)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    crossfeed_run(
-        dir.path(),
-        "sqlite",
-        &format!("sqlite://{}", dir.path().join("bench.db").display()),
-        &urls,
-    );
-    if let Ok(admin) = std::env::var("CROSSFEED_TEST_POSTGRES") {
-        let name = format!("crossfeed_bench_{}", std::process::id());
-        let psql = |sql: &str| {
-            Command::new("psql")
-                .args([admin.as_str(), "-qc", sql])
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false)
-        };
-        if psql(&format!("CREATE DATABASE {name}")) {
-            let mut url = url::Url::parse(&admin).unwrap();
-            url.set_path(&name);
-            crossfeed_run(dir.path(), "postgres", url.as_str(), &urls);
-            psql(&format!("DROP DATABASE {name} WITH (FORCE)"));
+    let admin = std::env::var("CROSSFEED_TEST_POSTGRES").ok();
+    let newsboat = newsboat_installed();
+    let (mut sqlite, mut postgres, mut peer) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        sqlite.push(crossfeed_run(
+            dir.path(),
+            "sqlite",
+            &format!(
+                "sqlite://{}",
+                dir.path().join(format!("bench-{round}.db")).display()
+            ),
+            &urls,
+        ));
+        if let Some(admin) = &admin {
+            let name = format!("crossfeed_bench_{}_{round}", std::process::id());
+            let psql = |sql: &str| {
+                Command::new("psql")
+                    .args([admin.as_str(), "-qc", sql])
+                    .status()
+                    .map(|s| s.success())
+                    .unwrap_or(false)
+            };
+            if psql(&format!("CREATE DATABASE {name}")) {
+                let mut url = url::Url::parse(admin).unwrap();
+                url.set_path(&name);
+                postgres.push(crossfeed_run(dir.path(), "postgres", url.as_str(), &urls));
+                psql(&format!("DROP DATABASE {name} WITH (FORCE)"));
+            }
+        }
+        if newsboat {
+            peer.push(newsboat_run(dir.path(), round, &urls));
         }
     }
-    newsboat_run(dir.path(), &urls);
+    report("crossfeed (sqlite)", &sqlite, &peer);
+    if !postgres.is_empty() {
+        report("crossfeed (postgres)", &postgres, &peer);
+    }
+    if newsboat {
+        report("newsboat (default settings)", &peer, &peer);
+    } else {
+        println!("newsboat: not installed (apt-get install newsboat), skipped");
+    }
     hostile_run(dir.path(), addr);
     actix_web::rt::System::new().block_on(handle.stop(false));
     let _ = thread.join();
