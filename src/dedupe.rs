@@ -12,10 +12,9 @@
 use url::Url;
 
 use crate::classify::Folder;
-use crate::domain::Item;
 pub use crate::domain::Signature;
 use crate::domain::signature::{SIGNATURE_LEN, mix};
-use crate::text::text_of_sanitized;
+use crate::domain::{Item, PlainText};
 
 /// Query parameters that only say where a click came from.
 const TRACKING_PARAMS: &[&str] = &[
@@ -166,15 +165,23 @@ pub fn signature(folder: Folder, title: &str, text: &str) -> Option<Signature> {
 /// What clustering needs of an item: its canonical link and the signature of its text (the
 /// start of the content, else the summary, and the title).
 pub fn fingerprint(item: &Item, folder: Folder) -> (Option<String>, Option<Signature>) {
-    let text = item
+    fingerprint_plain(item, &PlainText::of(item), folder)
+}
+
+/// [`fingerprint`] with the item's plain text already worked out.
+pub fn fingerprint_plain(
+    item: &Item,
+    plain: &PlainText,
+    folder: Folder,
+) -> (Option<String>, Option<Signature>) {
+    let text = plain
         .content
         .as_deref()
-        .or(item.summary.as_deref())
-        .map(text_of_sanitized)
+        .or(plain.summary.as_deref())
         .unwrap_or_default();
     (
         item.link.as_deref().and_then(canonical_link),
-        signature(folder, item.title.as_deref().unwrap_or(""), &text),
+        signature(folder, item.title.as_deref().unwrap_or(""), text),
     )
 }
 

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::classify::SourceCtx;
-use crate::domain::{Classified, Freshness, Schedule, Timing};
+use crate::domain::{Classified, Freshness, PlainText, Schedule, Timing};
 use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher, Outcome, Validators};
 use crate::normalize::{self, FeedInfo};
 use crate::parse::{self, ParseError, charset, discover};
@@ -245,15 +245,9 @@ impl Ingestor {
                     moved_to: moved_to.map(String::from),
                 };
                 let entry = log("not_modified", Some(304), 0, UpsertCounts::default(), None);
-                let sid = id.clone();
-                self.writes
-                    .write(move |conn| {
-                        sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
-                        fetch_log::insert(conn, &entry)?;
-                        Ok(UpsertCounts::default())
-                    })
+                self.record(&id, owner, (now, next), record, entry)
                     .await
-                    .map(|_| PollOutcome::NotModified)
+                    .map(|()| PollOutcome::NotModified)
                     .map_err(IngestError::Store)
             }
             Err(e) => Err(e),
@@ -337,17 +331,7 @@ impl Ingestor {
                     UpsertCounts::default(),
                     Some(error.clone()),
                 );
-                let sid = id.clone();
-                let owner_s = owner.to_owned();
-                if let Err(store_err) = self
-                    .writes
-                    .write(move |conn| {
-                        sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
-                        fetch_log::insert(conn, &entry)?;
-                        Ok(UpsertCounts::default())
-                    })
-                    .await
-                {
+                if let Err(store_err) = self.record(&id, owner, (now, next), record, entry).await {
                     tracing::error!(error = %store_err, "cannot record the failure");
                 }
                 PollReport {
@@ -356,6 +340,27 @@ impl Ingestor {
                 }
             }
         }
+    }
+
+    /// Record a poll that stored no items (a 304 or a failure) on its source and in the fetch
+    /// log, through the batched writer.
+    async fn record(
+        &self,
+        id: &str,
+        owner: &str,
+        (at, next): (DateTime<Utc>, DateTime<Utc>),
+        record: FetchRecord,
+        entry: LogEntry,
+    ) -> Result<(), StoreError> {
+        let (id, owner) = (id.to_owned(), owner.to_owned());
+        self.writes
+            .write(move |conn| {
+                sources::record_fetch(conn, &id, &owner, at, next, &record)?;
+                fetch_log::insert(conn, &entry)?;
+                Ok(UpsertCounts::default())
+            })
+            .await
+            .map(|_| ())
     }
 
     /// Fetch, then parse, normalize and classify on a blocking thread (CPU work).
@@ -392,9 +397,10 @@ impl Ingestor {
                         id: &source_id,
                         tags: &source_tags,
                     };
-                    let (topics, tags) = rules.apply(&item, source);
+                    let plain = PlainText::of(&item);
+                    let (topics, tags) = rules.apply(&item, &plain, source);
                     let (canonical_link, signature) =
-                        crate::dedupe::fingerprint(&item, rules.classifier.folder());
+                        crate::dedupe::fingerprint_plain(&item, &plain, rules.classifier.folder());
                     items::Ready::from(Classified {
                         item,
                         topics,

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::classify::{Classifier, ClassifyError, SourceCtx};
 use crate::config::{Config, DedupeConfig};
-use crate::domain::{Item, Tag, TopicMatch};
+use crate::domain::{Item, PlainText, Tag, TopicMatch};
 use crate::tags::Tagger;
 
 /// Compiled rules.
@@ -37,9 +37,14 @@ impl Rules {
 
     /// The topics of `item` from `source`, and the tags that need no segmenter (categories,
     /// source tags): what ingest stores at once.
-    pub fn apply(&self, item: &Item, source: SourceCtx<'_>) -> (Vec<TopicMatch>, Vec<Tag>) {
+    pub fn apply(
+        &self,
+        item: &Item,
+        plain: &PlainText,
+        source: SourceCtx<'_>,
+    ) -> (Vec<TopicMatch>, Vec<Tag>) {
         (
-            self.classifier.classify(item, source),
+            self.classifier.classify_plain(item, plain, source),
             self.tagger.base(item, source.tags),
         )
     }

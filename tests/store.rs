@@ -577,3 +577,59 @@ on_both_backends!(
     queued_writes_commit_together_and_a_failure_stays_alone,
     queued_writes_commit_together_and_a_failure_stays_alone
 );
+
+async fn recording_a_poll_releases_only_the_recorders_lease(backend: Backend) {
+    let (_db, store) = store_with_one_source(backend);
+    let t0 = Utc::now();
+    let ids = ["s".to_owned()];
+    let claim = |owner: &str, at: chrono::DateTime<Utc>, minutes: i64| {
+        store
+            .with_conn(|c| {
+                sources::claim(
+                    c,
+                    owner,
+                    sources::Claim::Ids(&ids),
+                    at,
+                    at + Duration::minutes(minutes),
+                )
+            })
+            .unwrap()
+            .len()
+    };
+    let record = |owner: &str, at: chrono::DateTime<Utc>| {
+        store
+            .with_conn(|c| {
+                sources::record_fetch(
+                    c,
+                    "s",
+                    owner,
+                    at,
+                    at + Duration::minutes(10),
+                    &sources::FetchRecord::NotModified { moved_to: None },
+                )
+            })
+            .unwrap();
+    };
+
+    // The holder records its poll: the lease is gone and anyone may claim at once.
+    assert_eq!(claim("a", t0, 1), 1);
+    assert_eq!(claim("b", t0, 1), 0, "leased to a");
+    record("a", t0);
+    assert_eq!(claim("b", t0, 1), 1, "a's poll released it");
+
+    // b's lease runs out and c claims; b's late record must not free c's lease.
+    let later = t0 + Duration::minutes(2);
+    assert_eq!(claim("c", later, 5), 1);
+    record("b", later);
+    let rows = store.with_conn(sources::list).unwrap();
+    assert_eq!(
+        rows[0].last_status,
+        Some(304),
+        "the late poll is still recorded"
+    );
+    assert_eq!(claim("d", later, 5), 0, "c still holds it");
+}
+on_both_backends!(
+    recording_a_poll_releases_only_the_recorders_lease,
+    recording_a_poll_releases_only_the_recorders_lease
+);

@@ -42,6 +42,23 @@ impl Item {
     }
 }
 
+/// An item's summary and content as plain text, worked out once per item for the stages that
+/// read them (topic matching, duplicate signatures).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlainText {
+    pub summary: Option<String>,
+    pub content: Option<String>,
+}
+
+impl PlainText {
+    pub fn of(item: &Item) -> Self {
+        Self {
+            summary: item.summary.as_deref().map(crate::text::text_of_sanitized),
+            content: item.content.as_deref().map(crate::text::text_of_sanitized),
+        }
+    }
+}
+
 /// A media file attached to an item (podcast audio, image, video).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enclosure {

@@ -9,7 +9,7 @@ mod topic_slug;
 
 pub mod signature;
 
-pub use item::{Classified, Enclosure, Item, Matched, Tag, TagKind, TopicMatch};
+pub use item::{Classified, Enclosure, Item, Matched, PlainText, Tag, TagKind, TopicMatch};
 pub use schedule::{Schedule, ScheduleError};
 pub use signature::Signature;
 pub use source_id::{SourceId, SourceIdError};

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::IntoSql;
+use diesel::dsl::case_when;
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text, Timestamp};
 
 use super::schema::sources;
 use super::{DbConn, StoreError, json_list, on_backend, to_json};
@@ -301,21 +303,6 @@ pub fn claim(
     })
 }
 
-/// Give up `owner`'s lease on `id` without recording a poll (e.g. at shutdown).
-pub fn release(conn: &mut DbConn, id: &str, owner: &str) -> Result<(), StoreError> {
-    diesel::update(
-        sources::table
-            .find(id)
-            .filter(sources::lease_owner.eq(owner)),
-    )
-    .set((
-        sources::lease_owner.eq(None::<String>),
-        sources::lease_until.eq(None::<NaiveDateTime>),
-    ))
-    .execute(conn)?;
-    Ok(())
-}
-
 /// Make `id` due now (a refresh asked for over HTTP); false when there is no such source.
 pub fn make_due(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
     let n = diesel::update(sources::table.find(id))
@@ -359,6 +346,20 @@ pub fn record_fetch(
     let at = at.naive_utc();
     let next = next_fetch_at.naive_utc();
     let target = sources::table.find(id);
+    // The lease goes in the same statement (one round trip per poll, not two), and only if
+    // `owner` still holds it: a lease that expired and was claimed again is the new holder's.
+    let held = || sources::lease_owner.eq(owner);
+    let release = (
+        sources::lease_owner.eq(
+            case_when(held(), None::<String>.into_sql::<Nullable<Text>>())
+                .otherwise(sources::lease_owner),
+        ),
+        sources::lease_until.eq(case_when(
+            held(),
+            None::<NaiveDateTime>.into_sql::<Nullable<Timestamp>>(),
+        )
+        .otherwise(sources::lease_until)),
+    );
     let moved = match record {
         FetchRecord::Success { moved_to, .. } | FetchRecord::NotModified { moved_to } => {
             moved_to.as_deref()
@@ -391,6 +392,7 @@ pub fn record_fetch(
                     sources::feed_title.eq(title),
                     sources::etag.eq(etag),
                     sources::last_modified.eq(last_modified),
+                    release,
                 ))
                 .execute(conn)?;
         }
@@ -403,6 +405,7 @@ pub fn record_fetch(
                     sources::last_error.eq(None::<String>),
                     sources::error_count.eq(0),
                     sources::next_fetch_at.eq(next),
+                    release,
                 ))
                 .execute(conn)?;
         }
@@ -418,6 +421,7 @@ pub fn record_fetch(
                     sources::last_error.eq(error),
                     sources::error_count.eq(sources::error_count + 1),
                     sources::next_fetch_at.eq(next),
+                    release,
                 ))
                 .execute(conn)?;
             if let Some(reason) = disable {
@@ -430,5 +434,5 @@ pub fn record_fetch(
             }
         }
     }
-    release(conn, id, owner)
+    Ok(())
 }
