@@ -428,15 +428,51 @@ impl Folder {
 }
 
 /// Fold text for matching: NFKC (full-width to ASCII, compatibility forms) and lowercase.
-/// Most text is already in NFKC (all ASCII is), so the normalization pass is skipped when a
-/// quick check says so.
+///
+/// Chinese text is mostly ideographs, which both steps leave alone and which nothing around
+/// them changes (no decomposition, no composition, no case): they are copied as they are, and
+/// only the runs between them (punctuation, Latin words, full-width forms) are normalized and
+/// lowercased, each run skipping normalization when a quick check says it is in NFKC already.
+/// The result is the same as folding the whole text at once.
 pub fn fold(text: &str) -> String {
     if text.is_ascii() {
         return text.to_ascii_lowercase();
     }
-    match is_nfkc_quick(text.chars()) {
-        IsNormalized::Yes => lowercase(text),
-        _ => lowercase(&text.nfkc().collect::<String>()),
+    let mut out = String::with_capacity(text.len());
+    let mut run = None;
+    for (i, c) in text.char_indices() {
+        if is_inert(c) {
+            if let Some(start) = run.take() {
+                fold_run(&text[start..i], &mut out);
+            }
+            out.push(c);
+        } else if run.is_none() {
+            run = Some(i);
+        }
+    }
+    if let Some(start) = run {
+        fold_run(&text[start..], &mut out);
+    }
+    out
+}
+
+/// Characters that folding leaves as they are whatever surrounds them: CJK ideographs
+/// (unified and extension A) and common CJK punctuation that has no compatibility form.
+fn is_inert(c: char) -> bool {
+    matches!(c,
+        '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}'
+        | '\u{3001}' | '\u{3002}' | '\u{3008}'..='\u{3011}' | '\u{2018}' | '\u{2019}'
+        | '\u{201C}' | '\u{201D}')
+}
+
+fn fold_run(run: &str, out: &mut String) {
+    if run.is_ascii() {
+        out.extend(run.chars().map(|c| c.to_ascii_lowercase()));
+        return;
+    }
+    match is_nfkc_quick(run.chars()) {
+        IsNormalized::Yes => out.push_str(&lowercase(run)),
+        _ => out.push_str(&lowercase(&run.nfkc().collect::<String>())),
     }
 }
 
@@ -558,7 +594,29 @@ mod tests {
         }
     }
 
+    #[test]
+    fn inert_characters_are_their_own_fold() {
+        for c in ('\u{2000}'..='\u{A000}').filter(|&c| is_inert(c)) {
+            let s = c.to_string();
+            assert_eq!(s.nfkc().collect::<String>(), s, "{c:?} changes under NFKC");
+            assert_eq!(s.to_lowercase(), s, "{c:?} has a lowercase");
+            assert_eq!(
+                unicode_normalization::char::canonical_combining_class(c),
+                0,
+                "{c:?} is not a starter"
+            );
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn folding_in_runs_is_folding_the_whole(
+            text in "[a-zA-ZΣσ0-9 亚马逊東南亞賣家，。、「」《》“”ＡＢａ１\u{0301}\u{0308}\u{3099}ｶﾞ①ﬁ\u{3400}]{0,40}"
+        ) {
+            let whole = text.nfkc().collect::<String>().to_lowercase();
+            proptest::prop_assert_eq!(fold(&text), whole);
+        }
+
         #[test]
         fn lowercase_is_the_standard_library_s(
             text in "[a-zA-Z0-9 亚马逊東南亞セールΣσςΑΒİẞÀÉ，。「」ＡＢａ\u{3400}\u{20000}]{0,40}"
