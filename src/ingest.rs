@@ -112,6 +112,10 @@ pub struct Ingestor {
     rules: Arc<Live<Rules>>,
     timing: Timing,
     websub: Option<Arc<crate::websub::Publisher>>,
+    /// Parsing is CPU work: as many at once as there are cores. More only adds threads that
+    /// take turns on the same cores (and take them from the store writer, which every poll
+    /// waits for), each with its own allocator heap.
+    parsers: Arc<Semaphore>,
 }
 
 impl Ingestor {
@@ -130,6 +134,9 @@ impl Ingestor {
             rules,
             timing,
             websub: None,
+            parsers: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            )),
         }
     }
 
@@ -383,7 +390,12 @@ impl Ingestor {
                 } => (*fetched, text, discovered),
             };
         let rules = self.rules.get();
+        let permit = Arc::clone(&self.parsers)
+            .acquire_owned()
+            .await
+            .map_err(|_| IngestError::Task)?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let feed = parse::parse_text(&text, tz, now)?;
             let ctx = normalize::Context {
                 fetch_url: &fetched.url,
