@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-300}"
 connections="${2:-64}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-bin=target/release/crossfeed
+bin="${SOAK_BIN:-target/release/crossfeed}"   # SOAK_BIN=target/profiling/crossfeed for perf
 [ -x "$bin" ] || { echo "build first: cargo build --release" >&2; exit 1; }
 
 work="$(mktemp -d)"
@@ -134,6 +134,8 @@ fi
 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$work/paths.lua" "http://127.0.0.1:$port" | tee "$work/wrk.txt"
 kill "$sampler" 2>/dev/null || true
 echo
+# Where the memory is: heap (anonymous) or mapped files, and how many threads hold heaps.
+grep -E "^(VmRSS|RssAnon|RssFile|Threads)" "/proc/$server/status" | tr -s " \t" " " | paste -sd";" -
 [ -z "$restarted" ] || cat "$work/restart.txt"
 items="$(curl -s "http://127.0.0.1:$port/api/sources" | python3 -c 'import json,sys; print(sum(s["items"] for s in json.load(sys.stdin)["items"]))')"
 errors="$(grep -c ' ERROR ' "$work/serve.log" || true)"
