@@ -98,8 +98,9 @@ impl SchedulerHandle {
         Arc::clone(&self.nudge)
     }
 
-    /// Stop dispatching and give polls in flight a moment to finish; any still running keep
-    /// their leases, which expire, so another process takes the sources over.
+    /// Stop dispatching and give polls in flight a moment to finish; the leases of any still
+    /// running are given up, so another process polls those sources now. (A process killed
+    /// outright leaves its leases to expire instead.)
     pub async fn shutdown(mut self) {
         if let Err(e) = self.jobs.shutdown().await {
             tracing::warn!(error = %e, "scheduler shutdown");
@@ -108,7 +109,21 @@ impl SchedulerHandle {
         let waited =
             tokio::time::timeout(SHUTDOWN_GRACE, self.dispatcher.permits.acquire_many(all)).await;
         if waited.is_err() {
-            tracing::warn!("polls still running at shutdown; their leases will expire");
+            let owner = self.dispatcher.owner.clone();
+            match self
+                .dispatcher
+                .store
+                .run(move |c| sources::release_all(c, &owner))
+                .await
+            {
+                Ok(n) => tracing::warn!(
+                    released = n,
+                    "polls still running at shutdown; their sources are left to other processes"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "polls still running at shutdown; cannot give up their leases, which will expire")
+                }
+            }
         }
     }
 }

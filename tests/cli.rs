@@ -487,6 +487,68 @@ async fn a_second_signal_exits_at_once() {
     assert!(second.elapsed() < Duration::from_secs(8), "{logged}");
 }
 
+/// A poll still running when the grace period ends does not hold its source: the leaving
+/// process gives the lease up, so another process polls the source at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leaving_with_a_poll_unfinished_gives_up_its_lease() {
+    use std::time::Duration;
+
+    let drip = common::drip_server().await;
+    let db = common::TestDb::new(common::Backend::Sqlite);
+    let config = common::config(&db, &format!("  - id: slow\n    url: {drip}\n"));
+    let text = std::fs::read_to_string(&config.path)
+        .unwrap()
+        .replace("timeout: 5s", "timeout: 60s");
+    std::fs::write(&config.path, text).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = db.dir().join("serve.log");
+    let mut child = crossfeed()
+        .args(["--config", config.path.to_str().unwrap(), "serve"])
+        .env("CROSSFEED_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let store = db.store();
+    let slow = || {
+        store
+            .with_conn(crossfeed::store::sources::list)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == "slow")
+    };
+    let mut leased = false;
+    for _ in 0..200 {
+        if slow().is_some_and(|r| r.lease_owner.is_some()) {
+            leased = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(leased, "{}", std::fs::read_to_string(&log).unwrap());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(exit.success(), "{logged}");
+    assert!(logged.contains("left to other processes"), "{logged}");
+    let row = slow().unwrap();
+    assert_eq!((row.lease_owner, row.lease_until), (None, None), "{logged}");
+}
+
 /// `crossfeed health` (the container HEALTHCHECK) exits 0 when the server answers `/healthz` and
 /// 1 when nothing listens; without `--url` it asks the configured listen address, with
 /// `0.0.0.0` meaning this machine.

@@ -633,3 +633,40 @@ on_both_backends!(
     recording_a_poll_releases_only_the_recorders_lease,
     recording_a_poll_releases_only_the_recorders_lease
 );
+
+async fn a_leaving_process_gives_up_only_its_own_leases(backend: Backend) {
+    let db = TestDb::new(backend);
+    let config = common::config(
+        &db,
+        "  - id: a\n    url: https://a.example.com/rss\n  - id: b\n    url: https://b.example.com/rss\n",
+    );
+    let store = db.store();
+    let now = Utc::now();
+    store
+        .with_conn(|c| sources::sync_from_config(c, &config.sources, now))
+        .unwrap();
+    let claim = |owner: &str, id: &str| {
+        let ids = [id.to_owned()];
+        store
+            .with_conn(|c| {
+                sources::claim(
+                    c,
+                    owner,
+                    sources::Claim::Ids(&ids),
+                    now,
+                    now + Duration::minutes(5),
+                )
+            })
+            .unwrap()
+            .len()
+    };
+    assert_eq!((claim("p1", "a"), claim("p2", "b")), (1, 1));
+    let released = store.with_conn(|c| sources::release_all(c, "p1")).unwrap();
+    assert_eq!(released, 1);
+    assert_eq!(claim("p3", "a"), 1, "p1's source is free at once");
+    assert_eq!(claim("p3", "b"), 0, "p2 keeps its lease");
+}
+on_both_backends!(
+    a_leaving_process_gives_up_only_its_own_leases,
+    a_leaving_process_gives_up_only_its_own_leases
+);

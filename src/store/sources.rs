@@ -303,6 +303,19 @@ pub fn claim(
     })
 }
 
+/// Give up every lease `owner` holds (a process leaving with polls unfinished), so that other
+/// processes take those sources over now rather than when the leases run out; how many.
+pub fn release_all(conn: &mut DbConn, owner: &str) -> Result<usize, StoreError> {
+    Ok(
+        diesel::update(sources::table.filter(sources::lease_owner.eq(owner)))
+            .set((
+                sources::lease_owner.eq(None::<String>),
+                sources::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?,
+    )
+}
+
 /// Make `id` due now (a refresh asked for over HTTP); false when there is no such source.
 pub fn make_due(conn: &mut DbConn, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
     let n = diesel::update(sources::table.find(id))
