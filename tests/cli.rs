@@ -15,6 +15,29 @@ fn crossfeed() -> Command {
     cmd
 }
 
+/// `crossfeed serve` with `config` on a free port, logging at info to `serve.log` in `db`'s
+/// directory: the child, its port and the log's path.
+fn serve(
+    config: &std::path::Path,
+    db: &common::TestDb,
+) -> (std::process::Child, u16, std::path::PathBuf) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = db.dir().join("serve.log");
+    let child = crossfeed()
+        .args(["--config", config.to_str().unwrap(), "serve"])
+        .env("CROSSFEED_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    (child, port, log)
+}
+
 #[test]
 fn the_shipped_configuration_is_valid() {
     let out = crossfeed().arg("check-config").output().unwrap();
@@ -190,20 +213,7 @@ async fn sighup_reloads_the_configuration_and_a_bad_file_is_refused() {
     common::serve_fixtures(&upstream).await;
     let db = common::TestDb::new(common::Backend::Sqlite);
     let config = common::config(&db, &common::fixture_sources(&upstream));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = db.dir().join("serve.log");
-    let mut child = crossfeed()
-        .args(["--config", config.path.to_str().unwrap(), "serve"])
-        .env("CROSSFEED_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "info")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let (mut child, port, log) = serve(&config.path, &db);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let topic_slugs = || async {
@@ -431,20 +441,7 @@ async fn a_second_signal_exits_at_once() {
         .replace("timeout: 5s", "timeout: 60s");
     std::fs::write(&config.path, text).unwrap();
     config = crossfeed::config::Config::load(&config.path).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = db.dir().join("serve.log");
-    let mut child = crossfeed()
-        .args(["--config", config.path.to_str().unwrap(), "serve"])
-        .env("CROSSFEED_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "info")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let (mut child, port, log) = serve(&config.path, &db);
     // Wait until the slow poll is under way (the drip server has been asked).
     let client = reqwest::Client::new();
     for _ in 0..200 {
@@ -500,20 +497,7 @@ async fn leaving_with_a_poll_unfinished_gives_up_its_lease() {
         .unwrap()
         .replace("timeout: 5s", "timeout: 60s");
     std::fs::write(&config.path, text).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = db.dir().join("serve.log");
-    let mut child = crossfeed()
-        .args(["--config", config.path.to_str().unwrap(), "serve"])
-        .env("CROSSFEED_LISTEN", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "info")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let (mut child, _port, log) = serve(&config.path, &db);
     let store = db.store();
     let slow = || {
         store
