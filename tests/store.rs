@@ -552,17 +552,13 @@ async fn queued_writes_commit_together_and_a_failure_stays_alone(backend: Backen
         assert_eq!(w.await.unwrap().unwrap().new, 1);
     }
 
-    let stored = store
-        .with_conn(|c| {
-            items::latest(
-                c,
-                &ItemQuery {
-                    limit: 100,
-                    ..ItemQuery::default()
-                },
-            )
-        })
-        .unwrap();
+    let stored = latest(
+        &store,
+        ItemQuery {
+            limit: 100,
+            ..ItemQuery::default()
+        },
+    );
     let ids: std::collections::HashSet<&str> = stored.iter().map(|s| s.item.id.as_str()).collect();
     assert_eq!(stored.len(), 50, "40 + 10 good writes, none of the bad one");
     assert!(!ids.contains("bad"));
@@ -670,3 +666,56 @@ on_both_backends!(
     a_leaving_process_gives_up_only_its_own_leases,
     a_leaving_process_gives_up_only_its_own_leases
 );
+
+/// A poll's new items go in through fixed-size INSERTs (16, then 8, 4, 2, 1): 23 items take
+/// one of each but 8, and every item must get its own row, id and topics.
+async fn new_items_of_any_count_each_get_their_own_row(backend: Backend) {
+    let (_db, store) = store_with_one_source(backend);
+    let now = Utc::now();
+    let batch: Vec<Classified> = (0..23)
+        .map(|n| {
+            let slug = if n % 2 == 0 { "even" } else { "odd" };
+            classified(
+                item(&format!("n{n}"), &format!("第{n}条"), n),
+                topic(slug, "x"),
+            )
+        })
+        .collect();
+    let counts = store.with_conn(|c| upsert(c, "s", &batch, now)).unwrap();
+    assert_eq!((counts.new, counts.updated), (23, 0));
+    let stored = latest(
+        &store,
+        ItemQuery {
+            limit: 100,
+            ..ItemQuery::default()
+        },
+    );
+    assert_eq!(stored.len(), 23);
+    for s in &stored {
+        let n: i64 = s.item.id.trim_start_matches('n').parse().unwrap();
+        assert_eq!(s.item.title.as_deref(), Some(format!("第{n}条").as_str()));
+    }
+    let even = latest(
+        &store,
+        ItemQuery {
+            topic: Some("even".into()),
+            limit: 100,
+            ..ItemQuery::default()
+        },
+    );
+    let mut ids: Vec<String> = even.iter().map(|s| s.item.id.clone()).collect();
+    ids.sort_by_key(|id| id[1..].parse::<i64>().unwrap());
+    let expected: Vec<String> = (0..23).step_by(2).map(|n| format!("n{n}")).collect();
+    assert_eq!(ids, expected, "topics went to the right items");
+    // The same poll again changes nothing.
+    let again = store.with_conn(|c| upsert(c, "s", &batch, now)).unwrap();
+    assert_eq!((again.new, again.unchanged), (0, 23));
+}
+on_both_backends!(
+    new_items_of_any_count_each_get_their_own_row,
+    new_items_of_any_count_each_get_their_own_row
+);
+
+fn latest(store: &Store, query: ItemQuery) -> Vec<items::StoredItem> {
+    store.with_conn(|c| items::latest(c, &query)).unwrap()
+}

@@ -16,8 +16,10 @@ use crate::domain::{Classified, Item, Signature, Tag, TopicMatch};
 /// Rows looked up per query when matching incoming identities (well under SQLite's limit).
 const LOOKUP_CHUNK: usize = 500;
 
-/// Items per multi-row INSERT: 20 columns each stays far below SQLite's 32,766 parameters.
-const INSERT_CHUNK: usize = 200;
+/// New items per INSERT. A fixed row count makes the statement the same every time, so each
+/// connection prepares it once and keeps it (a statement sized to each poll's count was built
+/// and prepared afresh every poll); the rest of a poll goes in 8, 4, 2 and 1 at a time.
+const ITEMS_PER_INSERT: usize = 16;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = items)]
@@ -125,13 +127,11 @@ impl<'a> ItemValues<'a> {
     }
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = items, treat_none_as_default_value = false)]
+/// A new item's row, borrowing from the parsed item; [`OwnedNewItem`] is what is inserted.
 struct NewItem<'a> {
     source_id: &'a str,
     identity: &'a str,
     first_seen_at: NaiveDateTime,
-    #[diesel(embed)]
     values: ItemValues<'a>,
 }
 
@@ -261,22 +261,32 @@ pub fn upsert_for_source(
 
     // New items go in as multi-row INSERTs, their topics and tags likewise: a few round trips
     // per poll, not a few per item.
-    for chunk in fresh.chunks(INSERT_CHUNK) {
-        let rows: Vec<&NewItem<'_>> = chunk.iter().map(|(row, _)| row).collect();
-        let ids: Vec<(i64, String)> = on_backend!(conn, |c| diesel::insert_into(items::table)
-            .values(rows.clone())
-            .returning((items::id, items::identity))
-            .get_results(c))?;
-        let by_identity: HashMap<&str, i64> = ids
-            .iter()
-            .map(|(id, ident)| (ident.as_str(), *id))
-            .collect();
-        for (row, classified) in chunk {
-            let id = by_identity.get(row.identity).copied().ok_or_else(|| {
-                StoreError::Corrupt(format!("no id came back for item {}", row.identity))
-            })?;
-            written.push((id, row.values.sort_at, classified));
-        }
+    let mut rows: Vec<OwnedNewItem> = fresh.iter().map(|(row, _)| row.into()).collect();
+    let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+    while !rows.is_empty() {
+        let n = match rows.len() {
+            ITEMS_PER_INSERT.. => ITEMS_PER_INSERT,
+            8.. => 8,
+            4.. => 4,
+            2.. => 2,
+            _ => 1,
+        };
+        let later = rows.split_off(n);
+        let now_in = std::mem::replace(&mut rows, later);
+        let inserted = match n {
+            ITEMS_PER_INSERT => insert_rows::<ITEMS_PER_INSERT>(conn, now_in)?,
+            8 => insert_rows::<8>(conn, now_in)?,
+            4 => insert_rows::<4>(conn, now_in)?,
+            2 => insert_rows::<2>(conn, now_in)?,
+            _ => insert_rows::<1>(conn, now_in)?,
+        };
+        ids.extend(inserted.into_iter().map(|(id, identity)| (identity, id)));
+    }
+    for (row, classified) in &fresh {
+        let id = ids.get(row.identity).copied().ok_or_else(|| {
+            StoreError::Corrupt(format!("no id came back for item {}", row.identity))
+        })?;
+        written.push((id, row.values.sort_at, classified));
     }
     let topic_rows: Vec<(i64, NaiveDateTime, &[TopicMatch])> = written
         .iter()
@@ -296,6 +306,82 @@ pub fn upsert_for_source(
     topics.dedup();
     counts.topics = topics;
     Ok(counts)
+}
+
+/// Insert exactly `N` new items: the statement for each `N` is prepared once per connection
+/// (which needs rows that own their values). Their ids, with their identities.
+fn insert_rows<const N: usize>(
+    conn: &mut DbConn,
+    rows: Vec<OwnedNewItem>,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let got = rows.len();
+    let rows: [OwnedNewItem; N] = rows
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("{got} rows for an insert of {N}")))?;
+    Ok(on_backend!(conn, |c| diesel::insert_into(items::table)
+        .values(&rows)
+        .returning((items::id, items::identity))
+        .get_results(c))?)
+}
+
+/// [`NewItem`] owning its values: diesel keeps a prepared statement only for rows whose
+/// values are `'static`.
+#[derive(Insertable)]
+#[diesel(table_name = items, treat_none_as_default_value = false)]
+struct OwnedNewItem {
+    source_id: String,
+    identity: String,
+    first_seen_at: NaiveDateTime,
+    guid: Option<String>,
+    title: Option<String>,
+    link: Option<String>,
+    published: Option<NaiveDateTime>,
+    updated: Option<NaiveDateTime>,
+    sort_at: NaiveDateTime,
+    date_is_first_seen: bool,
+    authors: String,
+    summary: Option<String>,
+    content: Option<String>,
+    categories: String,
+    language: Option<String>,
+    enclosures: String,
+    content_hash: String,
+    changed_at: NaiveDateTime,
+    image: Option<String>,
+    keywords_at: Option<NaiveDateTime>,
+    canonical_link: Option<String>,
+    signature: Option<String>,
+}
+
+impl From<&NewItem<'_>> for OwnedNewItem {
+    fn from(r: &NewItem<'_>) -> Self {
+        let v = &r.values;
+        let own = |s: Option<&str>| s.map(str::to_owned);
+        Self {
+            source_id: r.source_id.to_owned(),
+            identity: r.identity.to_owned(),
+            first_seen_at: r.first_seen_at,
+            guid: own(v.guid),
+            title: own(v.title),
+            link: own(v.link),
+            published: v.published,
+            updated: v.updated,
+            sort_at: v.sort_at,
+            date_is_first_seen: v.date_is_first_seen,
+            authors: v.authors.to_owned(),
+            summary: own(v.summary),
+            content: own(v.content),
+            categories: v.categories.to_owned(),
+            language: own(v.language),
+            enclosures: v.enclosures.to_owned(),
+            content_hash: v.content_hash.to_owned(),
+            changed_at: v.changed_at,
+            image: own(v.image),
+            keywords_at: v.keywords_at,
+            canonical_link: own(v.canonical_link),
+            signature: own(v.signature),
+        }
+    }
 }
 
 /// Which items a listing wants.
