@@ -459,19 +459,21 @@ async fn hold_writers(
     let mut tasks = Vec::new();
     for _ in 0..n {
         let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, mut running) = tokio::sync::mpsc::unbounded_channel::<()>();
         let b = batcher.clone();
         tasks.push(tokio::spawn(async move {
             b.write(move |_| {
+                let _ = started.send(());
                 held.recv().ok();
                 Ok(items::UpsertCounts::default())
             })
             .await
         }));
         releases.push(release);
-        // Taken by a writer once it leaves the queue.
-        while batcher.queued() > 0 {
-            tokio::task::yield_now().await;
-        }
+        // Wait until a writer runs the job. (Waiting for the queue to be empty instead raced:
+        // the spawned task might not have queued its job yet, and the writes queued next then
+        // went into the blocker's batch, so the caller waited forever for them to queue.)
+        running.recv().await.expect("the blocking job runs");
     }
     (releases, tasks)
 }
