@@ -46,29 +46,31 @@ struct ItemRow {
     cluster_id: Option<i64>,
 }
 
+/// An item's columns as ingest writes them; owned, because diesel keeps a prepared statement
+/// only for rows whose values are `'static` (see [`insert_rows`]).
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = items, treat_none_as_null = true, treat_none_as_default_value = false)]
-struct ItemValues<'a> {
-    guid: Option<&'a str>,
-    title: Option<&'a str>,
-    link: Option<&'a str>,
+struct ItemValues {
+    guid: Option<String>,
+    title: Option<String>,
+    link: Option<String>,
     published: Option<NaiveDateTime>,
     updated: Option<NaiveDateTime>,
     sort_at: NaiveDateTime,
     date_is_first_seen: bool,
-    authors: &'a str,
-    summary: Option<&'a str>,
-    content: Option<&'a str>,
-    categories: &'a str,
-    language: Option<&'a str>,
-    enclosures: &'a str,
-    content_hash: &'a str,
+    authors: String,
+    summary: Option<String>,
+    content: Option<String>,
+    categories: String,
+    language: Option<String>,
+    enclosures: String,
+    content_hash: String,
     changed_at: NaiveDateTime,
-    image: Option<&'a str>,
+    image: Option<String>,
     /// Cleared on every write: the keyword job extracts tags from the new text.
     keywords_at: Option<NaiveDateTime>,
-    canonical_link: Option<&'a str>,
-    signature: Option<&'a str>,
+    canonical_link: Option<String>,
+    signature: Option<String>,
 }
 
 /// An item ready to store: its classification and the columns that take work to compute (JSON
@@ -98,41 +100,43 @@ impl From<Classified> for Ready {
     }
 }
 
-impl<'a> ItemValues<'a> {
-    fn new(r: &'a Ready, first_seen: NaiveDateTime, now: NaiveDateTime) -> Self {
+impl ItemValues {
+    fn new(r: &Ready, first_seen: NaiveDateTime, now: NaiveDateTime) -> Self {
         let c = &r.classified;
         let item = &c.item;
         let dated = item.published.or(item.updated).map(|d| d.naive_utc());
         Self {
-            guid: item.guid.as_deref(),
-            title: item.title.as_deref(),
-            link: item.link.as_deref(),
+            guid: item.guid.clone(),
+            title: item.title.clone(),
+            link: item.link.clone(),
             published: item.published.map(|d| d.naive_utc()),
             updated: item.updated.map(|d| d.naive_utc()),
             sort_at: dated.unwrap_or(first_seen),
             date_is_first_seen: dated.is_none(),
-            authors: &r.authors,
-            summary: item.summary.as_deref(),
-            content: item.content.as_deref(),
-            categories: &r.categories,
-            language: item.language.as_deref(),
-            enclosures: &r.enclosures,
-            content_hash: &r.content_hash,
+            authors: r.authors.clone(),
+            summary: item.summary.clone(),
+            content: item.content.clone(),
+            categories: r.categories.clone(),
+            language: item.language.clone(),
+            enclosures: r.enclosures.clone(),
+            content_hash: r.content_hash.clone(),
             changed_at: now,
-            image: item.image.as_deref(),
+            image: item.image.clone(),
             keywords_at: None,
-            canonical_link: c.canonical_link.as_deref(),
-            signature: r.signature.as_deref(),
+            canonical_link: c.canonical_link.clone(),
+            signature: r.signature.clone(),
         }
     }
 }
 
-/// A new item's row, borrowing from the parsed item; [`OwnedNewItem`] is what is inserted.
-struct NewItem<'a> {
-    source_id: &'a str,
-    identity: &'a str,
+#[derive(Insertable)]
+#[diesel(table_name = items, treat_none_as_default_value = false)]
+struct NewItem {
+    source_id: String,
+    identity: String,
     first_seen_at: NaiveDateTime,
-    values: ItemValues<'a>,
+    #[diesel(embed)]
+    values: ItemValues,
 }
 
 /// A stored item with what the store adds to it.
@@ -220,7 +224,7 @@ pub fn upsert_for_source(
 
     let mut counts = UpsertCounts::default();
     let mut seen = std::collections::HashSet::new();
-    let mut fresh: Vec<(NewItem<'_>, &Classified)> = Vec::new();
+    let mut fresh: Vec<(NewItem, &Classified)> = Vec::new();
     // Each written item: its id, its sort time (copied onto its topic and tag rows) and what
     // it was classified as.
     let mut written: Vec<(i64, NaiveDateTime, &Classified)> = Vec::new();
@@ -232,8 +236,8 @@ pub fn upsert_for_source(
         match existing.get(&item.id) {
             None => fresh.push((
                 NewItem {
-                    source_id,
-                    identity: &item.id,
+                    source_id: source_id.to_owned(),
+                    identity: item.id.clone(),
                     first_seen_at: now,
                     values: ItemValues::new(ready, now, now),
                 },
@@ -261,7 +265,11 @@ pub fn upsert_for_source(
 
     // New items go in as multi-row INSERTs, their topics and tags likewise: a few round trips
     // per poll, not a few per item.
-    let mut rows: Vec<OwnedNewItem> = fresh.iter().map(|(row, _)| row.into()).collect();
+    let pending: Vec<(NaiveDateTime, &Classified)> = fresh
+        .iter()
+        .map(|(row, c)| (row.values.sort_at, *c))
+        .collect();
+    let mut rows: Vec<NewItem> = fresh.into_iter().map(|(row, _)| row).collect();
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
     while !rows.is_empty() {
         let n = match rows.len() {
@@ -282,11 +290,13 @@ pub fn upsert_for_source(
         };
         ids.extend(inserted.into_iter().map(|(id, identity)| (identity, id)));
     }
-    for (row, classified) in &fresh {
-        let id = ids.get(row.identity).copied().ok_or_else(|| {
-            StoreError::Corrupt(format!("no id came back for item {}", row.identity))
-        })?;
-        written.push((id, row.values.sort_at, classified));
+    for (sort_at, classified) in pending {
+        let identity = &classified.item.id;
+        let id = ids
+            .get(identity)
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt(format!("no id came back for item {identity}")))?;
+        written.push((id, sort_at, classified));
     }
     let topic_rows: Vec<(i64, NaiveDateTime, &[TopicMatch])> = written
         .iter()
@@ -308,80 +318,20 @@ pub fn upsert_for_source(
     Ok(counts)
 }
 
-/// Insert exactly `N` new items: the statement for each `N` is prepared once per connection
-/// (which needs rows that own their values). Their ids, with their identities.
+/// Insert exactly `N` new items: the statement for each `N` is prepared once per connection.
+/// Their ids, with their identities.
 fn insert_rows<const N: usize>(
     conn: &mut DbConn,
-    rows: Vec<OwnedNewItem>,
+    rows: Vec<NewItem>,
 ) -> Result<Vec<(i64, String)>, StoreError> {
     let got = rows.len();
-    let rows: [OwnedNewItem; N] = rows
+    let rows: [NewItem; N] = rows
         .try_into()
         .map_err(|_| StoreError::Corrupt(format!("{got} rows for an insert of {N}")))?;
     Ok(on_backend!(conn, |c| diesel::insert_into(items::table)
         .values(&rows)
         .returning((items::id, items::identity))
         .get_results(c))?)
-}
-
-/// [`NewItem`] owning its values: diesel keeps a prepared statement only for rows whose
-/// values are `'static`.
-#[derive(Insertable)]
-#[diesel(table_name = items, treat_none_as_default_value = false)]
-struct OwnedNewItem {
-    source_id: String,
-    identity: String,
-    first_seen_at: NaiveDateTime,
-    guid: Option<String>,
-    title: Option<String>,
-    link: Option<String>,
-    published: Option<NaiveDateTime>,
-    updated: Option<NaiveDateTime>,
-    sort_at: NaiveDateTime,
-    date_is_first_seen: bool,
-    authors: String,
-    summary: Option<String>,
-    content: Option<String>,
-    categories: String,
-    language: Option<String>,
-    enclosures: String,
-    content_hash: String,
-    changed_at: NaiveDateTime,
-    image: Option<String>,
-    keywords_at: Option<NaiveDateTime>,
-    canonical_link: Option<String>,
-    signature: Option<String>,
-}
-
-impl From<&NewItem<'_>> for OwnedNewItem {
-    fn from(r: &NewItem<'_>) -> Self {
-        let v = &r.values;
-        let own = |s: Option<&str>| s.map(str::to_owned);
-        Self {
-            source_id: r.source_id.to_owned(),
-            identity: r.identity.to_owned(),
-            first_seen_at: r.first_seen_at,
-            guid: own(v.guid),
-            title: own(v.title),
-            link: own(v.link),
-            published: v.published,
-            updated: v.updated,
-            sort_at: v.sort_at,
-            date_is_first_seen: v.date_is_first_seen,
-            authors: v.authors.to_owned(),
-            summary: own(v.summary),
-            content: own(v.content),
-            categories: v.categories.to_owned(),
-            language: own(v.language),
-            enclosures: v.enclosures.to_owned(),
-            content_hash: v.content_hash.to_owned(),
-            changed_at: v.changed_at,
-            image: own(v.image),
-            keywords_at: v.keywords_at,
-            canonical_link: own(v.canonical_link),
-            signature: own(v.signature),
-        }
-    }
 }
 
 /// Which items a listing wants.
