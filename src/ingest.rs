@@ -38,8 +38,23 @@ pub enum IngestError {
     Store(#[from] StoreError),
     #[error("bad source URL {0:?}")]
     Url(String),
-    #[error("the parse task failed")]
-    Task,
+    /// The parse task did not finish: it panicked (with this message) or was cancelled.
+    #[error("parsing failed unexpectedly: {0}")]
+    Task(String),
+}
+
+/// What a parse task that did not finish said.
+fn task_failure(e: tokio::task::JoinError) -> IngestError {
+    if !e.is_panic() {
+        return IngestError::Task("the task was cancelled".into());
+    }
+    let payload = e.into_panic();
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|m| (*m).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into());
+    IngestError::Task(message)
 }
 
 impl IngestError {
@@ -393,7 +408,7 @@ impl Ingestor {
         let permit = Arc::clone(&self.parsers)
             .acquire_owned()
             .await
-            .map_err(|_| IngestError::Task)?;
+            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let feed = parse::parse_text(&text, tz, now)?;
@@ -434,7 +449,7 @@ impl Ingestor {
             }))
         })
         .await
-        .map_err(|_| IngestError::Task)?
+        .map_err(task_failure)?
     }
 
     /// Poll `sources` (already claimed by `owner`) with at most `concurrency` at a time;

@@ -8,6 +8,8 @@ pub mod dates;
 pub mod discover;
 pub mod tags;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use feed_rs::model::Feed;
@@ -50,6 +52,7 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         return Err(ParseError::Html);
     }
     let (text, json_images) = prepare_json(text);
+    let text = drop_stray_declarations(&text);
     let text = expand_internal_entities(&text);
     let text = fix_rss_version(&text);
     let text = drop_userland_namespace(&text);
@@ -99,6 +102,66 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         feed_rs::model::FeedType::JSON => json_media(&mut feed, json_images),
     }
     Ok(feed)
+}
+
+/// An XML declaration belongs only at the very start of a document. One further on (two
+/// documents pasted together, a template included twice) is dropped: feed-rs hands its
+/// `encoding` to quick-xml, which panics when asked to switch encodings mid-document (found by
+/// the `parse` fuzz target). The text is UTF-8 by now, whatever the stray one says. CDATA
+/// sections and comments are left as they are; `<?xml-stylesheet …?>` is not a declaration.
+fn drop_stray_declarations(text: &str) -> Cow<'_, str> {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with('<') {
+        return Cow::Borrowed(text);
+    }
+    let mut body = text.len() - trimmed.len();
+    if is_declaration(trimmed) {
+        match trimmed.find("?>") {
+            Some(end) => body += end + 2,
+            None => return Cow::Borrowed(text),
+        }
+    }
+    if !text[body..].contains("<?xml") {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..body]);
+    let mut rest = &text[body..];
+    while let Some(at) = rest.find('<') {
+        let (kept, from) = rest.split_at(at);
+        out.push_str(kept);
+        let skip_to = |close: &str, open_len: usize| {
+            from[open_len..]
+                .find(close)
+                .map_or(from.len(), |end| open_len + end + close.len())
+        };
+        let (keep, len) = if from.starts_with("<![CDATA[") {
+            (true, skip_to("]]>", 9))
+        } else if from.starts_with("<!--") {
+            (true, skip_to("-->", 4))
+        } else if is_declaration(from) {
+            match from.find("?>") {
+                Some(end) => (false, end + 2),
+                // Unclosed: the document is broken anyway; leave it for the parser to refuse.
+                None => (true, from.len()),
+            }
+        } else {
+            (true, 1)
+        };
+        if keep {
+            out.push_str(&from[..len]);
+        }
+        rest = &from[len..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// Whether `text` starts with an XML declaration (`<?xml` then a space or `?>`).
+fn is_declaration(text: &str) -> bool {
+    text.strip_prefix("<?xml").is_some_and(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_whitespace()) || rest.starts_with("?>")
+    })
 }
 
 /// RSS 2.0: a `<guid>` is a permalink unless it says `isPermaLink="false"`; an item without a
@@ -855,6 +918,46 @@ mod tests {
             fix_rss_version("<rss version=\"0.91\"></rss>"),
             std::borrow::Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn a_second_xml_declaration_is_dropped_not_a_panic() {
+        // The fuzz target's find: an Atom feed with an RSS document pasted after it, whose
+        // declaration names another encoding. feed-rs and quick-xml panicked on it.
+        let doc = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+            <feed xmlns=\"http://www.w3.org/2005/Atom\"><title>旧式 Atom</title>\
+            <entry><id>urn:a:1</id><title>第一条</title></entry>\n\
+            <?xml version=\"1.0\" encoding=\"KOI8-R\"?>\n\
+            <entry><id>urn:a:2</id><title>第二条</title></entry></feed>";
+        let feed = parse_text(doc, Tz::UTC, Utc::now()).expect("the stray declaration is dropped");
+        let titles: Vec<_> = feed
+            .entries
+            .iter()
+            .map(|e| e.title.as_ref().map(|t| t.content.clone()))
+            .collect();
+        assert_eq!(
+            titles,
+            [Some("第一条".to_owned()), Some("第二条".to_owned())]
+        );
+
+        let cleaned = drop_stray_declarations(
+            "<?xml version=\"1.0\"?><?xml-stylesheet href=\"s.xsl\"?><rss>\
+             <![CDATA[<?xml version=\"1.0\"?> kept]]><!-- <?xml version=\"1.0\"?> -->\
+             <?xml version='1.0' encoding='GBK'?><?xml?></rss>",
+        );
+        assert_eq!(
+            cleaned,
+            "<?xml version=\"1.0\"?><?xml-stylesheet href=\"s.xsl\"?><rss>\
+             <![CDATA[<?xml version=\"1.0\"?> kept]]><!-- <?xml version=\"1.0\"?> --></rss>"
+        );
+        // Nothing to drop: the text is not copied.
+        assert!(matches!(
+            drop_stray_declarations("<?xml version=\"1.0\"?><rss></rss>"),
+            Cow::Borrowed(_)
+        ));
+        // Not XML at all (a JSON feed quoting a declaration) is left alone.
+        let json = r#"{"items":[{"content_text":"<?xml version='1.0'?>"}]}"#;
+        assert_eq!(drop_stray_declarations(json), json);
     }
 
     #[test]

@@ -86,7 +86,28 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     .add(("Referrer-Policy", "strict-origin-when-cross-origin")),
             )
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
-            .app_data(data.clone())
+            .configure(routes(data.clone()))
+    })
+    // Send each write at once: a compressed page goes out in several writes, and with Nagle's
+    // algorithm the last one waited for the client's delayed ACK (40 ms on Linux) — most of the
+    // time a page took.
+    .on_connect(|conn, _| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}
+
+/// Every route, the parameter error handlers and the fallback, without the middleware: what
+/// [`run`] serves, and what a test or fuzz target can mount in-process
+/// (`App::new().configure(routes(data))`).
+pub fn routes(data: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(data)
             .app_data(web::QueryConfig::default().error_handler(|err, _req| {
                 ApiError::BadParameter {
                     name: "query".into(),
@@ -120,20 +141,8 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                         req.path()
                     ))),
                 }
-            }))
-    })
-    // Send each write at once: a compressed page goes out in several writes, and with Nagle's
-    // algorithm the last one waited for the client's delayed ACK (40 ms on Linux) — most of the
-    // time a page took.
-    .on_connect(|conn, _| {
-        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
-            let _ = tcp.set_nodelay(true);
-        }
-    })
-    .listen(listener)?
-    .shutdown_timeout(10)
-    .run();
-    Ok(server)
+            }));
+    }
 }
 
 /// Who is asking, for counting: the client address (the first `Forwarded`/`X-Forwarded-For`
