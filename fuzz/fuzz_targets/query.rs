@@ -85,49 +85,57 @@ async fn fixture() -> Fixture {
     Fixture { _dir: dir, state }
 }
 
-fuzz_target!(|input: (u8, String, Vec<(String, String)>, Option<String>, bool)| {
-    let (route, segment, pairs, raw, browser) = input;
-    let route = ROUTES[usize::from(route) % ROUTES.len()];
-    let path = route.replace("{}", &utf8_percent_encode(&segment, NON_ALPHANUMERIC).to_string());
-    let query = match raw {
-        // A query string as it comes, when it is one a client could send at all.
-        Some(raw) => raw,
-        None => url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&pairs)
-            .finish(),
-    };
-    let uri = format!("{path}?{query}");
-    if uri.parse::<Uri>().is_err() {
-        return;
-    }
-    SYSTEM.with(|system| {
-        system.block_on(async {
-            if FIXTURE.get().is_none() {
-                let made = fixture().await;
-                let _ = FIXTURE.set(made);
-            }
-            let state = FIXTURE.get().expect("set above").state.clone();
-            let app = test::init_service(App::new().configure(routes(web::Data::new(state)))).await;
-            let mut request = test::TestRequest::get().uri(&uri);
-            if browser {
-                request = request.insert_header((header::ACCEPT, "text/html"));
-            }
-            let response = test::call_service(&app, request.to_request()).await;
-            let status = response.status();
-            let body = test::read_body(response).await;
-            assert!(
-                !status.is_server_error(),
-                "{uri} answered {status}: {}",
-                String::from_utf8_lossy(&body)
-            );
-            if status == StatusCode::BAD_REQUEST && !browser {
-                let json: serde_json::Value = serde_json::from_slice(&body)
-                    .unwrap_or_else(|e| panic!("{uri}: a 400 that is not JSON ({e}): {body:?}"));
+fuzz_target!(
+    |input: (u8, String, Vec<(String, String)>, Option<String>, bool)| {
+        let (route, segment, pairs, raw, browser) = input;
+        let route = ROUTES[usize::from(route) % ROUTES.len()];
+        let path = route.replace(
+            "{}",
+            &utf8_percent_encode(&segment, NON_ALPHANUMERIC).to_string(),
+        );
+        let query = match raw {
+            // A query string as it comes, when it is one a client could send at all.
+            Some(raw) => raw,
+            None => url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&pairs)
+                .finish(),
+        };
+        let uri = format!("{path}?{query}");
+        if uri.parse::<Uri>().is_err() {
+            return;
+        }
+        SYSTEM.with(|system| {
+            system.block_on(async {
+                if FIXTURE.get().is_none() {
+                    let made = fixture().await;
+                    let _ = FIXTURE.set(made);
+                }
+                let state = FIXTURE.get().expect("set above").state.clone();
+                let app =
+                    test::init_service(App::new().configure(routes(web::Data::new(state)))).await;
+                let mut request = test::TestRequest::get().uri(&uri);
+                if browser {
+                    request = request.insert_header((header::ACCEPT, "text/html"));
+                }
+                let response = test::call_service(&app, request.to_request()).await;
+                let status = response.status();
+                let body = test::read_body(response).await;
                 assert!(
-                    json["error"]["code"].is_string() && json["error"]["message"].is_string(),
-                    "{uri}: a 400 without the error object: {json}"
+                    !status.is_server_error(),
+                    "{uri} answered {status}: {}",
+                    String::from_utf8_lossy(&body)
                 );
-            }
+                if status == StatusCode::BAD_REQUEST && !browser {
+                    let json: serde_json::Value =
+                        serde_json::from_slice(&body).unwrap_or_else(|e| {
+                            panic!("{uri}: a 400 that is not JSON ({e}): {body:?}")
+                        });
+                    assert!(
+                        json["error"]["code"].is_string() && json["error"]["message"].is_string(),
+                        "{uri}: a 400 without the error object: {json}"
+                    );
+                }
+            });
         });
-    });
-});
+    }
+);

@@ -111,7 +111,8 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
 /// sections and comments are left as they are; `<?xml-stylesheet …?>` is not a declaration.
 fn drop_stray_declarations(text: &str) -> Cow<'_, str> {
     let trimmed = text.trim_start();
-    if !trimmed.starts_with('<') {
+    if trimmed.starts_with(['{', '[']) {
+        // JSON Feed: never read as XML.
         return Cow::Borrowed(text);
     }
     let mut body = text.len() - trimmed.len();
@@ -763,18 +764,34 @@ fn drop_userland_namespace(text: &str) -> std::borrow::Cow<'_, str> {
     for quote in ['"', '\''] {
         out = out.replace(&format!("xmlns={quote}{USERLAND}{quote}"), "");
         // Or under a prefix: `<r:rss xmlns:r="…">` with `<r:item>` inside.
-        while let Some(at) = out.find(&format!("{USERLAND}{quote}")) {
-            let decl_start = out[..at].rfind("xmlns:").unwrap_or(at);
+        let needle = format!("{USERLAND}{quote}");
+        let mut from = 0;
+        while let Some(found) = out[from..].find(&needle) {
+            let at = from + found;
+            // Only `xmlns:prefix = "…` right before it is a declaration; the address quoted
+            // anywhere else (a link, text) is left as it is.
+            let declared = out[..at].rfind("xmlns:").filter(|&start| {
+                let between = &out[start + "xmlns:".len()..at];
+                !between.contains(['<', '>'])
+                    && between
+                        .strip_suffix(quote)
+                        .is_some_and(|b| b.trim_end().ends_with('='))
+            });
+            let Some(decl_start) = declared else {
+                from = at + needle.len();
+                continue;
+            };
             let prefix = out[decl_start + "xmlns:".len()..at]
                 .trim_end_matches(['=', quote, ' '])
                 .to_owned();
-            out.replace_range(decl_start..at + USERLAND.len() + 1, "");
+            out.replace_range(decl_start..at + needle.len(), "");
             if prefix.is_empty() || prefix.contains(char::is_whitespace) {
                 break;
             }
             out = out
                 .replace(&format!("<{prefix}:"), "<")
                 .replace(&format!("</{prefix}:"), "</");
+            from = 0;
         }
     }
     std::borrow::Cow::Owned(out)
@@ -955,9 +972,32 @@ mod tests {
             drop_stray_declarations("<?xml version=\"1.0\"?><rss></rss>"),
             Cow::Borrowed(_)
         ));
+        // Junk before the first declaration makes it a stray one too.
+        assert_eq!(
+            drop_stray_declarations("1<?xml version=\"1.0\"?><rss></rss>"),
+            "1<rss></rss>"
+        );
         // Not XML at all (a JSON feed quoting a declaration) is left alone.
         let json = r#"{"items":[{"content_text":"<?xml version='1.0'?>"}]}"#;
         assert_eq!(drop_stray_declarations(json), json);
+    }
+
+    #[test]
+    fn the_userland_address_outside_a_declaration_is_left_alone() {
+        // The fuzz target's find: the address, quoted, with no `xmlns:` before it (the slice
+        // between them ran backwards and panicked).
+        let doc = "<?xml version=\"1.0\"?>\"http://backend.userland.com/rss2\" <rss><channel><title>t</title></channel></rss>";
+        assert_eq!(drop_userland_namespace(doc), doc);
+        // `xmlns:` earlier in the document, but not declaring this address.
+        let doc = "<rss xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel><link>http://backend.userland.com/rss2\"</link></channel></rss>";
+        assert_eq!(drop_userland_namespace(doc), doc);
+        // A real prefixed declaration still goes, with its prefix.
+        assert_eq!(
+            drop_userland_namespace(
+                "<r:rss xmlns:r = 'http://backend.userland.com/rss2'><r:channel></r:channel></r:rss>"
+            ),
+            "<rss ><channel></channel></rss>"
+        );
     }
 
     #[test]
