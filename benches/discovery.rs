@@ -259,7 +259,7 @@ fn generate(id: i64, now: NaiveDateTime) -> Gen {
 fn fill(conn: &mut PgConnection, n: i64, now: NaiveDateTime) {
     conn.batch_execute(
         "SET maintenance_work_mem = '1GB'; SET synchronous_commit = off; \
-         DROP INDEX IF EXISTS items_search;",
+         DROP INDEX IF EXISTS items_search_set;",
     )
     .unwrap();
     for s in 0..SOURCES {
@@ -309,7 +309,8 @@ fn finish(conn: &mut PgConnection) {
     println!("  building the search index (when missing) and statistics…");
     for sql in [
         "SET maintenance_work_mem = '1GB'",
-        "CREATE INDEX IF NOT EXISTS items_search ON items USING GIN (search_doc)",
+        "CREATE INDEX IF NOT EXISTS items_search_set ON items USING GIN (search_doc) \
+         WHERE search_doc IS NOT NULL",
         "VACUUM ANALYZE",
     ] {
         conn.batch_execute(sql).unwrap();
@@ -518,7 +519,8 @@ fn main() {
     } else {
         // Migrations may have added indexes since the fill.
         pg.batch_execute(
-            "CREATE INDEX IF NOT EXISTS items_search ON items USING GIN (search_doc); ANALYZE",
+            "CREATE INDEX IF NOT EXISTS items_search_set ON items USING GIN (search_doc) \
+             WHERE search_doc IS NOT NULL; ANALYZE",
         )
         .unwrap();
     }

@@ -85,7 +85,15 @@ fn ingestor(
     store: Store,
     rules: Arc<Live<Rules>>,
 ) -> anyhow::Result<Arc<Ingestor>> {
-    let fetcher = Fetcher::new(&config.fetch)?;
+    ingestor_with(config, Fetcher::new(&config.fetch)?, store, rules)
+}
+
+fn ingestor_with(
+    config: &Config,
+    fetcher: Fetcher,
+    store: Store,
+    rules: Arc<Live<Rules>>,
+) -> anyhow::Result<Arc<Ingestor>> {
     let mut ingestor = Ingestor::new(fetcher, store, rules, config.timing);
     if let Some(hub) = &config.websub.hub {
         ingestor = ingestor.with_websub(crate::websub::Publisher::new(
@@ -494,6 +502,15 @@ pub async fn fetch_once(
     on_done: impl FnMut(&PollReport),
 ) -> anyhow::Result<Summary> {
     let started = std::time::Instant::now();
+    // The topic rules and the HTTP client (whose TLS roots come from the system's certificate
+    // store) take a few tens of milliseconds to build: done on another thread while the
+    // store opens, so the first request leaves sooner.
+    let prepared = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+            Ok((Rules::new(&config)?, Fetcher::new(&config.fetch)?))
+        })
+    };
     let store = open_store(config).await?;
     tracing::debug!(elapsed = ?started.elapsed(), "store open");
     let configured = config.sources.clone();
@@ -527,8 +544,8 @@ pub async fn fetch_once(
         .collect();
     on_start(claimed.len(), &skipped);
     tracing::debug!(elapsed = ?started.elapsed(), claimed = claimed.len(), "sources claimed");
-    let rules = Arc::new(Live::new(Rules::new(config)?));
-    let ingestor = ingestor(config, store, rules)?;
+    let (rules, fetcher) = prepared.await.context("the start-up task failed")??;
+    let ingestor = ingestor_with(config, fetcher, store, Arc::new(Live::new(rules)))?;
     let summary = ingestor
         .poll_many(claimed, &owner, config.fetch.max_concurrency, on_done)
         .await;

@@ -445,6 +445,8 @@ pub fn attach_cluster_members(conn: &mut DbConn, out: &mut [StoredItem]) -> Resu
     for chunk in clusters.chunks(LOOKUP_CHUNK) {
         let rows: Vec<MemberRow> = items::table
             .filter(items::cluster_id.eq_any(chunk))
+            // Spelt out so that a generic Postgres plan can use the partial index too.
+            .filter(items::cluster_id.is_not_null())
             .order(items::id.asc())
             .select((
                 items::id,
@@ -559,6 +561,7 @@ fn clusters_shown_before(
         let rows: Vec<Option<i64>> =
             with_filters(items::table.select(items::cluster_id).into_boxed(), query)
                 .filter(items::cluster_id.eq_any(chunk))
+                .filter(items::cluster_id.is_not_null())
                 .filter(
                     items::sort_at
                         .gt(at)
@@ -760,6 +763,7 @@ pub fn story_sources(
     for chunk in clusters.chunks(LOOKUP_CHUNK) {
         let rows: Vec<(Option<i64>, String)> = items::table
             .filter(items::cluster_id.eq_any(chunk))
+            .filter(items::cluster_id.is_not_null())
             .select((items::cluster_id, items::source_id))
             .distinct()
             .load(conn)?;
