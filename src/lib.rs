@@ -6,7 +6,10 @@
 
 /// mimalloc instead of the system allocator: parsing and rendering allocate many small,
 /// short-lived strings (about 15% of the parse time went to glibc's malloc and free), and glibc
-/// keeps a heap per thread that grows with the blocking pool and rarely shrinks.
+/// keeps a heap per thread that grows with the blocking pool and rarely shrinks. The
+/// `system-alloc` feature leaves the system's malloc in place, for heap profilers such as
+/// heaptrack that see only malloc (see BENCHMARKS.md, "Soak").
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -78,9 +78,14 @@ enum Command {
 fn main() -> ExitCode {
     crossfeed::alloc::configure();
     let cli = Cli::parse();
-    init_tracing(log_format(&cli.config));
+    // Read here for the log format and the runtime's size; `run` loads it again and reports
+    // what is wrong with it.
+    let config = Config::load(&cli.config).ok();
+    init_tracing(log_format(config.as_ref()));
+    let pool_size = config.as_ref().map_or(8, |c| c.database.pool_size);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(crossfeed::store::blocking_threads(pool_size))
         .build()
     {
         Ok(rt) => rt,
@@ -100,11 +105,11 @@ fn main() -> ExitCode {
 
 /// The log format: `CROSSFEED_LOG_FORMAT` (text or json), else the configuration's
 /// `log.format`, else text (also when the file cannot be read: its errors are reported later).
-fn log_format(config: &std::path::Path) -> LogFormat {
+fn log_format(config: Option<&Config>) -> LogFormat {
     match std::env::var("CROSSFEED_LOG_FORMAT").as_deref() {
         Ok("json") => LogFormat::Json,
         Ok("text") => LogFormat::Text,
-        _ => Config::load(config).map_or(LogFormat::Text, |c| c.log.format),
+        _ => config.map_or(LogFormat::Text, |c| c.log.format),
     }
 }
 

@@ -43,6 +43,8 @@ pub struct AppState {
 
 /// Serve on `listener` until the returned server is stopped.
 pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    // Each worker runs its handlers' store work on blocking threads of its own.
+    let blocking = crate::store::blocking_threads(state.config.get().database.pool_size);
     let data = web::Data::new(state);
     crate::metrics::install();
     let server = HttpServer::new(move || {
@@ -96,6 +98,7 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             let _ = tcp.set_nodelay(true);
         }
     })
+    .worker_max_blocking_threads(blocking)
     .listen(listener)?
     .shutdown_timeout(10)
     .run();

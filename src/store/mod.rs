@@ -307,6 +307,17 @@ impl Store {
     }
 }
 
+/// How many blocking threads a runtime that does store work may keep, for a pool of
+/// `pool_size` connections: one per connection (store work waits for a connection before it
+/// takes a thread, see [`Store::run`]), one per core for parsing, and a few for the rest
+/// (file reads, health checks). Tokio's default (512) let a busy server start a new thread
+/// whenever a finished job's thread had not yet gone back to idle: 46 of them after a minute
+/// of the soak, each keeping its own allocator heap.
+pub fn blocking_threads(pool_size: u32) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    pool_size as usize + cores + 4
+}
+
 /// SQLite allows one writer at a time. Writers of this process queue here, where the lock is
 /// handed over at once, instead of in SQLite's busy handler, which sleeps in steps of up to
 /// 100 ms and made 200 concurrent polls take several times longer than on Postgres. (Other
