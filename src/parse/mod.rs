@@ -915,6 +915,31 @@ mod tests {
         assert!(skip_hours("<rss></rss>").is_empty());
     }
 
+    /// feed-rs 3.0.0 sliced one byte off either side of an author's address and panicked
+    /// when the character there was wider (found by the parse fuzz target; fixed in the
+    /// patched copy under vendor/feed-rs).
+    #[test]
+    fn an_address_next_to_a_wide_character_keeps_its_author() {
+        let now = Utc::now();
+        for (author, name) in [
+            ("跨境电商编辑部¶news@example.com", "跨境电商编辑部"),
+            ("news@example.com¶跨境电商编辑部", "跨境电商编辑部"),
+        ] {
+            let doc = format!(
+                "<rss version=\"2.0\"><channel><title>t</title><item><title>新闻</title>\
+                 <author>{author}</author></item></channel></rss>"
+            );
+            let feed = parse_text(&doc, Tz::UTC, now).unwrap_or_else(|e| panic!("{author}: {e}"));
+            let person = &feed.entries[0].authors[0];
+            assert_eq!(
+                person.email.as_deref(),
+                Some("news@example.com"),
+                "{author}"
+            );
+            assert_eq!(person.name.as_deref(), Some(name), "{author}");
+        }
+    }
+
     #[test]
     fn rss_without_a_usable_version_is_read_as_2_0() {
         let now = Utc::now();
