@@ -76,12 +76,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    crossfeed::alloc::configure();
+    let sqlite_on_mimalloc = crossfeed::alloc::configure();
     let cli = Cli::parse();
     // Read here for the log format and the runtime's size; `run` loads it again and reports
     // what is wrong with it.
     let config = Config::load(&cli.config).ok();
     init_tracing(log_format(config.as_ref()));
+    tracing::debug!(sqlite_on_mimalloc, "allocator configured");
     let pool_size = config.as_ref().map_or(8, |c| c.database.pool_size);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
