@@ -78,6 +78,9 @@ enum Command {
 fn main() -> ExitCode {
     let sqlite_on_mimalloc = crossfeed::alloc::configure();
     let cli = Cli::parse();
+    if !matches!(cli.command, None | Some(Command::Serve { .. })) {
+        crossfeed::alloc::for_one_job();
+    }
     // Read here for the log format and the runtime's size; `run` loads it again and reports
     // what is wrong with it.
     let config = Config::load(&cli.config).ok();
