@@ -21,15 +21,8 @@ const DEFAULT_PURGE_DELAY: std::ffi::c_long = 1000;
 /// when SQLite had already started (a library caller that opened a store first), in which case
 /// it keeps the system's malloc: that works, only with more memory kept.
 pub fn configure() -> bool {
-    for (option, env, value) in [
-        (PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 0),
-        (ARENA_EAGER_COMMIT, "MIMALLOC_ARENA_EAGER_COMMIT", 0),
-    ] {
-        if std::env::var_os(env).is_none() {
-            // SAFETY: mi_option_set only stores the value; any option number is accepted.
-            unsafe { sys::mi_option_set(option, value) };
-        }
-    }
+    set_unless_in_env(PURGE_DELAY, "MIMALLOC_PURGE_DELAY", 0);
+    set_unless_in_env(ARENA_EAGER_COMMIT, "MIMALLOC_ARENA_EAGER_COMMIT", 0);
     #[cfg(not(feature = "system-alloc"))]
     return sqlite::use_mimalloc().is_ok();
     #[cfg(feature = "system-alloc")]
@@ -43,9 +36,15 @@ pub fn configure() -> bool {
 /// `madvise` on a many-threaded process (BENCHMARKS.md, "Fetching", ninth session), for memory
 /// the exit returns anyway. As with `configure`, `MIMALLOC_PURGE_DELAY` in the environment wins.
 pub fn for_one_job() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: as in `configure`; the purge delay is read afresh at each purge.
-        unsafe { sys::mi_option_set(PURGE_DELAY, DEFAULT_PURGE_DELAY) };
+    set_unless_in_env(PURGE_DELAY, "MIMALLOC_PURGE_DELAY", DEFAULT_PURGE_DELAY);
+}
+
+/// Set `option` unless the operator gave it in the environment variable `env`.
+fn set_unless_in_env(option: sys::mi_option_t, env: &str, value: std::ffi::c_long) {
+    if std::env::var_os(env).is_none() {
+        // SAFETY: mi_option_set only stores the value (options such as the purge delay are
+        // read afresh where used); any option number is accepted.
+        unsafe { sys::mi_option_set(option, value) };
     }
 }
 
