@@ -328,6 +328,11 @@ impl<R: BufRead> ElementSource<R> {
     }
 }
 
+// crossfeed: how far into the decoded text an XML declaration may end and still choose the
+// encoding: quick-xml's 64-byte detection prefix, less a UTF-8 byte order mark (3 bytes, stripped
+// before positions count) and an incomplete UTF-8 sequence the decoder may hold back (3 bytes).
+const DECL_SWITCH_LIMIT: u64 = 64 - 3 - 3;
+
 // Wraps the XML source and current depth of iteration
 struct SourceState<R: BufRead> {
     reader: NsReader<DecodingReader<R>>,
@@ -382,8 +387,19 @@ impl<R: BufRead> SourceState<R> {
             match event {
                 // XML declaration for the encoding
                 Event::Decl(ref decl) => {
+                    // crossfeed: quick-xml can switch encodings only while it still holds the
+                    // first 64 bytes it reads to detect one, and panics when asked later (a
+                    // second declaration further on, or a very long one; found by crossfeed's
+                    // parse fuzz target). So the declared encoding is applied only to a
+                    // declaration that ends within those bytes, and only over the default
+                    // UTF-8 (a byte order mark or UTF-16 pattern has already decided
+                    // otherwise); any other declaration is read and ignored.
                     if let Some(encoding) = decl.encoder() {
-                        reader.get_mut().set_encoding(encoding);
+                        if reader.buffer_position() <= DECL_SWITCH_LIMIT
+                            && reader.get_ref().encoding().name() == "UTF-8"
+                        {
+                            reader.get_mut().set_encoding(encoding);
+                        }
                     }
                 }
 
