@@ -250,8 +250,12 @@ impl Ingestor {
                 let sid = id.clone();
                 self.writes
                     .write(move |conn| {
+                        // The source first: its row stays locked while the items go in.
+                        if !sources::record_fetch(conn, &sid, &owner_s, now, next, &record)? {
+                            tracing::warn!(source = %sid, "source deleted during its poll; items dropped");
+                            return Ok(UpsertCounts::default());
+                        }
                         let counts = items::upsert_for_source(conn, &sid, &items, now)?;
-                        sources::record_fetch(conn, &sid, &owner_s, now, next, &record)?;
                         entry.items_new = i32::try_from(counts.new).unwrap_or(i32::MAX);
                         entry.items_updated = i32::try_from(counts.updated).unwrap_or(i32::MAX);
                         fetch_log::insert(conn, &entry)?;
@@ -377,8 +381,10 @@ impl Ingestor {
         let (id, owner) = (id.to_owned(), owner.to_owned());
         self.writes
             .write(move |conn| {
-                sources::record_fetch(conn, &id, &owner, at, next, &record)?;
-                fetch_log::insert(conn, &entry)?;
+                // A source deleted meanwhile has nothing left to log against.
+                if sources::record_fetch(conn, &id, &owner, at, next, &record)? {
+                    fetch_log::insert(conn, &entry)?;
+                }
                 Ok(UpsertCounts::default())
             })
             .await

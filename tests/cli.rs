@@ -310,7 +310,12 @@ fn migrate_runs_the_migrations_alone(backend: common::Backend) {
     };
     let first = run();
     assert!(first.contains("applied 20261126000001"), "{first}");
-    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+    // Each backend has its own list (Postgres has one SQLite does not need: 000009).
+    let dir = match backend {
+        common::Backend::Sqlite => "sqlite",
+        common::Backend::Postgres => "postgres",
+    };
+    let migrations = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
         .unwrap()
         .count();
     assert_eq!(first.matches(", ").count() + 1, migrations, "{first}");

@@ -367,6 +367,116 @@ on_both_backends!(
     topic_and_tag_listings_follow_a_changed_date
 );
 
+/// Topic and tag rows belong to their item, and items to their source: deleting the parent
+/// deletes them (on Postgres through triggers, not foreign keys; migration 000009), and rows
+/// for an item deleted meanwhile are never written.
+async fn deleting_items_or_a_source_takes_their_rows_along(backend: Backend) {
+    use crossfeed::store::StoreError;
+    use crossfeed::store::item_topics;
+    use crossfeed::store::schema::{item_tags as tag_rows, item_topics as topic_rows};
+    use crossfeed::store::schema::{items as item_rows, sources as source_rows};
+    use diesel::prelude::*;
+    let (_db, store) = store_with_one_source(backend);
+    let now = Utc::now();
+    let batch: Vec<Classified> = (1..=3)
+        .map(|n| {
+            classified(
+                item(&format!("d{n}"), &format!("Shopee 大促 {n}"), n),
+                topic("shopee", "Shopee"),
+            )
+        })
+        .collect();
+    store.with_conn(|c| upsert(c, "s", &batch, now)).unwrap();
+    let rows = |store: &Store| {
+        store
+            .with_conn(|c| {
+                Ok::<_, StoreError>((
+                    item_rows::table.count().get_result::<i64>(c)?,
+                    topic_rows::table.count().get_result::<i64>(c)?,
+                    tag_rows::table.count().get_result::<i64>(c)?,
+                ))
+            })
+            .unwrap()
+    };
+    // Three items, each with one topic and two tags (a category and the topic's keyword).
+    assert_eq!(rows(&store), (3, 3, 6));
+    let id_of = |store: &Store, identity: &str| {
+        store
+            .with_conn(|c| {
+                Ok::<_, StoreError>(
+                    item_rows::table
+                        .filter(item_rows::identity.eq(identity))
+                        .select(item_rows::id)
+                        .first::<i64>(c)?,
+                )
+            })
+            .unwrap()
+    };
+    let (d1, d2) = (id_of(&store, "d1"), id_of(&store, "d2"));
+
+    // One item deleted, as retention deletes them: its rows go with it, the others stay.
+    store
+        .with_conn(|c| {
+            Ok::<_, StoreError>(
+                diesel::delete(item_rows::table.filter(item_rows::id.eq(d1))).execute(c)?,
+            )
+        })
+        .unwrap();
+    assert_eq!(rows(&store), (2, 2, 4));
+
+    // Topics rewritten (as reclassify does) for a deleted item and a live one: only the live
+    // one gets rows.
+    let at = now.naive_utc();
+    let topics = topic("lazada", "Lazada");
+    store
+        .with_conn(|c| item_topics::replace_many(c, &[(d1, at, &topics), (d2, at, &topics)]))
+        .unwrap();
+    let topic_items = store
+        .with_conn(|c| {
+            Ok::<_, StoreError>(
+                topic_rows::table
+                    .filter(topic_rows::topic.eq("lazada"))
+                    .select(topic_rows::item_id)
+                    .load::<i64>(c)?,
+            )
+        })
+        .unwrap();
+    assert_eq!(topic_items, vec![d2]);
+    let tags = [tag("东南亚", TagKind::Keyword)];
+    store
+        .with_conn(|c| item_tags::replace_many(c, &[(d1, at, &tags[..]), (d2, at, &tags[..])]))
+        .unwrap();
+    assert_eq!(rows(&store), (2, 2, 3), "d2 has one tag now, d1 none");
+
+    // The source deleted by hand: its items and all their rows go; a poll recorded for it
+    // afterwards finds it gone.
+    store
+        .with_conn(|c| {
+            Ok::<_, StoreError>(
+                diesel::delete(source_rows::table.filter(source_rows::id.eq("s"))).execute(c)?,
+            )
+        })
+        .unwrap();
+    assert_eq!(rows(&store), (0, 0, 0));
+    let present = store
+        .with_conn(|c| {
+            sources::record_fetch(
+                c,
+                "s",
+                "worker",
+                now,
+                now + Duration::minutes(10),
+                &sources::FetchRecord::NotModified { moved_to: None },
+            )
+        })
+        .unwrap();
+    assert!(!present);
+}
+on_both_backends!(
+    deleting_items_or_a_source_takes_their_rows_along,
+    deleting_items_or_a_source_takes_their_rows_along
+);
+
 async fn retention_deletes_old_items_but_never_one_a_feed_still_shows(backend: Backend) {
     use crossfeed::store::retention::{FEED_WINDOW, Policy, prune_batch};
     let (_db, store) = store_with_one_source(backend);
@@ -595,7 +705,7 @@ async fn recording_a_poll_releases_only_the_recorders_lease(backend: Backend) {
             .len()
     };
     let record = |owner: &str, at: chrono::DateTime<Utc>| {
-        store
+        let present = store
             .with_conn(|c| {
                 sources::record_fetch(
                     c,
@@ -607,6 +717,7 @@ async fn recording_a_poll_releases_only_the_recorders_lease(backend: Backend) {
                 )
             })
             .unwrap();
+        assert!(present, "the source row is there");
     };
 
     // The holder records its poll: the lease is gone and anyone may claim at once.

@@ -28,8 +28,14 @@ pub fn replace_many(
     items: &[(i64, NaiveDateTime, &[TopicMatch])],
 ) -> Result<(), StoreError> {
     let ids: Vec<i64> = items.iter().map(|(id, _, _)| *id).collect();
+    let stored = super::items::lock_existing(conn, &ids)?;
     delete_for(conn, &ids)?;
-    insert_many(conn, items)
+    let items: Vec<_> = items
+        .iter()
+        .filter(|(id, _, _)| stored.contains(id))
+        .copied()
+        .collect();
+    insert_many(conn, &items)
 }
 
 /// Remove every topic row of `ids`.

@@ -249,9 +249,15 @@ pub fn upsert_for_source(
                     continue;
                 }
                 let values = ItemValues::new(ready, *first_seen, now);
-                diesel::update(items::table.find(*id))
+                // The update locks the row; none updated means it was deleted (retention)
+                // since the lookup, and it gets no topic or tag rows.
+                if diesel::update(items::table.find(*id))
                     .set(&values)
-                    .execute(conn)?;
+                    .execute(conn)?
+                    == 0
+                {
+                    continue;
+                }
                 written.push((*id, values.sort_at, &ready.classified));
             }
         }
@@ -316,6 +322,29 @@ pub fn upsert_for_source(
     topics.dedup();
     counts.topics = topics;
     Ok(counts)
+}
+
+/// Which of `ids` are still stored, each locked against deletion until the transaction ends
+/// (Postgres: `FOR KEY SHARE`, as a foreign key check takes it, but once per statement rather
+/// than once per row). Run it before giving items written earlier new topic or tag rows: no
+/// foreign key stops an orphan row on Postgres (migration 000009). SQLite has one writer at a
+/// time, so a plain lookup is enough there.
+pub fn lock_existing(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> Result<std::collections::HashSet<i64>, StoreError> {
+    let mut out = std::collections::HashSet::with_capacity(ids.len());
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let query = items::table
+            .filter(items::id.eq_any(chunk))
+            .select(items::id);
+        let found: Vec<i64> = match conn {
+            DbConn::Pg(c) => query.for_key_share().load(c)?,
+            DbConn::Sqlite(c) => query.load(c)?,
+        };
+        out.extend(found);
+    }
+    Ok(out)
 }
 
 /// Insert exactly `N` new items: the statement for each `N` is prepared once per connection.

@@ -348,6 +348,10 @@ pub enum FetchRecord {
 }
 
 /// Record a poll's outcome and when the source is next due, and release `owner`'s lease.
+/// Whether the source is still there (an operator may have deleted its row meanwhile). Run it
+/// before writing the poll's items: the update locks the source's row until the transaction
+/// ends, so the source cannot be deleted under them (on Postgres nothing else stops that; see
+/// migration 000009).
 pub fn record_fetch(
     conn: &mut DbConn,
     id: &str,
@@ -355,7 +359,7 @@ pub fn record_fetch(
     at: DateTime<Utc>,
     next_fetch_at: DateTime<Utc>,
     record: &FetchRecord,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let at = at.naive_utc();
     let next = next_fetch_at.naive_utc();
     let target = sources::table.find(id);
@@ -384,7 +388,7 @@ pub fn record_fetch(
             .set(sources::fetch_url.eq(url))
             .execute(conn)?;
     }
-    match record {
+    let updated = match record {
         FetchRecord::Success {
             status,
             title,
@@ -392,42 +396,38 @@ pub fn record_fetch(
             etag,
             last_modified,
             ..
-        } => {
-            diesel::update(target)
-                .set((
-                    sources::last_fetch_at.eq(at),
-                    sources::last_success_at.eq(at),
-                    sources::last_status.eq(status),
-                    sources::last_error.eq(None::<String>),
-                    sources::error_count.eq(0),
-                    sources::next_fetch_at.eq(next),
-                    sources::site_url.eq(site_url),
-                    sources::feed_title.eq(title),
-                    sources::etag.eq(etag),
-                    sources::last_modified.eq(last_modified),
-                    release,
-                ))
-                .execute(conn)?;
-        }
-        FetchRecord::NotModified { .. } => {
-            diesel::update(target)
-                .set((
-                    sources::last_fetch_at.eq(at),
-                    sources::last_success_at.eq(at),
-                    sources::last_status.eq(304),
-                    sources::last_error.eq(None::<String>),
-                    sources::error_count.eq(0),
-                    sources::next_fetch_at.eq(next),
-                    release,
-                ))
-                .execute(conn)?;
-        }
+        } => diesel::update(target)
+            .set((
+                sources::last_fetch_at.eq(at),
+                sources::last_success_at.eq(at),
+                sources::last_status.eq(status),
+                sources::last_error.eq(None::<String>),
+                sources::error_count.eq(0),
+                sources::next_fetch_at.eq(next),
+                sources::site_url.eq(site_url),
+                sources::feed_title.eq(title),
+                sources::etag.eq(etag),
+                sources::last_modified.eq(last_modified),
+                release,
+            ))
+            .execute(conn),
+        FetchRecord::NotModified { .. } => diesel::update(target)
+            .set((
+                sources::last_fetch_at.eq(at),
+                sources::last_success_at.eq(at),
+                sources::last_status.eq(304),
+                sources::last_error.eq(None::<String>),
+                sources::error_count.eq(0),
+                sources::next_fetch_at.eq(next),
+                release,
+            ))
+            .execute(conn),
         FetchRecord::Failure {
             status,
             error,
             disable,
         } => {
-            diesel::update(target)
+            let updated = diesel::update(target)
                 .set((
                     sources::last_fetch_at.eq(at),
                     sources::last_status.eq(status),
@@ -445,7 +445,8 @@ pub fn record_fetch(
                     ))
                     .execute(conn)?;
             }
+            Ok(updated)
         }
-    }
-    Ok(())
+    };
+    Ok(updated? > 0)
 }
