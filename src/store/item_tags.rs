@@ -30,13 +30,9 @@ pub fn replace_many(
     items: &[(i64, NaiveDateTime, &[Tag])],
 ) -> Result<(), StoreError> {
     let ids: Vec<i64> = items.iter().map(|(id, _, _)| *id).collect();
-    let stored = super::items::lock_existing(conn, &ids)?;
+    // Items deleted meanwhile get none (and the others cannot be deleted until the commit).
+    let items = super::items::keep_stored(conn, items)?;
     delete_for(conn, &ids)?;
-    let items: Vec<_> = items
-        .iter()
-        .filter(|(id, _, _)| stored.contains(id))
-        .copied()
-        .collect();
     insert_many(conn, &items)
 }
 
