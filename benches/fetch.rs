@@ -1,7 +1,8 @@
 //! Fetch benchmark: N generated upstream feeds × 50 items (half RSS, half Atom, every tenth RSS
 //! feed GBK-encoded), served with ETag/304 support by a local HTTP server on 127.0.0.1, polled by
-//! the release `crossfeed fetch`: cold, then again when nothing changed (all 304). Newsboat
-//! reloads the same URLs in the same run as the peer when it is installed.
+//! the release `crossfeed fetch`: cold (the first poll of an empty store, whose schema
+//! `crossfeed migrate` made just before, timed apart), then again when nothing changed (all
+//! 304). Newsboat reloads the same URLs in the same run as the peer when it is installed.
 //!
 //! `cargo bench --bench fetch` (200 feeds, SQLite; Postgres too when CROSSFEED_TEST_POSTGRES is
 //! set). `CROSSFEED_BENCH_FEEDS=10000` for the scale run. Figures go to BENCHMARKS.md.
