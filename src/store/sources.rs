@@ -410,7 +410,7 @@ pub fn record_fetch(
                 sources::last_modified.eq(last_modified),
                 release,
             ))
-            .execute(conn),
+            .execute(conn)?,
         FetchRecord::NotModified { .. } => diesel::update(target)
             .set((
                 sources::last_fetch_at.eq(at),
@@ -421,7 +421,7 @@ pub fn record_fetch(
                 sources::next_fetch_at.eq(next),
                 release,
             ))
-            .execute(conn),
+            .execute(conn)?,
         FetchRecord::Failure {
             status,
             error,
@@ -445,8 +445,8 @@ pub fn record_fetch(
                     ))
                     .execute(conn)?;
             }
-            Ok(updated)
+            updated
         }
     };
-    Ok(updated? > 0)
+    Ok(updated > 0)
 }
