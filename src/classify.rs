@@ -244,14 +244,16 @@ impl Classifier {
         if self.rules.is_empty() {
             return Vec::new();
         }
-        self.classify_plain(item, &PlainText::of(item), source)
+        let folded = Folded::of(item, &PlainText::of(item), self.folder);
+        self.classify_folded(item, &folded, source)
     }
 
-    /// [`Classifier::classify`] with the item's plain text already worked out.
-    pub fn classify_plain(
+    /// [`Classifier::classify`] with the item's text already folded (by this classifier's
+    /// [`Folder`]).
+    pub fn classify_folded(
         &self,
         item: &Item,
-        plain: &PlainText,
+        folded: &Folded,
         source: SourceCtx<'_>,
     ) -> Vec<TopicMatch> {
         if self.rules.is_empty() {
@@ -265,37 +267,26 @@ impl Classifier {
                 ..Found::default()
             })
             .collect();
-        let mut texts: Vec<(Field, String)> = Vec::with_capacity(3 + item.categories.len());
-        texts.extend(
-            item.title
-                .as_deref()
-                .map(|t| (Field::Title, self.folder.fold(t))),
-        );
-        texts.extend(
-            plain
-                .summary
-                .as_deref()
-                .map(|t| (Field::Summary, self.folder.fold(t))),
-        );
-        texts.extend(
-            plain
-                .content
-                .as_deref()
-                .map(|t| (Field::Content, self.folder.fold(t))),
-        );
-        texts.extend(
-            item.categories
-                .iter()
-                .map(|c| (Field::Categories, self.folder.fold(c.trim()))),
-        );
+        let categories: Vec<String> = item
+            .categories
+            .iter()
+            .map(|c| self.folder.fold(c.trim()))
+            .collect();
+        let texts = [
+            (Field::Title, folded.title.as_deref()),
+            (Field::Summary, folded.summary.as_deref()),
+            (Field::Content, folded.content.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(field, text)| Some((field, text?)))
+        .chain(categories.iter().map(|c| (Field::Categories, c.as_str())));
 
         let mut hits: Vec<(usize, usize, usize)> = Vec::new();
-        for (field, text) in &texts {
-            let field = *field;
+        for (field, text) in texts {
             if let Some(ac) = &self.automaton {
                 hits.clear();
                 hits.extend(
-                    ac.find_overlapping_iter(text.as_str())
+                    ac.find_overlapping_iter(text)
                         .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
                         .filter(|&(s, e, p)| at_boundaries(text, s, e, &self.patterns[p])),
                 );
@@ -314,7 +305,7 @@ impl Classifier {
             }
             if field == Field::Categories {
                 for (r, rule) in self.rules.iter().enumerate() {
-                    if let Some(original) = rule.categories.get(text.as_str()) {
+                    if let Some(original) = rule.categories.get(text) {
                         found[r].lead = true;
                         found[r].note(original, "category", field);
                     }
@@ -414,6 +405,25 @@ fn in_lead(text: &str, start: usize, chars: usize) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Folder {
     pub t2s: bool,
+}
+
+/// An item's title and plain-text summary and content, folded: worked out once per item for
+/// the stages that read them folded (topic matching, duplicate signatures).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Folded {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub content: Option<String>,
+}
+
+impl Folded {
+    pub fn of(item: &Item, plain: &PlainText, folder: Folder) -> Self {
+        Self {
+            title: item.title.as_deref().map(|t| folder.fold(t)),
+            summary: plain.summary.as_deref().map(|t| folder.fold(t)),
+            content: plain.content.as_deref().map(|t| folder.fold(t)),
+        }
+    }
 }
 
 impl Folder {

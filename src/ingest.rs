@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
 
-use crate::classify::SourceCtx;
+use crate::classify::{Folded, SourceCtx};
 use crate::domain::{Classified, Freshness, PlainText, Schedule, Timing};
 use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher, Outcome, Validators};
 use crate::normalize::{self, FeedInfo};
@@ -430,10 +430,11 @@ impl Ingestor {
                         id: &source_id,
                         tags: &source_tags,
                     };
-                    let plain = PlainText::of(&item);
-                    let (topics, tags) = rules.apply(&item, &plain, source);
+                    let folded =
+                        Folded::of(&item, &PlainText::of(&item), rules.classifier.folder());
+                    let (topics, tags) = rules.apply(&item, &folded, source);
                     let (canonical_link, signature) =
-                        crate::dedupe::fingerprint_plain(&item, &plain, rules.classifier.folder());
+                        crate::dedupe::fingerprint_folded(&item, &folded);
                     items::Ready::from(Classified {
                         item,
                         topics,

@@ -6,9 +6,9 @@ use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 
-use crate::classify::{Classifier, ClassifyError, SourceCtx};
+use crate::classify::{Classifier, ClassifyError, Folded, SourceCtx};
 use crate::config::{Config, DedupeConfig};
-use crate::domain::{Item, PlainText, Tag, TopicMatch};
+use crate::domain::{Item, Tag, TopicMatch};
 use crate::tags::Tagger;
 
 /// Compiled rules.
@@ -40,11 +40,11 @@ impl Rules {
     pub fn apply(
         &self,
         item: &Item,
-        plain: &PlainText,
+        folded: &Folded,
         source: SourceCtx<'_>,
     ) -> (Vec<TopicMatch>, Vec<Tag>) {
         (
-            self.classifier.classify_plain(item, plain, source),
+            self.classifier.classify_folded(item, folded, source),
             self.tagger.base(item, source.tags),
         )
     }

@@ -27,7 +27,7 @@ const CANDIDATES: i64 = 1000;
 pub const BATCH: i64 = 500;
 
 #[derive(Insertable)]
-#[diesel(table_name = item_bands)]
+#[diesel(table_name = item_bands, treat_none_as_default_value = false)]
 struct NewBand {
     band: i64,
     item_id: i64,

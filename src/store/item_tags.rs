@@ -10,7 +10,7 @@ use super::{DbConn, StoreError, on_backend};
 use crate::domain::Tag;
 
 #[derive(Insertable)]
-#[diesel(table_name = item_tags)]
+#[diesel(table_name = item_tags, treat_none_as_default_value = false)]
 struct NewItemTag<'a> {
     item_id: i64,
     tag: &'a str,

@@ -10,7 +10,7 @@ use super::{DbConn, StoreError, json_list, on_backend, to_json};
 use crate::domain::TopicMatch;
 
 #[derive(Insertable)]
-#[diesel(table_name = item_topics)]
+#[diesel(table_name = item_topics, treat_none_as_default_value = false)]
 struct NewItemTopic<'a> {
     item_id: i64,
     topic: &'a str,
