@@ -12,9 +12,9 @@
 use url::Url;
 
 use crate::classify::{Folded, Folder};
+use crate::domain::Item;
 pub use crate::domain::Signature;
 use crate::domain::signature::{SIGNATURE_LEN, mix};
-use crate::domain::{Item, PlainText};
 
 /// Query parameters that only say where a click came from.
 const TRACKING_PARAMS: &[&str] = &[
@@ -168,22 +168,9 @@ fn minhash(body: impl Iterator<Item = char>, title: impl FnOnce() -> String) -> 
 }
 
 /// What clustering needs of an item: its canonical link and the signature of its text (the
-/// start of the content, else the summary, and the title).
-pub fn fingerprint(item: &Item, folder: Folder) -> (Option<String>, Option<Signature>) {
-    let plain = PlainText::of(item);
-    let text = plain
-        .content
-        .as_deref()
-        .or(plain.summary.as_deref())
-        .unwrap_or_default();
-    (
-        item.link.as_deref().and_then(canonical_link),
-        signature(folder, item.title.as_deref().unwrap_or(""), text),
-    )
-}
-
-/// [`fingerprint`] with the item's text already folded (see [`Folded`]).
-pub fn fingerprint_folded(item: &Item, folded: &Folded) -> (Option<String>, Option<Signature>) {
+/// start of the content, else the summary, and the title), from the item's text folded (see
+/// [`Folded`]).
+pub fn fingerprint(item: &Item, folded: &Folded) -> (Option<String>, Option<Signature>) {
     let text = folded
         .content
         .as_deref()

@@ -433,8 +433,7 @@ impl Ingestor {
                     let folded =
                         Folded::of(&item, &PlainText::of(&item), rules.classifier.folder());
                     let (topics, tags) = rules.apply(&item, &folded, source);
-                    let (canonical_link, signature) =
-                        crate::dedupe::fingerprint_folded(&item, &folded);
+                    let (canonical_link, signature) = crate::dedupe::fingerprint(&item, &folded);
                     items::Ready::from(Classified {
                         item,
                         topics,
