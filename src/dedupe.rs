@@ -121,24 +121,42 @@ pub fn signature_of_folded(title: &str, text: &str) -> Option<Signature> {
 }
 
 fn minhash(body: impl Iterator<Item = char>, title: impl FnOnce() -> String) -> Option<Signature> {
-    let mut chars: Vec<char> = body.filter(|c| c.is_alphanumeric()).collect();
-    if chars.len() < MIN_BODY {
-        let mut with_title: Vec<char> = title().chars().filter(|c| c.is_alphanumeric()).collect();
-        with_title.extend(chars);
-        chars = with_title;
+    // The letters and digits signed, as UTF-8 (each shingle is hashed over its bytes), and how
+    // many there are.
+    let mut text = String::with_capacity(TEXT_CHARS * 3);
+    let mut count = 0;
+    for c in body.filter(|&c| signable(c)) {
+        text.push(c);
+        count += 1;
     }
-    if chars.len() < SHINGLE + 7 {
+    if count < MIN_BODY {
+        let mut with_title = String::with_capacity(text.len() + 64);
+        for c in title().chars().filter(|&c| signable(c)) {
+            with_title.push(c);
+            count += 1;
+        }
+        with_title.push_str(&text);
+        text = with_title;
+    }
+    if count < SHINGLE + 7 {
         return None;
     }
+    let bounds: Vec<usize> = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .collect();
     // One-permutation hashing: each shingle's hash picks one of the 64 bins (top 6 bits) and
     // competes for its minimum (low 32 bits); empty bins borrow from the next filled one
     // (rotation densification). One hash per shingle instead of 64.
     let mut mins = [u32::MAX; SIGNATURE_LEN];
     let mut filled = [false; SIGNATURE_LEN];
-    for gram in chars.windows(SHINGLE) {
+    for window in bounds.windows(SHINGLE + 1) {
+        let gram = &text.as_bytes()[window[0]..window[SHINGLE]];
         // Numbers tell template stories apart (today's exchange rate, this week's freight
-        // index): shingles with a digit weigh more, as several salted copies.
-        let copies = if gram.iter().any(char::is_ascii_digit) {
+        // index): shingles with a digit weigh more, as several salted copies. (An ASCII digit's
+        // byte never occurs inside another character's UTF-8.)
+        let copies = if gram.iter().any(u8::is_ascii_digit) {
             DIGIT_WEIGHT
         } else {
             1
@@ -182,16 +200,23 @@ pub fn fingerprint(item: &Item, folded: &Folded) -> (Option<String>, Option<Sign
     )
 }
 
-/// A stable 64-bit hash of one shingle (FNV-1a, then a SplitMix64 finish). Signatures are
-/// stored: this must never change.
-fn hash_gram(gram: &[char]) -> u64 {
+/// Whether a character goes into a signature: a letter or a digit. ASCII and the CJK
+/// ideographs (all letters) are decided without Unicode's tables.
+fn signable(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}') || c.is_alphanumeric()
+    }
+}
+
+/// A stable 64-bit hash of one shingle, its characters' UTF-8 bytes (FNV-1a, then a SplitMix64
+/// finish). Signatures are stored: this must never change.
+fn hash_gram(gram: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for c in gram {
-        let mut buf = [0u8; 4];
-        for b in c.encode_utf8(&mut buf).bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+    for &b in gram {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
     mix(h)
 }
@@ -248,6 +273,20 @@ mod tests {
     }
 
     #[test]
+    fn ideographs_are_signed_as_the_unicode_tables_say() {
+        for c in ('\u{3400}'..='\u{4dbf}').chain('\u{4e00}'..='\u{9fff}') {
+            assert!(c.is_alphanumeric(), "{c:?}");
+            assert!(signable(c));
+        }
+        for c in ['a', 'Z', '7', 'é', 'ß', 'к', 'ア', '가', '١'] {
+            assert!(signable(c), "{c:?}");
+        }
+        for c in [' ', '-', '，', '。', '「', '·', '\u{3000}', '\u{200b}'] {
+            assert!(!signable(c), "{c:?}");
+        }
+    }
+
+    #[test]
     fn signatures_ignore_width_case_and_script_and_survive_storage() {
         let a = signature(folder(), "亞馬遜調整退貨政策", "服裝類退貨窗口縮短").unwrap();
         let b = signature(folder(), "亚马逊调整退货政策", "服装类退货窗口缩短").unwrap();
@@ -257,7 +296,8 @@ mod tests {
         assert_eq!(Signature::from_hex("zz"), None);
         assert_eq!(signature(folder(), "短", ""), None);
         // Stored values must not change between versions.
-        assert_eq!(hash_gram(&['a', 'b', 'c', 'd']), 0x9268_2c7e_124e_7502);
+        assert_eq!(hash_gram(b"abcd"), 0x9268_2c7e_124e_7502);
+        assert_eq!(hash_gram("亚马逊卖".as_bytes()), 0xdd28_31af_5166_fca7);
     }
 
     #[test]
