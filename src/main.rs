@@ -98,13 +98,24 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let code = match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    };
+    // Dropping the runtime waits for its tasks and blocking threads, and with them goes every
+    // store handle; the pool's own threads may still be opening or closing a connection, and
+    // the exit handlers (OpenSSL's among them) must not run under them.
+    drop(runtime);
+    if !crossfeed::store::await_connections_closed(std::time::Duration::from_secs(5)) {
+        tracing::warn!(
+            open = crossfeed::store::live_connections(),
+            "store connections still open at exit"
+        );
     }
+    code
 }
 
 /// The log format: `CROSSFEED_LOG_FORMAT` (text or json), else the configuration's

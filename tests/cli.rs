@@ -410,7 +410,9 @@ async fn secrets_are_never_written() {
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "fetch ended with {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     let mut unreachable = url.clone();

@@ -299,6 +299,47 @@ fn a_sqlite_store_runs_in_wal_mode() {
     assert_eq!(mode.journal_mode, "wal");
 }
 
+/// Every connection a store opened, on its own threads or the pool's, is closed once the last
+/// handle is gone: the count `crossfeed` waits on before it exits reaches zero.
+async fn a_dropped_store_closes_every_connection(backend: Backend) {
+    let (_db, store) = store_with_one_source(backend);
+    let open = store.open_connections();
+    // Four callers at once need four connections (the test pool's size); the pool refills
+    // itself in the background as they are taken.
+    let calls: Vec<_> = (0..4)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .run(|c| {
+                        let n = sources::list(c)?.len();
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        Ok(n)
+                    })
+                    .await
+            })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap().unwrap(), 1);
+    }
+    assert!(open.get() >= 2, "{} connections open", open.get());
+    drop(store);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while open.get() > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        open.get(),
+        0,
+        "connections left open after the store was dropped"
+    );
+}
+on_both_backends!(
+    a_dropped_store_closes_every_connection,
+    a_dropped_store_closes_every_connection
+);
+
 async fn topic_and_tag_listings_follow_a_changed_date(backend: Backend) {
     let (_db, store) = store_with_one_source(backend);
     let now = Utc::now();

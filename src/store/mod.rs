@@ -116,17 +116,98 @@ impl DatabaseUrl {
     }
 }
 
+/// Connections open or being opened in this process, in every pool. r2d2 opens and closes
+/// connections on threads of its own (refilling the pool in the background, reaping old
+/// connections, closing a pool whose last handle such a thread held), which nothing joins.
+/// A process that returned from `main` while one of them was inside libpq's TLS handshake
+/// crashed: the exit handlers had torn OpenSSL down under it (seen about once in 80 runs of
+/// `crossfeed fetch` on Postgres). [`await_connections_closed`] waits for this to reach zero.
+static LIVE_CONNECTIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Connections open or being opened by one pool (a shared count that outlives the pool).
+#[derive(Debug, Clone, Default)]
+pub struct OpenConnections(Arc<std::sync::atomic::AtomicUsize>);
+
+impl OpenConnections {
+    pub fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// One count in [`LIVE_CONNECTIONS`] and in its pool's [`OpenConnections`], from before a
+/// connection is opened until after it is closed.
+#[derive(Debug)]
+struct LiveCount(OpenConnections);
+
+impl LiveCount {
+    fn new(pool: &OpenConnections) -> Self {
+        LIVE_CONNECTIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        pool.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self(pool.clone())
+    }
+}
+
+impl Drop for LiveCount {
+    fn drop(&mut self) {
+        self.0.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        LIVE_CONNECTIONS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A pooled connection and its count. The fields drop in order: the connection is closed
+/// before the count goes down.
+struct Pooled {
+    conn: DbConn,
+    _live: LiveCount,
+}
+
+/// How many connections are open (or being opened) in this process.
+pub fn live_connections() -> usize {
+    LIVE_CONNECTIONS.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Wait, at most `within`, until every store connection of this process is closed, so that the
+/// process exits with none of them half-opened or half-closed on another thread. Call it after
+/// the last [`Store`] handle is dropped; returns whether all were closed in time.
+pub fn await_connections_closed(within: Duration) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while live_connections() > 0 {
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    true
+}
+
 /// Opens connections for the pool, tuned per backend.
 #[derive(Debug)]
 struct Manager {
     url: DatabaseUrl,
+    open: OpenConnections,
 }
 
 impl ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let live = LiveCount::new(&self.open);
+        let conn = self.open()?;
+        Ok(Pooled { conn, _live: live })
+    }
+
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
+        conn.conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        std::thread::panicking() || conn.conn.is_broken()
+    }
+}
+
+impl Manager {
+    fn open(&self) -> Result<DbConn, r2d2::Error> {
         match self.url.backend {
             Backend::Postgres => {
                 let mut conn = PgConnection::establish(&self.url.target)
@@ -155,14 +236,6 @@ impl ManageConnection for Manager {
             }
         }
     }
-
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.ping().map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        std::thread::panicking() || conn.is_broken()
-    }
 }
 
 /// The store: a connection pool and the backend it talks to. Cheap to clone.
@@ -175,6 +248,7 @@ pub struct Store {
     /// otherwise grow to hundreds of threads (each with its own allocator arena) all waiting
     /// for a connection.
     gate: Arc<tokio::sync::Semaphore>,
+    open: OpenConnections,
 }
 
 impl Store {
@@ -205,6 +279,7 @@ impl Store {
             ))?;
         }
         let backend = url.backend;
+        let open = OpenConnections::default();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             // Open connections as work needs them rather than all of them before starting.
@@ -213,13 +288,23 @@ impl Store {
             // dropped (`has_broken`), and the work is retried by its caller (the next poll).
             .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
-            .build(Manager { url })?;
+            .build(Manager {
+                url,
+                open: open.clone(),
+            })?;
         let gate = Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize));
         Ok(Self {
             pool,
             backend,
             gate,
+            open,
         })
+    }
+
+    /// This store's connections open (or being opened) now; the count stays readable after
+    /// the store is dropped, and reaches zero once the pool's threads have closed them all.
+    pub fn open_connections(&self) -> OpenConnections {
+        self.open.clone()
     }
 
     pub fn backend(&self) -> Backend {
@@ -229,7 +314,7 @@ impl Store {
     /// Apply every migration not yet applied; returns the versions applied now, oldest first.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.pool.get()?;
-        let result = match &mut *conn {
+        let result = match &mut conn.conn {
             DbConn::Pg(c) => {
                 // Processes starting together take turns; the second finds nothing to do.
                 c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
@@ -263,7 +348,7 @@ impl Store {
         f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut conn = self.pool.get()?;
-        f(&mut conn)
+        f(&mut conn.conn)
     }
 
     /// Run store work on a blocking thread, for async callers.
