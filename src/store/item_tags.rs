@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::item_tags;
-use super::{DbConn, StoreError, on_backend};
+use super::{DbConn, StoreError};
 use crate::domain::Tag;
 
 #[derive(Insertable)]
@@ -20,7 +20,7 @@ struct NewItemTag<'a> {
     sort_at: NaiveDateTime,
 }
 
-/// Rows per multi-row INSERT (5 parameters each).
+/// Rows per multi-row INSERT (5 parameters each). New rows go to Postgres by `COPY`.
 const INSERT_CHUNK: usize = 1000;
 
 /// Replace the tags of each item with the given ones (unique per item, as the tagger makes them),
@@ -62,10 +62,21 @@ pub fn insert_many(
             })
         })
         .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        on_backend!(conn, |c| diesel::insert_into(item_tags::table)
-            .values(chunk)
-            .execute(c))?;
+    match conn {
+        // One binary COPY: the server writes the rows in batches (see `items::copy_rows`).
+        DbConn::Pg(c) if !rows.is_empty() => {
+            diesel::copy_from(item_tags::table)
+                .from_insertable(&rows)
+                .execute(c)?;
+        }
+        DbConn::Pg(_) => {}
+        DbConn::Sqlite(c) => {
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                diesel::insert_into(item_tags::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::schema::item_topics;
-use super::{DbConn, StoreError, json_list, on_backend, to_json};
+use super::{DbConn, StoreError, json_list, to_json};
 use crate::domain::TopicMatch;
 
 #[derive(Insertable)]
@@ -19,7 +19,7 @@ struct NewItemTopic<'a> {
     sort_at: NaiveDateTime,
 }
 
-/// Rows per multi-row INSERT (4 parameters each).
+/// Rows per multi-row INSERT (4 parameters each). New rows go to Postgres by `COPY`.
 const INSERT_CHUNK: usize = 1000;
 
 /// Replace the topics of each item with the given ones, in a few statements for all of them.
@@ -60,10 +60,21 @@ pub fn insert_many(
             })
         })
         .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        on_backend!(conn, |c| diesel::insert_into(item_topics::table)
-            .values(chunk)
-            .execute(c))?;
+    match conn {
+        // One binary COPY: the server writes the rows in batches (see `items::copy_rows`).
+        DbConn::Pg(c) if !rows.is_empty() => {
+            diesel::copy_from(item_topics::table)
+                .from_insertable(&rows)
+                .execute(c)?;
+        }
+        DbConn::Pg(_) => {}
+        DbConn::Sqlite(c) => {
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                diesel::insert_into(item_topics::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
     }
     Ok(())
 }

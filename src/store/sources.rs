@@ -1,6 +1,8 @@
 //! The `sources` table: what the configuration says about each upstream, and how its last
 //! fetches went.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::IntoSql;
 use diesel::dsl::case_when;
@@ -63,8 +65,11 @@ impl SourceRow {
     }
 }
 
+/// New sources per INSERT: 11 parameters each, well under SQLite's limit of 32,766.
+const SOURCES_PER_INSERT: usize = 500;
+
 #[derive(Insertable)]
-#[diesel(table_name = sources)]
+#[diesel(table_name = sources, treat_none_as_default_value = false)]
 struct NewSource<'a> {
     id: &'a str,
     url: &'a str,
@@ -111,15 +116,21 @@ pub fn sync_from_config(
 ) -> Result<SyncReport, StoreError> {
     let now = now.naive_utc();
     super::transaction(conn, |conn| {
-        let existing: Vec<SourceRow> = sources::table.select(SourceRow::as_select()).load(conn)?;
+        let existing: HashMap<String, SourceRow> = sources::table
+            .select(SourceRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|row: SourceRow| (row.id.clone(), row))
+            .collect();
         let mut report = SyncReport::default();
+        let mut added: Vec<NewSource<'_>> = Vec::new();
         for s in configured {
             let id = s.id.as_str();
             let url = s.url.as_str();
             let tags = to_json(&s.tags);
-            match existing.iter().find(|r| r.id == id) {
+            match existing.get(id) {
                 None => {
-                    let row = NewSource {
+                    added.push(NewSource {
                         id,
                         url,
                         title: s.title.as_deref(),
@@ -131,12 +142,7 @@ pub fn sync_from_config(
                         error_count: 0,
                         created_at: now,
                         updated_at: now,
-                    };
-                    // Another process starting at the same moment may insert it first.
-                    report.added += on_backend!(conn, |c| diesel::insert_into(sources::table)
-                        .values(&row)
-                        .on_conflict_do_nothing()
-                        .execute(c))?;
+                    });
                 }
                 Some(row) => {
                     let changed = row.url != url
@@ -181,6 +187,15 @@ pub fn sync_from_config(
                     }
                 }
             }
+        }
+        // New sources go in a few hundred per statement (a first start with thousands of
+        // sources made one round trip each). Another process starting at the same moment may
+        // insert some first.
+        for chunk in added.chunks(SOURCES_PER_INSERT) {
+            report.added += on_backend!(conn, |c| diesel::insert_into(sources::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute(c))?;
         }
         let configured_ids: Vec<&str> = configured.iter().map(|s| s.id.as_str()).collect();
         report.disabled = diesel::update(
