@@ -7,9 +7,11 @@ use diesel::prelude::*;
 use super::schema::fetch_log;
 use super::{DbConn, StoreError};
 
-/// One poll, as logged.
+/// One poll, as logged. A missing value is written as NULL, not as the column's default (the
+/// same thing here), so that the INSERT's text never varies and each connection prepares it
+/// once (diesel prepares afresh any statement with a `DEFAULT` in it).
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
-#[diesel(table_name = fetch_log)]
+#[diesel(table_name = fetch_log, treat_none_as_default_value = false)]
 pub struct LogEntry {
     pub source_id: String,
     pub started_at: NaiveDateTime,
