@@ -323,6 +323,12 @@ async fn a_dropped_store_closes_every_connection(backend: Backend) {
     for call in calls {
         assert_eq!(call.await.unwrap().unwrap(), 1);
     }
+    // Ingest's writes (on SQLite, a connection of their own outside the pool).
+    let written = store
+        .run_writer(|c| Ok(sources::list(c)?.len()))
+        .await
+        .unwrap();
+    assert_eq!(written, 1);
     assert!(open.get() >= 2, "{} connections open", open.get());
     drop(store);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -338,6 +344,71 @@ async fn a_dropped_store_closes_every_connection(backend: Backend) {
 on_both_backends!(
     a_dropped_store_closes_every_connection,
     a_dropped_store_closes_every_connection
+);
+
+/// Ingest writes through `run_writer`: what it commits, every pooled connection reads. On
+/// SQLite that is one connection outside the pool, the only one with the large page cache;
+/// the pool's connections keep SQLite's default.
+async fn the_ingest_writer_commits_for_every_reader(backend: Backend) {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Cache {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        cache_size: i64,
+    }
+    let cache_size =
+        |c: &mut crossfeed::store::DbConn| -> Result<i64, crossfeed::store::StoreError> {
+            match c {
+                crossfeed::store::DbConn::Sqlite(c) => Ok(diesel::sql_query("PRAGMA cache_size")
+                    .get_result::<Cache>(c)?
+                    .cache_size),
+                crossfeed::store::DbConn::Pg(_) => Ok(0),
+            }
+        };
+    let (_db, store) = store_with_one_source(backend);
+    let now = Utc::now();
+    let batch = vec![classified(
+        item("w1", "TikTok Shop 新规", 1),
+        topic("tiktok", "tiktok"),
+    )];
+    let (counts, writer_cache) = store
+        .run_writer(move |c| {
+            let counts = crossfeed::store::transaction(c, |c| upsert(c, "s", &batch, now))?;
+            Ok((counts, cache_size(c)?))
+        })
+        .await
+        .unwrap();
+    assert_eq!(counts.new, 1);
+    // Several readers at once, so that more than one pooled connection answers.
+    let reads: Vec<_> = (0..3)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .run(move |c| {
+                        let found = items::count_for_source(c, "s")?;
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        Ok((found, cache_size(c)?))
+                    })
+                    .await
+            })
+        })
+        .collect();
+    for read in reads {
+        let (found, pooled_cache) = read.await.unwrap().unwrap();
+        assert_eq!(found, 1, "a pooled connection misses the writer's commit");
+        if backend == Backend::Sqlite {
+            assert_eq!(writer_cache, -16 * 1024, "the writer's page cache, in KiB");
+            assert_ne!(
+                pooled_cache, writer_cache,
+                "a pooled connection has the big cache"
+            );
+        }
+    }
+}
+on_both_backends!(
+    the_ingest_writer_commits_for_every_reader,
+    the_ingest_writer_commits_for_every_reader
 );
 
 async fn topic_and_tag_listings_follow_a_changed_date(backend: Backend) {

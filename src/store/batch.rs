@@ -127,7 +127,7 @@ impl<T: Send + 'static> Batcher<T> {
                     let committed = Arc::clone(&self.committed);
                     let finish = self.finish.clone();
                     let written = tokio::spawn(async move {
-                        let result = store.run(move |conn| {
+                        let result = store.run_writer(move |conn| {
                             let n = write_batch(conn, jobs, finish.as_deref());
                             committed.fetch_add(n, Ordering::Relaxed);
                             Ok(())

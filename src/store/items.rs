@@ -985,8 +985,11 @@ fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<Store
 /// A digest of everything stored about an item, to tell a changed upstream item from an
 /// unchanged one without comparing every column.
 fn content_hash(item: &Item) -> String {
-    let bytes = serde_json::to_vec(item).unwrap_or_default();
-    let digest = Sha256::digest(&bytes);
+    // The JSON goes straight into the hash (the same bytes as `serde_json::to_vec`, so stored
+    // hashes stay valid), without a copy of the item's text in between.
+    let mut hasher = Sha256::new();
+    let _ = serde_json::to_writer(&mut hasher, item);
+    let digest = hasher.finalize();
     let mut hex = String::with_capacity(digest.len() * 2);
     for b in digest {
         hex.push(char::from(HEX[usize::from(b >> 4)]));

@@ -249,6 +249,51 @@ pub struct Store {
     /// for a connection.
     gate: Arc<tokio::sync::Semaphore>,
     open: OpenConnections,
+    /// SQLite only: the connection ingest writes through, kept apart from the pool.
+    writer: Option<Arc<Writer>>,
+}
+
+/// Page cache of SQLite's ingest writer, in KiB (SQLite's default is 2 MiB per connection).
+/// A new item touches one page in each of the items table's indexes, most of them keyed by
+/// values that arrive in no order (identities, links, dates); once those indexes outgrow the
+/// cache, every insert reads pages back from the OS, on the one thread that writes for the
+/// whole process. A cold poll of 10,000 sources (500,000 items) took 56 s with this cache and
+/// 66 s without (system time 12.5 s against 19.3 s); 64 MiB did no better than 16. The cache
+/// fills only as far as the database needs, and only this connection has it.
+const WRITER_CACHE_KIB: u32 = 16 * 1024;
+
+/// SQLite's ingest writer connection: one, since SQLite has one writer at a time anyway, so
+/// that only it carries the large page cache. Pooled connections keep the default, so the
+/// cache is paid once, not once per connection of the pool.
+struct Writer {
+    manager: Manager,
+    conn: std::sync::Mutex<Option<Pooled>>,
+}
+
+impl Writer {
+    fn run<T>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // A poisoned lock only means a writer panicked; its transaction was rolled back.
+        let mut slot = self
+            .conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let conn = match &mut *slot {
+            Some(conn) => conn,
+            empty => {
+                let mut conn = self.manager.connect().map_err(|e| match e {
+                    r2d2::Error::ConnectionError(e) => StoreError::Connect(e),
+                    r2d2::Error::QueryError(e) => StoreError::Query(e),
+                })?;
+                conn.conn
+                    .batch_execute(&format!("PRAGMA cache_size = -{WRITER_CACHE_KIB}"))?;
+                empty.insert(conn)
+            }
+        };
+        f(&mut conn.conn)
+    }
 }
 
 impl Store {
@@ -289,15 +334,25 @@ impl Store {
             .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
             .build(Manager {
-                url,
+                url: url.clone(),
                 open: open.clone(),
             })?;
         let gate = Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize));
+        let writer = (backend == Backend::Sqlite).then(|| {
+            Arc::new(Writer {
+                manager: Manager {
+                    url,
+                    open: open.clone(),
+                },
+                conn: std::sync::Mutex::new(None),
+            })
+        });
         Ok(Self {
             pool,
             backend,
             gate,
             open,
+            writer,
         })
     }
 
@@ -369,6 +424,21 @@ impl Store {
         })
         .await
         .map_err(|_| StoreError::Cancelled)?
+    }
+
+    /// Run ingest's writes on a blocking thread: on SQLite through the one writer connection
+    /// (see [`WRITER_CACHE_KIB`]), on Postgres like [`Store::run`].
+    pub async fn run_writer<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
+    {
+        let Some(writer) = self.writer.clone() else {
+            return self.run(f).await;
+        };
+        tokio::task::spawn_blocking(move || writer.run(f))
+            .await
+            .map_err(|_| StoreError::Cancelled)?
     }
 
     /// Run store work in one transaction on a blocking thread: all of it lands, or none.
