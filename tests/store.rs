@@ -411,6 +411,44 @@ on_both_backends!(
     the_ingest_writer_commits_for_every_reader
 );
 
+/// A write that panics halfway through a transaction costs only itself: the next write gets a
+/// connection with no transaction left open.
+async fn a_writer_that_panicked_leaves_no_open_transaction(backend: Backend) {
+    let (_db, store) = store_with_one_source(backend);
+    let crashed = store
+        .run_writer(|c| -> Result<(), crossfeed::store::StoreError> {
+            use diesel::connection::{AnsiTransactionManager, TransactionManager};
+            match c {
+                crossfeed::store::DbConn::Sqlite(c) => {
+                    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+                }
+                crossfeed::store::DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+            }
+            panic!("a bug in the middle of a write");
+        })
+        .await;
+    assert!(crashed.is_err());
+    let now = Utc::now();
+    let batch = vec![classified(
+        item("p1", "Shopee 物流补贴", 1),
+        topic("shopee", "shopee"),
+    )];
+    let counts = store
+        .run_writer(move |c| crossfeed::store::transaction(c, |c| upsert(c, "s", &batch, now)))
+        .await
+        .unwrap();
+    assert_eq!(counts.new, 1);
+    let stored = store
+        .run(|c| items::count_for_source(c, "s"))
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+}
+on_both_backends!(
+    a_writer_that_panicked_leaves_no_open_transaction,
+    a_writer_that_panicked_leaves_no_open_transaction
+);
+
 async fn topic_and_tag_listings_follow_a_changed_date(backend: Backend) {
     let (_db, store) = store_with_one_source(backend);
     let now = Utc::now();

@@ -275,11 +275,13 @@ impl Writer {
         &self,
         f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        // A poisoned lock only means a writer panicked; its transaction was rolled back.
-        let mut slot = self
-            .conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A writer that panicked may have left its transaction open: start again on a fresh
+        // connection, as the pool does with a connection it finds broken.
+        let mut slot = self.conn.lock().unwrap_or_else(|poisoned| {
+            let mut slot = poisoned.into_inner();
+            *slot = None;
+            slot
+        });
         let conn = match &mut *slot {
             Some(conn) => conn,
             empty => {
@@ -292,7 +294,12 @@ impl Writer {
                 empty.insert(conn)
             }
         };
-        f(&mut conn.conn)
+        let result = f(&mut conn.conn);
+        if conn.conn.is_broken() {
+            // A transaction that could not be closed: the next write opens a new connection.
+            *slot = None;
+        }
+        result
     }
 }
 
