@@ -238,7 +238,8 @@ impl Manager {
     }
 }
 
-/// The store: a connection pool and the backend it talks to. Cheap to clone.
+/// The store: a connection pool, the backend it talks to, and on SQLite the one connection
+/// ingest writes through. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     pool: r2d2::Pool<Manager>,
