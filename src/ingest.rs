@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::classify::{Folded, SourceCtx};
-use crate::domain::{Classified, Freshness, PlainText, Schedule, Timing};
+use crate::domain::{Classified, Freshness, Schedule, Timing};
 use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher, Outcome, Validators};
 use crate::normalize::{self, FeedInfo};
 use crate::parse::{self, ParseError, charset, discover};
@@ -423,15 +423,14 @@ impl Ingestor {
                 fetched_at: now,
             };
             let info = normalize::feed_info(&feed, &ctx);
-            let items = normalize::normalize_feed(&feed, &ctx)
+            let items = normalize::normalize_feed_with_text(&feed, &ctx)
                 .into_iter()
-                .map(|item| {
+                .map(|(item, plain)| {
                     let source = SourceCtx {
                         id: &source_id,
                         tags: &source_tags,
                     };
-                    let folded =
-                        Folded::of(&item, &PlainText::of(&item), rules.classifier.folder());
+                    let folded = Folded::of(&item, &plain, rules.classifier.folder());
                     let (topics, tags) = rules.apply(&item, &folded, source);
                     let (canonical_link, signature) = crate::dedupe::fingerprint(&item, &folded);
                     items::Ready::from(Classified {

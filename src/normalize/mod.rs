@@ -10,7 +10,7 @@ use feed_rs::model::{Entry, Feed};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::domain::{Enclosure, Item};
+use crate::domain::{Enclosure, Item, PlainText};
 use crate::parse::PLACEHOLDER_BASE;
 
 /// Where and when a feed was fetched.
@@ -42,6 +42,15 @@ pub fn feed_info(feed: &Feed, ctx: &Context<'_>) -> FeedInfo {
 
 /// Normalize every entry of `feed`.
 pub fn normalize_feed(feed: &Feed, ctx: &Context<'_>) -> Vec<Item> {
+    normalize_feed_with_text(feed, ctx)
+        .into_iter()
+        .map(|(item, _)| item)
+        .collect()
+}
+
+/// Normalize every entry of `feed`, each with the plain text of its summary and content
+/// (worked out anyway to tell an item's language; classification needs it next).
+pub fn normalize_feed_with_text(feed: &Feed, ctx: &Context<'_>) -> Vec<(Item, PlainText)> {
     let feed_base = alternate_link(&feed.links, ctx.fetch_url)
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .unwrap_or_else(|| ctx.fetch_url.clone());
@@ -63,7 +72,7 @@ pub fn normalize_feed(feed: &Feed, ctx: &Context<'_>) -> Vec<Item> {
         .iter()
         .map(|e| {
             let repeated = guid_uses.get(e.id.as_str()).is_some_and(|n| *n > 1);
-            let mut item = normalize_entry(
+            let (mut item, plain) = normalize_entry(
                 e,
                 &feed_base,
                 feed_language,
@@ -75,7 +84,7 @@ pub fn normalize_feed(feed: &Feed, ctx: &Context<'_>) -> Vec<Item> {
             if copies_published && item.updated == item.published {
                 item.updated = None;
             }
-            item
+            (item, plain)
         })
         .collect()
 }
@@ -88,7 +97,7 @@ fn normalize_entry(
     atom: bool,
     ctx: &Context<'_>,
     sanitizers: &mut HashMap<Url, html::Sanitizer>,
-) -> Item {
+) -> (Item, PlainText) {
     // xml:base on the entry wins over the feed's link for resolving relative URLs.
     let base = e
         .base
@@ -147,15 +156,14 @@ fn normalize_entry(
         ),
     };
 
-    let language = e
+    let declared = e
         .language
         .as_deref()
         .or(feed_language)
         .map(|l| l.trim().to_ascii_lowercase())
-        .filter(|l| !l.is_empty())
-        .or_else(|| detect_language(title.as_deref(), summary.as_deref().or(content.as_deref())));
+        .filter(|l| !l.is_empty());
 
-    Item {
+    let mut item = Item {
         id: identity(&identity_key),
         guid,
         title,
@@ -184,9 +192,17 @@ fn normalize_entry(
                     .unwrap_or(&c.term),
             )
         })),
-        language,
+        language: None,
         enclosures: enclosures(e, &base),
-    }
+    };
+    let plain = PlainText::of(&item);
+    item.language = declared.or_else(|| {
+        detect_language(
+            item.title.as_deref(),
+            plain.summary.as_deref().or(plain.content.as_deref()),
+        )
+    });
+    (item, plain)
 }
 
 /// A title as plain text. Atom says what its text constructs are: `type="text"` is literal
@@ -247,27 +263,20 @@ const LANGUAGE_CODES: &[(&str, &str)] = &[
 
 /// The language of an item that does not say, when the text is long enough for whatlang to be
 /// sure; `None` rather than a guess.
-fn detect_language(title: Option<&str>, body_html: Option<&str>) -> Option<String> {
+fn detect_language(title: Option<&str>, body_text: Option<&str>) -> Option<String> {
     // The title and the start of the text say which language an item is in. Scripts with
     // one main language are told by counting characters; whatlang's trigram scoring (slow:
     // it was most of ingest's CPU time on whole articles) only sees a short Latin sample.
-    let mut text = title.unwrap_or_default().to_owned();
-    if let Some(body) = body_html {
-        text.push(' ');
-        // Only the start is read: a long article's plain text is not built to take 200
-        // characters of it.
-        let mut end = body.len().min(DETECT_HTML_BYTES);
-        while !body.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.extend(
-            crate::text::text_of_sanitized(&body[..end])
-                .chars()
-                .take(DETECT_CHARS),
-        );
-    }
+    let title = title.unwrap_or_default();
+    let body = body_text.unwrap_or_default();
+    let text = || {
+        title
+            .chars()
+            .chain(body_text.map(|_| ' '))
+            .chain(body.chars().take(DETECT_CHARS))
+    };
     let (mut letters, mut han, mut kana, mut hangul, mut thai) = (0usize, 0, 0, 0, 0);
-    for c in text.chars().filter(|c| c.is_alphabetic()) {
+    for c in text().filter(|c| c.is_alphabetic()) {
         letters += 1;
         match c {
             '\u{3040}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' => kana += 1,
@@ -291,7 +300,7 @@ fn detect_language(title: Option<&str>, body_html: Option<&str>) -> Option<Strin
     if share(thai) {
         return Some("th".into());
     }
-    let sample: String = text.chars().take(WHATLANG_CHARS).collect();
+    let sample: String = text().take(WHATLANG_CHARS).collect();
     if looks_english(&sample) {
         return Some("en".into());
     }
@@ -338,8 +347,6 @@ fn looks_english(sample: &str) -> bool {
 /// Characters of an item's text language detection reads (besides the title), and how many of
 /// them whatlang scores.
 const DETECT_CHARS: usize = 200;
-/// Bytes of an item's HTML read for those characters (markup included).
-const DETECT_HTML_BYTES: usize = 4096;
 const WHATLANG_CHARS: usize = 160;
 
 /// whatlang limited to the languages we can name, built once.
@@ -791,6 +798,43 @@ mod tests {
         assert_eq!(english[0].language.as_deref(), Some("en"));
         let unsure = items(&feed("", "OK", ""));
         assert_eq!(unsure[0].language, None, "too little text: no guess");
+        // The text is read, not the first bytes of markup: 5 KB of empty paragraphs before it
+        // hide nothing.
+        let padded = items(&feed(
+            "",
+            "OK",
+            &format!(
+                "<![CDATA[{}<p>卖家需要提前规划库存，避免在旺季断货。</p>]]>",
+                "<p></p>".repeat(750)
+            ),
+        ));
+        assert_eq!(padded[0].language.as_deref(), Some("zh"));
+    }
+
+    #[test]
+    fn the_plain_text_given_with_an_item_is_its_sanitized_text() {
+        let xml = r#"<rss version="2.0"><channel><title>t</title><link>https://e.com/</link><description>d</description>
+<item><title>a</title><guid>1</guid><description><![CDATA[<p>Tik<b>Tok</b> Shop</p><p>美区 &amp; 东南亚</p>]]></description></item>
+<item><title>b</title><guid>2</guid></item></channel></rss>"#;
+        let url = Url::parse("https://e.com/feed").unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 4, 0, 0).unwrap();
+        let feed = parse_feed(xml.as_bytes(), None, Tz::Asia__Shanghai, now).unwrap();
+        let ctx = Context {
+            fetch_url: &url,
+            fetched_at: now,
+        };
+        let got = normalize_feed_with_text(&feed, &ctx);
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            got[0].1.summary.as_deref(),
+            Some("TikTok Shop 美区 & 东南亚")
+        );
+        assert_eq!(got[1].1.summary, None);
+        for (item, plain) in &got {
+            assert_eq!(plain, &PlainText::of(item));
+        }
+        let items: Vec<Item> = got.into_iter().map(|(item, _)| item).collect();
+        assert_eq!(items, normalize_feed(&feed, &ctx));
     }
 
     #[test]
