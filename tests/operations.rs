@@ -457,7 +457,10 @@ on_both_backends!(
     two_workers_and_two_web_processes_share_one_store
 );
 
-/// A raw connection to either test store, for what no crossfeed API does (moving time).
+/// A raw connection to either test store, for what no crossfeed API does (moving time). On
+/// SQLite it waits for the write lock, as crossfeed's own connections do: the workers hold it
+/// while they poll, and without a busy timeout a write here failed at once ("database is
+/// locked").
 enum PgOrSqlite {
     Pg(PgConnection),
     Sqlite(diesel::SqliteConnection),
@@ -466,7 +469,15 @@ enum PgOrSqlite {
 impl PgOrSqlite {
     fn connect(url: &str) -> Self {
         match url.strip_prefix("sqlite://") {
-            Some(path) => PgOrSqlite::Sqlite(diesel::SqliteConnection::establish(path).unwrap()),
+            Some(path) => {
+                let mut c = diesel::SqliteConnection::establish(path).unwrap();
+                diesel::connection::SimpleConnection::batch_execute(
+                    &mut c,
+                    "PRAGMA busy_timeout = 30000",
+                )
+                .unwrap();
+                PgOrSqlite::Sqlite(c)
+            }
             None => PgOrSqlite::Pg(PgConnection::establish(url).unwrap()),
         }
     }
