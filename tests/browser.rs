@@ -4,7 +4,7 @@
 //! Content-Security-Policy violations, no failed requests, no script, no sideways scrolling;
 //! screenshots are saved under `target/tmp/website-screenshots/`.
 //!
-//! Needs Chromium (`apt install chromium`) and `npm ci` in tests/browser (.ci/run does both).
+//! Needs Chromium (`apt install chromium`) and `npm ci` in tests/browser (scripts/test does both).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -48,11 +48,11 @@ fn require_tools() {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         Path::new(&chromium).exists(),
-        "Chromium is needed for this test: apt install chromium (.ci/run does)"
+        "Chromium is needed for this test: apt install chromium (scripts/test does)"
     );
     assert!(
         node_modules().join("node_modules/playwright-core").exists(),
-        "playwright-core is needed for this test: (cd tests/browser && npm ci) (.ci/run does)"
+        "playwright-core is needed for this test: (cd tests/browser && npm ci) (scripts/test does)"
     );
 }
 

@@ -1,7 +1,7 @@
 //! Real feed readers read what crossfeed serves: Python's feedparser (PyPI) and newsboat
 //! (Debian) fetch every topic feed in RSS and in Atom from a running crossfeed, and each must
 //! see every item, with its title and link, and report no error. Both programs must be
-//! installed (`.ci/run` installs them); without them this test fails saying so.
+//! installed (`scripts/test` installs them); without them this test fails saying so.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -40,7 +40,7 @@ fn require(program: &str, args: &[&str], install: &str) {
         .is_ok_and(|o| o.status.success());
     assert!(
         ok,
-        "{program} is needed for this test: {install} (.ci/run does)"
+        "{program} is needed for this test: {install} (scripts/test does)"
     );
 }
 

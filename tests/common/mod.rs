@@ -67,7 +67,7 @@ impl TestDb {
                         "{POSTGRES_ENV} is not set, so the Postgres half of this test cannot run. \
                          Set it to a server the tests may create databases on, e.g. \
                          {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432/postgres \
-                         (bash .ci/run does this)."
+                         (scripts/test does this)."
                     )
                 });
                 let name = format!("crossfeed_test_{}", uuid::Uuid::new_v4().simple());
