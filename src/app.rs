@@ -565,8 +565,12 @@ pub async fn parse_one(target: &str, tz: Tz, fetch: &FetchConfig) -> anyhow::Res
         }
     };
     let fetcher = Fetcher::new(fetch)?;
+    let what = ingest::Target {
+        url: &url,
+        trusted: &url,
+    };
     let (fetched, text) =
-        match ingest::fetch_document(&fetcher, &url, &Validators::default()).await? {
+        match ingest::fetch_document(&fetcher, what, &Validators::default()).await? {
             ingest::Document::Feed { fetched, text, .. } => (*fetched, text),
             ingest::Document::NotModified(_) => anyhow::bail!("{target}: unexpected 304"),
         };

@@ -231,6 +231,8 @@ pub struct FetchConfig {
     pub user_agent: String,
     /// How long the fetch log keeps its rows.
     pub log_retention: Duration,
+    /// Follow redirects and discovered links to other hosts on private addresses too.
+    pub allow_private_targets: bool,
 }
 
 /// One upstream feed.
@@ -623,6 +625,7 @@ struct RawFetch {
     per_host_concurrency: Option<Spanned<u64>>,
     user_agent: Option<String>,
     log_retention: Option<Spanned<String>>,
+    allow_private_targets: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -868,6 +871,7 @@ impl Validator {
                 per_host_concurrency: per_host_concurrency?,
                 user_agent: fetch.user_agent.clone().unwrap_or_else(default_user_agent),
                 log_retention: log_retention?,
+                allow_private_targets: fetch.allow_private_targets.unwrap_or(false),
             },
             default_schedule: default_schedule?,
             timing: Timing {

@@ -185,13 +185,19 @@ impl Ingestor {
             last_modified: source.last_modified.clone(),
         };
 
-        let result = match Url::parse(source.current_url()) {
-            Ok(url) => {
+        // The configured URL's host is the one the operator vouched for; a remembered
+        // fetch_url on another host is checked again on every poll (fetch::guard).
+        let result = match (Url::parse(source.current_url()), Url::parse(&source.url)) {
+            (Ok(url), Ok(trusted)) => {
                 let source_tags = source.tags().unwrap_or_default();
-                self.prepare(&url, &validators, tz, now, (id.clone(), source_tags))
+                let target = Target {
+                    url: &url,
+                    trusted: &trusted,
+                };
+                self.prepare(target, &validators, tz, now, (id.clone(), source_tags))
                     .await
             }
-            Err(_) => Err(IngestError::Url(source.current_url().to_owned())),
+            _ => Err(IngestError::Url(source.current_url().to_owned())),
         };
         let elapsed = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let next_success = |freshness: &Freshness| match &schedule {
@@ -395,14 +401,14 @@ impl Ingestor {
     /// `Ok(Err(_))` is a 304.
     async fn prepare(
         &self,
-        url: &Url,
+        target: Target<'_>,
         validators: &Validators,
         tz: Tz,
         now: DateTime<Utc>,
         (source_id, source_tags): (String, Vec<String>),
     ) -> Result<Result<Prepared, NotModified>, IngestError> {
         let (fetched, text, discovered) =
-            match fetch_document(&self.fetcher, url, validators).await? {
+            match fetch_document(&self.fetcher, target, validators).await? {
                 Document::NotModified(nm) => return Ok(Err(nm)),
                 Document::Feed {
                     fetched,
@@ -503,14 +509,24 @@ pub enum Document {
     },
 }
 
-/// Fetch `url` and decode it to UTF-8; an HTML page is followed to the first feed it
+/// What to fetch, and the URL the operator configured for it (whose host alone may be private).
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub url: &'a Url,
+    pub trusted: &'a Url,
+}
+
+/// Fetch `target` and decode it to UTF-8; an HTML page is followed to the first feed it
 /// advertises (`<link rel="alternate">`).
 pub async fn fetch_document(
     fetcher: &Fetcher,
-    url: &Url,
+    target: Target<'_>,
     validators: &Validators,
 ) -> Result<Document, IngestError> {
-    let fetched = match fetcher.fetch(url, validators).await? {
+    let fetched = match fetcher
+        .fetch(target.url, target.trusted, validators)
+        .await?
+    {
         Outcome::NotModified { hints, moved_to } => {
             return Ok(Document::NotModified(NotModified { hints, moved_to }));
         }
@@ -529,7 +545,10 @@ pub async fn fetch_document(
         .next()
         .ok_or(IngestError::Parse(ParseError::Html))?;
     tracing::info!(page = %fetched.url, feed = %feed_url, "HTML page; following the feed it advertises");
-    let fetched = match fetcher.fetch(&feed_url, &Validators::default()).await? {
+    let fetched = match fetcher
+        .fetch(&feed_url, target.trusted, &Validators::default())
+        .await?
+    {
         Outcome::Fetched(f) => f,
         Outcome::NotModified { .. } => return Err(IngestError::Parse(ParseError::Html)),
     };

@@ -425,3 +425,182 @@ on_both_backends!(
     two_worker_processes_poll_each_source_exactly_once,
     two_worker_processes_poll_each_source_exactly_once
 );
+
+/// A configuration like `common::config`'s, with more `fetch:` settings.
+fn config_with_fetch(db: &TestDb, fetch: &str, sources: &str) -> crossfeed::config::Config {
+    let yaml = format!(
+        "database:\n  url: \"{}\"\n  pool_size: 4\nfetch:\n  timeout: 5s\n{fetch}\nsources:\n{sources}",
+        db.url
+    );
+    let path = db.dir().join("crossfeed.yaml");
+    std::fs::write(&path, &yaml).unwrap();
+    crossfeed::config::Config::load(&path).unwrap()
+}
+
+/// An upstream on 127.0.0.1 tries to steer the fetcher to another host on a private address
+/// (127.0.0.2 stands in for the private network, `localhost` for a name that resolves into it):
+/// by a temporary and a permanent redirect, a feed link on an HTML page and a remembered
+/// `fetch_url`. Each is refused with a clear error and the private host sees no request, while
+/// a source configured on the private host itself, and a redirect to another port of the same
+/// host, are fetched; `fetch.allow_private_targets` lets the redirect through.
+async fn an_upstream_cannot_steer_the_fetcher_into_a_private_network(backend: Backend) {
+    let db = TestDb::new(backend);
+    let private = wiremock::MockServer::builder()
+        .listener(std::net::TcpListener::bind("127.0.0.2:0").unwrap())
+        .start()
+        .await;
+    let secret = format!("{}/secret.xml", private.uri());
+    for at in ["/secret.xml", "/direct.xml"] {
+        Mock::given(method("GET"))
+            .and(path(at))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(common::fixture(GOOD_RSS), "application/rss+xml"),
+            )
+            .mount(&private)
+            .await;
+    }
+    let up = Upstream::start().await;
+    let other_port = Upstream::start().await;
+    other_port
+        .serve("/feed.xml", GOOD_RSS, "application/rss+xml")
+        .await;
+    up.serve("/named-secret.xml", GOOD_RSS, "application/rss+xml")
+        .await;
+    let named = up
+        .url("/named-secret.xml")
+        .replace("127.0.0.1", "localhost");
+    let redirect = |at: &'static str, status: u16, to: &str| {
+        Mock::given(method("GET"))
+            .and(path(at))
+            .respond_with(ResponseTemplate::new(status).insert_header("Location", to))
+    };
+    redirect("/temporary", 302, &secret).mount(&up.server).await;
+    redirect("/permanent", 301, &secret).mount(&up.server).await;
+    redirect("/by-name", 302, &named).mount(&up.server).await;
+    redirect("/same-host", 302, &other_port.url("/feed.xml"))
+        .mount(&up.server)
+        .await;
+    let page = format!(
+        r#"<!DOCTYPE html><html><head><link rel="alternate" type="application/rss+xml" href="{secret}"></head><body>新闻</body></html>"#
+    );
+    Mock::given(method("GET"))
+        .and(path("/page/"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(page, "text/html"))
+        .mount(&up.server)
+        .await;
+    up.serve("/remembered.xml", GOOD_RSS, "application/rss+xml")
+        .await;
+
+    let steered = ["temporary", "permanent", "by-name", "page"];
+    let mut yaml: String = steered
+        .iter()
+        .map(|id| {
+            let at = if *id == "page" {
+                "/page/".to_owned()
+            } else {
+                format!("/{id}")
+            };
+            source_yaml(id, &up.url(&at))
+        })
+        .collect();
+    yaml += &source_yaml("same-host", &up.url("/same-host"));
+    yaml += &source_yaml("direct", &format!("{}/direct.xml", private.uri()));
+    yaml += &source_yaml("remembered", &up.url("/remembered.xml"));
+    let config = config_with_fetch(&db, "", &yaml);
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.failed, 4, "{summary:?}");
+    for id in steered {
+        let r = row(&db, id);
+        let error = r.last_error.unwrap_or_default();
+        assert!(
+            error.contains("refused") && error.contains("allow_private_targets"),
+            "{id}: {error}"
+        );
+        assert_eq!(r.fetch_url, None, "{id} learned a private URL");
+    }
+    assert_eq!(row(&db, "same-host").last_error, None);
+    assert_eq!(row(&db, "direct").last_error, None);
+
+    // A fetch_url learned before the rule existed, pointing into the private network.
+    let remembered = secret.clone();
+    db.store()
+        .with_conn(move |conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!(
+                "UPDATE sources SET fetch_url = '{remembered}' WHERE id = 'remembered'"
+            ))
+            .execute(conn)
+            .map_err(crossfeed::store::StoreError::from)
+        })
+        .unwrap();
+    app::fetch_once(&config, Some("remembered"), |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    let error = row(&db, "remembered").last_error.unwrap_or_default();
+    assert!(error.contains("refused"), "remembered: {error}");
+
+    let requests = private.received_requests().await.unwrap();
+    let paths: Vec<&str> = requests.iter().map(|r| r.url.path()).collect();
+    assert_eq!(
+        paths,
+        ["/direct.xml"],
+        "only the configured private source is fetched"
+    );
+
+    // The operator may allow it (a private network of feeds).
+    let allowed = config_with_fetch(&db, "  allow_private_targets: true", &yaml);
+    app::fetch_once(&allowed, Some("temporary"), |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(row(&db, "temporary").last_error, None);
+}
+on_both_backends!(
+    an_upstream_cannot_steer_the_fetcher_into_a_private_network,
+    an_upstream_cannot_steer_the_fetcher_into_a_private_network
+);
+
+/// A body that does not parse is described on its source without quoting it: the error is shown
+/// to anyone on `/api/sources` and `/sources`.
+async fn an_unparsable_body_is_not_quoted_into_the_error(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let respond = |at: &'static str, body: String, kind: &'static str| {
+        Mock::given(method("GET"))
+            .and(path(at))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, kind))
+    };
+    const SECRET: &str = "internal-token-5d1e";
+    respond(
+        "/feed.json",
+        format!(r#"{{"version": "https://jsonfeed.org/version/1.1", "title": {{"x": "{SECRET}"}}, "items": []}}"#),
+        "application/feed+json",
+    )
+    .mount(&up.server)
+    .await;
+    respond(
+        "/feed.xml",
+        format!("<rss version=\"2.0\"><channel><title>{SECRET}</{SECRET}-{SECRET}-{SECRET}></channel></rss>"),
+        "application/rss+xml",
+    )
+    .mount(&up.server)
+    .await;
+    let yaml =
+        source_yaml("json", &up.url("/feed.json")) + &source_yaml("xml", &up.url("/feed.xml"));
+    let config = common::config(&db, &yaml);
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.failed, 2);
+    for id in ["json", "xml"] {
+        let error = row(&db, id).last_error.unwrap_or_default();
+        assert!(error.starts_with("not a feed"), "{id}: {error}");
+        assert!(!error.contains(SECRET), "{id}: {error}");
+    }
+}
+on_both_backends!(
+    an_unparsable_body_is_not_quoted_into_the_error,
+    an_unparsable_body_is_not_quoted_into_the_error
+);

@@ -3,7 +3,10 @@
 //! (`fetch.max_body`) enforced while streaming on the decompressed bytes; connect and total
 //! timeouts; redirects followed by hand (at most five, loops refused) so that a permanent one can
 //! update the stored URL; at most `fetch.per_host_concurrency` requests per host at once.
-//! Bytes only, never `.text()`: charset decisions belong to `parse::charset`.
+//! Bytes only, never `.text()`: charset decisions belong to `parse::charset`. Where a fetch may
+//! be steered is [`guard`]'s rule: only the configured host may be private.
+
+pub mod guard;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::FetchConfig;
+use guard::{PrivateTarget, PublicOnly, ResolveError};
 
 /// The most redirects followed before giving up.
 pub const MAX_REDIRECTS: usize = 5;
@@ -49,6 +53,13 @@ pub enum FetchError {
     Scheme(String),
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    /// A redirect or discovered link led to another host on a non-public address.
+    #[error(
+        "refused: {0}; only the configured host may be private (fetch.allow_private_targets lifts this)"
+    )]
+    Private(PrivateTarget),
+    #[error("a file: URL is read only when the source itself is one")]
+    FileNotTrusted,
 }
 
 impl FetchError {
@@ -130,7 +141,14 @@ pub enum Outcome {
 /// Fetches feeds with one shared connection pool.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
+    /// For the host of the source's configured URL, which the operator chose.
     client: reqwest::Client,
+    /// For every other host: its resolver refuses names with a non-public address.
+    guarded: reqwest::Client,
+    /// `fetch.allow_private_targets`: every host trusted (a private network of feeds).
+    allow_private: bool,
+    /// An HTTP proxy from the environment: it resolves names itself, so they are checked first.
+    proxied: bool,
     max_body: u64,
     timeout: Duration,
     per_host: usize,
@@ -139,15 +157,32 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(config: &FetchConfig) -> Result<Self, FetchError> {
-        let client = reqwest::Client::builder()
-            .user_agent(&config.user_agent)
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(&config.user_agent)
+                .timeout(config.timeout)
+                .connect_timeout(config.connect_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+        };
+        let client = builder()
             .build()
             .map_err(|e| FetchError::Client(e.to_string()))?;
+        let guarded = builder()
+            .dns_resolver(PublicOnly)
+            .build()
+            .map_err(|e| FetchError::Client(e.to_string()))?;
+        let proxied = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"]
+            .iter()
+            .any(|name| {
+                [name.to_string(), name.to_ascii_lowercase()]
+                    .iter()
+                    .any(|n| std::env::var_os(n).is_some_and(|v| !v.is_empty()))
+            });
         Ok(Self {
             client,
+            guarded,
+            allow_private: config.allow_private_targets,
+            proxied,
             max_body: config.max_body,
             timeout: config.timeout,
             per_host: config.per_host_concurrency.max(1),
@@ -156,16 +191,53 @@ impl Fetcher {
     }
 
     /// Fetch `url`, conditionally when `validators` are given; any final status other than
-    /// 2xx or 304 is an error.
-    pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Outcome, FetchError> {
+    /// 2xx or 304 is an error. `trusted` is the URL the operator configured for the source: its
+    /// host may be private, any other host (after a redirect, or `url` itself when it was
+    /// discovered or remembered) must be public.
+    pub async fn fetch(
+        &self,
+        url: &Url,
+        trusted: &Url,
+        validators: &Validators,
+    ) -> Result<Outcome, FetchError> {
         match url.scheme() {
             "http" | "https" => {
                 let _permit = self.host_permit(url).await;
-                self.fetch_http(url, validators).await
+                self.fetch_http(url, trusted, validators).await
             }
-            "file" => self.fetch_file(url).await.map(Outcome::Fetched),
+            "file" if trusted.scheme() == "file" => {
+                self.fetch_file(url).await.map(Outcome::Fetched)
+            }
+            "file" => Err(FetchError::FileNotTrusted),
             other => Err(FetchError::Scheme(other.to_owned())),
         }
+    }
+
+    /// The client allowed to reach `url`, or why none is.
+    async fn client_for(&self, url: &Url, trusted: &Url) -> Result<&reqwest::Client, FetchError> {
+        if self.allow_private || guard::same_host(url, trusted) {
+            return Ok(&self.client);
+        }
+        if let Some(ip) = guard::literal(url) {
+            return if guard::is_public(ip) {
+                Ok(&self.guarded)
+            } else {
+                Err(FetchError::Private(PrivateTarget {
+                    host: ip.to_string(),
+                    addr: ip,
+                }))
+            };
+        }
+        if self.proxied
+            && let Some(host) = url.host_str()
+        {
+            match guard::check_resolved(host).await {
+                Err(ResolveError::Private(p)) => return Err(FetchError::Private(p)),
+                Err(ResolveError::Lookup(e)) => return Err(FetchError::Http(e)),
+                Ok(()) => {}
+            }
+        }
+        Ok(&self.guarded)
     }
 
     /// Wait for a free slot on `url`'s host.
@@ -185,13 +257,14 @@ impl Fetcher {
     async fn fetch_http(
         &self,
         start: &Url,
+        trusted: &Url,
         validators: &Validators,
     ) -> Result<Outcome, FetchError> {
         let mut url = start.clone();
         let mut visited = vec![url.clone()];
         let mut all_permanent = true;
         let mut response = loop {
-            let mut request = self.client.get(url.as_str());
+            let mut request = self.client_for(&url, trusted).await?.get(url.as_str());
             if let Some(etag) = &validators.etag {
                 request = request.header(header::IF_NONE_MATCH, etag);
             }
@@ -314,18 +387,22 @@ impl Fetcher {
 
     fn http_error(&self, e: reqwest::Error) -> FetchError {
         if e.is_timeout() {
-            FetchError::Timeout(self.timeout)
-        } else {
-            // Show the whole chain: "error sending request" alone says nothing.
-            let mut message = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                message.push_str(": ");
-                message.push_str(&s.to_string());
-                source = s.source();
-            }
-            FetchError::Http(message)
+            return FetchError::Timeout(self.timeout);
         }
+        // Without the URL: it may carry credentials, and the source's row already names it.
+        let e = e.without_url();
+        // Show the whole chain: "error sending request" alone says nothing.
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            if let Some(private) = s.downcast_ref::<PrivateTarget>() {
+                return FetchError::Private(private.clone());
+            }
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        FetchError::Http(message)
     }
 }
 
