@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(not(feature = "system-alloc"))]
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use common::{Backend, TestApp, TestDb};
