@@ -577,8 +577,9 @@ pub async fn parse_one(target: &str, tz: Tz, fetch: &FetchConfig) -> anyhow::Res
     let now = Utc::now();
     let feed =
         parse::parse_text(&text, tz, now).with_context(|| format!("cannot parse {target}"))?;
+    let base = crate::domain::redact::without_secrets(&fetched.url);
     let ctx = normalize::Context {
-        fetch_url: &fetched.url,
+        fetch_url: &base,
         fetched_at: now,
     };
     Ok(normalize::normalize_feed(&feed, &ctx))

@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::classify::{Folded, SourceCtx};
+use crate::domain::redact::{redact, without_secrets};
 use crate::domain::{Classified, Freshness, Schedule, Timing};
 use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher, Outcome, Validators};
 use crate::normalize::{self, FeedInfo};
@@ -197,7 +198,7 @@ impl Ingestor {
                 self.prepare(target, &validators, tz, now, (id.clone(), source_tags))
                     .await
             }
-            _ => Err(IngestError::Url(source.current_url().to_owned())),
+            _ => Err(IngestError::Url(redact(source.current_url()))),
         };
         let elapsed = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let next_success = |freshness: &Freshness| match &schedule {
@@ -227,7 +228,7 @@ impl Ingestor {
                     .or(prepared.fetched.moved_to.as_ref())
                     .map(Url::to_string);
                 if let Some(to) = &moved_to {
-                    tracing::info!(from = %source.current_url(), to = %to, "source moved; fetching from the new URL from now on");
+                    tracing::info!(from = %redact(source.current_url()), to = %redact(to), "source moved; fetching from the new URL from now on");
                 }
                 let next = next_success(&freshness(
                     &prepared.fetched.hints,
@@ -424,8 +425,10 @@ impl Ingestor {
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let feed = parse::parse_text(&text, tz, now)?;
+            // Links resolve against the URL without its credentials and secret parameters.
+            let base = without_secrets(&fetched.url);
             let ctx = normalize::Context {
-                fetch_url: &fetched.url,
+                fetch_url: &base,
                 fetched_at: now,
             };
             let info = normalize::feed_info(&feed, &ctx);
@@ -544,7 +547,7 @@ pub async fn fetch_document(
         .into_iter()
         .next()
         .ok_or(IngestError::Parse(ParseError::Html))?;
-    tracing::info!(page = %fetched.url, feed = %feed_url, "HTML page; following the feed it advertises");
+    tracing::info!(page = %redact(fetched.url.as_str()), feed = %redact(feed_url.as_str()), "HTML page; following the feed it advertises");
     let fetched = match fetcher
         .fetch(&feed_url, target.trusted, &Validators::default())
         .await?

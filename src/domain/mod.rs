@@ -7,6 +7,7 @@ mod source_id;
 mod timing;
 mod topic_slug;
 
+pub mod redact;
 pub mod signature;
 
 pub use item::{Classified, Enclosure, Item, Matched, PlainText, Tag, TagKind, TopicMatch};

@@ -20,6 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use crate::config::FetchConfig;
+use crate::domain::redact::redact;
 use guard::{PrivateTarget, PublicOnly, ResolveError};
 
 /// The most redirects followed before giving up.
@@ -284,7 +285,7 @@ impl Fetcher {
                 .filter(|u| matches!(u.scheme(), "http" | "https"))
                 .ok_or(FetchError::BadRedirect)?;
             if visited.contains(&next) {
-                return Err(FetchError::RedirectLoop(next.to_string()));
+                return Err(FetchError::RedirectLoop(redact(next.as_str())));
             }
             if visited.len() > MAX_REDIRECTS {
                 return Err(FetchError::TooManyRedirects);
@@ -354,11 +355,12 @@ impl Fetcher {
     }
 
     async fn fetch_file(&self, url: &Url) -> Result<Fetched, FetchError> {
+        // Error texts are shown on /api/sources: the file's name, never the server's paths.
         let path = url.to_file_path().map_err(|()| FetchError::File {
-            path: url.to_string(),
+            path: redact(url.as_str()),
             source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a local path"),
         })?;
-        let shown = path.display().to_string();
+        let shown = redact(url.as_str());
         let file_err = |source| FetchError::File {
             path: shown.clone(),
             source,

@@ -36,7 +36,10 @@ pub fn feed_info(feed: &Feed, ctx: &Context<'_>) -> FeedInfo {
             .as_ref()
             .map(|t| title_text(t, feed.feed_type == feed_rs::model::FeedType::Atom))
             .filter(|t| !t.is_empty()),
-        site_url: alternate_link(&feed.links, ctx.fetch_url).map(String::from),
+        // Only a web address is a site to link to (a `file:` link would point into our disk).
+        site_url: alternate_link(&feed.links, ctx.fetch_url)
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .map(String::from),
     }
 }
 

@@ -8,6 +8,7 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use super::{ApiError, AppState};
+use crate::domain::redact::redact;
 use crate::domain::{Enclosure, Matched};
 use crate::store::{item_tags, item_topics, items, sources};
 
@@ -327,8 +328,8 @@ async fn source_list(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
             last_success_at: r.last_success_at.map(rfc3339),
             next_fetch_at: rfc3339(r.next_fetch_at),
             id: r.id,
-            url: r.url,
-            fetch_url: r.fetch_url,
+            url: redact(&r.url),
+            fetch_url: r.fetch_url.as_deref().map(redact),
             site_url: r.site_url,
             schedule: r.schedule,
             timezone: r.timezone,

@@ -449,7 +449,7 @@ async fn serve_feed(
         .map(|s| {
             let info = SourceInfo {
                 title: s.display_title().to_owned(),
-                url: s.url.clone(),
+                url: crate::domain::redact::redact(&s.url),
             };
             (s.id, info)
         })

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::discovery::{self, Scored};
+use crate::domain::redact::without_secrets;
 use crate::server::AppState;
 use crate::store::items::{self, Cursor, ItemQuery, StoredItem};
 use crate::store::search::Filter;
@@ -1107,8 +1108,24 @@ async fn search_page(
     html(StatusCode::OK, body)
 }
 
+/// Where a source's name links on `/sources`: its site, else its feed without secrets; only web
+/// addresses (a `file:` source links nowhere).
+fn source_link(site_url: Option<&str>, url: &str) -> Option<String> {
+    let web = |u: &url::Url| matches!(u.scheme(), "http" | "https");
+    site_url
+        .and_then(|s| url::Url::parse(s).ok())
+        .filter(web)
+        .or_else(|| {
+            url::Url::parse(url)
+                .ok()
+                .filter(web)
+                .map(|u| without_secrets(&u))
+        })
+        .map(String::from)
+}
+
 struct SourceRow {
-    href: String,
+    href: Option<String>,
     title: String,
     id: String,
     failing: bool,
@@ -1145,7 +1162,7 @@ async fn sources_page(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
     let rows = rows
         .into_iter()
         .map(|r| SourceRow {
-            href: r.site_url.clone().unwrap_or_else(|| r.url.clone()),
+            href: source_link(r.site_url.as_deref(), &r.url),
             title: r.display_title().to_owned(),
             failing: !r.enabled || r.error_count > 0,
             status: if r.enabled {

@@ -20,6 +20,7 @@ mod near_duplicates;
 mod operations;
 mod properties;
 mod readers;
+mod security;
 mod shipped_topics;
 mod store;
 mod syndication;

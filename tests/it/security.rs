@@ -1,0 +1,130 @@
+//! What an upstream or a reader must not be able to do: learn the secrets in a source's URL.
+//! (Steering the fetcher into private networks and echoing bodies into errors are in
+//! `fetching`.)
+
+use crate::common::{self, Backend, TestApp, TestDb, Upstream};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+const PASSWORD: &str = "pw-71c2";
+const API_KEY: &str = "key-0e9b";
+
+const FEED: &str = r##"<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel>
+<title>会员资讯</title>
+<item>
+  <title>TikTok Shop 东南亚商家入驻门槛调整</title>
+  <guid isPermaLink="false">member-1</guid>
+  <description><![CDATA[<p><a href="#top">回到顶部</a> 与 <a href="?page=2">下一页</a></p>]]></description>
+  <pubDate>Wed, 25 Nov 2026 09:00:00 GMT</pubDate>
+</item>
+</channel></rss>"##;
+
+/// A source URL with `user:password@` and an `api_key` parameter: the upstream receives them, and
+/// no output shows them — not the API, the sources page, the feeds, the items' links, nor the
+/// click-through redirect. A `file:` source shows its file name only.
+async fn secrets_in_a_source_url_are_used_for_fetching_only(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    // Basic auth for member:pw-71c2.
+    Mock::given(method("GET"))
+        .and(path("/members/feed.xml"))
+        .and(header("authorization", "Basic bWVtYmVyOnB3LTcxYzI="))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(FEED, "application/rss+xml"))
+        .mount(&up.server)
+        .await;
+    let secret_url = up
+        .url(&format!("/members/feed.xml?api_key={API_KEY}&lang=zh"))
+        .replace("http://", &format!("http://member:{PASSWORD}@"));
+    let sample =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/samples/kuajing-kuaixun.xml");
+    let file_url = url::Url::from_file_path(&sample).unwrap();
+    let yaml = format!(
+        "  - id: members\n    url: \"{secret_url}\"\n  - id: local\n    url: \"{file_url}\"\n"
+    );
+    let app = TestApp::spawn(common::config(&db, &yaml)).await;
+    app.wait_for_first_polls().await;
+
+    let api = app.get("/api/sources").await.text().await.unwrap();
+    assert!(api.contains("\"members\""), "{api}");
+    assert!(
+        api.contains("lang=zh"),
+        "the rest of the URL is shown: {api}"
+    );
+    let mut outputs = vec![
+        ("/api/sources", api),
+        ("/sources", app.get("/sources").await.text().await.unwrap()),
+    ];
+    for route in [
+        "/feeds/all.rss",
+        "/feeds/all.atom",
+        "/feeds/all.json",
+        "/api/topics/tiktok/items",
+        "/",
+    ] {
+        outputs.push((route, app.get(route).await.text().await.unwrap()));
+    }
+    let items: serde_json::Value = serde_json::from_slice(
+        &app.get("/api/topics/tiktok/items")
+            .await
+            .bytes()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let id = items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"].as_str().unwrap().contains("入驻门槛"))
+        .unwrap_or_else(|| panic!("no item: {items}"))["id"]
+        .to_string();
+    outputs.push((
+        "/items/{id}",
+        app.get(&format!("/items/{id}")).await.text().await.unwrap(),
+    ));
+    outputs.push((
+        "/api/items/{id}",
+        app.get(&format!("/api/items/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    ));
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let go = no_redirect
+        .get(format!("{}/go/{id}", app.base))
+        .send()
+        .await
+        .unwrap();
+    let location = go
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    outputs.push(("/go/{id} Location", location));
+
+    let home = sample.parent().unwrap().to_string_lossy().into_owned();
+    for (route, body) in &outputs {
+        for secret in [PASSWORD, API_KEY, "member:", home.as_str()] {
+            assert!(!body.contains(secret), "{route} shows {secret:?}: {body}");
+        }
+    }
+    let item = &outputs
+        .iter()
+        .find(|(r, _)| *r == "/api/items/{id}")
+        .unwrap()
+        .1;
+    assert!(
+        item.contains("/members/feed.xml?lang=zh#top"),
+        "relative links resolve against the URL without its secrets: {item}"
+    );
+    app.stop().await;
+}
+on_both_backends!(
+    secrets_in_a_source_url_are_used_for_fetching_only,
+    secrets_in_a_source_url_are_used_for_fetching_only
+);
