@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
@@ -419,20 +419,30 @@ struct SearchParams {
     cursor: Option<String>,
 }
 
-/// `since`: an RFC 3339 time or a date (midnight UTC).
+/// `since`: an RFC 3339 time or a date (midnight UTC), in years 1970 to 9999. Outside them
+/// chrono still parses (`-9999-01-01`) but Postgres refuses the timestamp, which would be a 500.
 fn since(raw: &str) -> Result<chrono::NaiveDateTime, ApiError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.naive_utc());
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+    let parsed = DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.naive_utc())
         .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .or_else(|| {
+            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
         .ok_or_else(|| {
             bad(
                 "since",
                 format!("must be a date (2026-11-01) or an RFC 3339 time, got {raw:?}"),
             )
-        })
+        })?;
+    if !(1970..=9999).contains(&parsed.year()) {
+        return Err(bad(
+            "since",
+            format!("must be a time between the years 1970 and 9999, got {raw:?}"),
+        ));
+    }
+    Ok(parsed)
 }
 
 /// `GET /api/search?q=&topic=&tag=&source=&since=&limit=&cursor=`: items matching every word

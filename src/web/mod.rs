@@ -140,6 +140,12 @@ struct Ctx {
     query: Vec<(String, String)>,
 }
 
+/// The request's path as a link on this site. `//evil.example/x` (or `/\\evil.example/x`, which
+/// browsers read the same way) would be an off-site link once written into an `href`.
+fn own_path(path: &str) -> String {
+    format!("/{}", path.trim_start_matches(['/', '\\']))
+}
+
 impl Ctx {
     fn new(req: &HttpRequest, state: &AppState) -> Ctx {
         let query: Vec<(String, String)> =
@@ -167,7 +173,7 @@ impl Ctx {
                 .trim_end_matches('/')
                 .to_owned(),
             tz: config.site.timezone,
-            path: req.path().to_owned(),
+            path: own_path(req.path()),
             query,
         }
     }

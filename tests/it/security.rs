@@ -128,3 +128,68 @@ on_both_backends!(
     secrets_in_a_source_url_are_used_for_fetching_only,
     secrets_in_a_source_url_are_used_for_fetching_only
 );
+
+/// Small doors: a date no store can hold is a 400, not a 500; the 404 page for `//host/…` links
+/// nowhere off the site; a feed's `file:` link is not shown as its site.
+async fn odd_requests_and_links_stay_on_the_site(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let feed = r#"<rss version="2.0"><channel><title>本地</title><link>file:///etc/passwd</link>
+<item><title>Lazada 大促备货指南</title><link>https://news.example.cn/a/1</link></item></channel></rss>"#;
+    Mock::given(method("GET"))
+        .and(path("/local.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+        .mount(&up.server)
+        .await;
+    let yaml = format!("  - id: local\n    url: {}\n", up.url("/local.xml"));
+    let app = TestApp::spawn(common::config(&db, &yaml)).await;
+    app.wait_for_first_polls().await;
+
+    for since in [
+        "-9999-01-01",
+        "+99999-01-01T00:00:00Z",
+        "0001-01-01",
+        "10000-01-01",
+    ] {
+        let response = app
+            .get(&format!("/api/search?q=Lazada&since={since}"))
+            .await;
+        assert_eq!(response.status(), 400, "since={since}");
+        let body: serde_json::Value =
+            serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+        assert_eq!(
+            body["error"]["code"], "bad_parameter",
+            "since={since}: {body}"
+        );
+    }
+    let fine = app.get("/api/search?q=Lazada&since=2020-01-01").await;
+    assert_eq!(fine.status(), 200);
+
+    for target in ["//evil.example/x", "/\\evil.example/x", "///evil.example/x"] {
+        let response = app
+            .client
+            .get(format!("{}{target}", app.base))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{target}");
+        let page = response.text().await.unwrap();
+        for off_site in ["href=\"//", "href=\"/\\", "href=\"\\"] {
+            assert!(!page.contains(off_site), "{target}: {page}");
+        }
+        assert!(
+            page.contains("href=\"/evil.example/x?lang="),
+            "{target}: {page}"
+        );
+    }
+
+    let sources = app.get("/api/sources").await.text().await.unwrap();
+    assert!(sources.contains("\"site_url\":null"), "{sources}");
+    assert!(!sources.contains("file:"), "{sources}");
+    app.stop().await;
+}
+on_both_backends!(
+    odd_requests_and_links_stay_on_the_site,
+    odd_requests_and_links_stay_on_the_site
+);
