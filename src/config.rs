@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use url::Url;
 
+use crate::domain::proxies::TrustedProxies;
 use crate::domain::{Schedule, SourceId, Timing, TopicSlug};
 
 /// The configuration file used when neither `--config` nor `CROSSFEED_CONFIG` names one.
@@ -211,6 +212,8 @@ pub struct ServerConfig {
     /// How often a web process asks the store whether items changed (the feed cache is
     /// dropped when they did).
     pub change_poll: Duration,
+    /// Peers whose `X-Forwarded-For`/`Forwarded` say who the client is.
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, Clone)]
@@ -606,6 +609,7 @@ struct RawServer {
     feed_max_age: Option<Spanned<String>>,
     feed_cache: Option<Spanned<String>>,
     change_poll: Option<Spanned<String>>,
+    trusted_proxies: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -757,6 +761,19 @@ impl Validator {
             "server.change_poll",
             Duration::from_secs(1),
         );
+        // Every entry checked, so that each bad one is reported.
+        let trusted_proxies: Vec<_> = raw
+            .server
+            .trusted_proxies
+            .iter()
+            .flatten()
+            .map(|entry| {
+                self.check(entry, "server.trusted_proxies", |v| {
+                    TrustedProxies::parse_entry(v)
+                })
+            })
+            .collect();
+        let trusted_proxies: Option<Vec<_>> = trusted_proxies.into_iter().collect();
 
         let fetch = &raw.fetch;
         let timeout = self.duration(&fetch.timeout, "fetch.timeout", Duration::from_secs(20));
@@ -858,6 +875,7 @@ impl Validator {
                 feed_max_age: feed_max_age?,
                 feed_cache: feed_cache?,
                 change_poll: change_poll?,
+                trusted_proxies: TrustedProxies::new(trusted_proxies?),
             },
             database: DatabaseConfig {
                 url: database_url?,

@@ -504,7 +504,7 @@ async fn search(
         .await?;
     // A query that found something counts towards trending (once per client and window).
     if found.total > 0 && offset == 0 {
-        let (address, agent) = super::client_of(&req);
+        let (address, agent) = super::client_of(&req, &state);
         let client = Client {
             address: &address,
             agent: agent.as_deref(),
@@ -587,7 +587,7 @@ async fn go(
         }
         Some(Some(link)) => link,
     };
-    let (address, agent) = super::client_of(&req);
+    let (address, agent) = super::client_of(&req, &state);
     let client = Client {
         address: &address,
         agent: agent.as_deref(),

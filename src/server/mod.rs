@@ -148,18 +148,36 @@ pub fn routes(data: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig)
     }
 }
 
-/// Who is asking, for counting: the client address (the first `Forwarded`/`X-Forwarded-For`
-/// hop when present) and the User-Agent.
-pub fn client_of(req: &actix_web::HttpRequest) -> (String, Option<String>) {
-    let address = req
-        .connection_info()
-        .realip_remote_addr()
-        .unwrap_or("")
-        .to_owned();
-    let agent = req
-        .headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+/// Who is asking, for counting: the client address and the User-Agent. The forwarding headers
+/// name the client only when the peer is one of `server.trusted_proxies` (see
+/// `domain::proxies`); from any other peer they are ignored, and said so once in the log, so
+/// that a proxy the operator forgot to list shows.
+pub fn client_of(req: &actix_web::HttpRequest, state: &AppState) -> (String, Option<String>) {
+    use actix_web::http::header;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static WARNED: AtomicBool = AtomicBool::new(false);
+
+    let text = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let hops = crate::domain::proxies::forwarded_hops(
+        text(header::FORWARDED),
+        text(header::HeaderName::from_static("x-forwarded-for")),
+    );
+    let address = match req.peer_addr().map(|a| a.ip()) {
+        Some(peer) => {
+            let config = state.config.get();
+            let trusted = &config.server.trusted_proxies;
+            if !hops.is_empty() && !trusted.contains(peer) && !WARNED.swap(true, Ordering::Relaxed)
+            {
+                tracing::warn!(
+                    peer = %peer,
+                    "forwarding headers from a peer that is not in server.trusted_proxies are \
+                     ignored; list the proxy there if crossfeed runs behind one"
+                );
+            }
+            trusted.client(peer, &hops).to_string()
+        }
+        None => String::new(),
+    };
+    let agent = text(header::USER_AGENT).map(str::to_owned);
     (address, agent)
 }

@@ -853,7 +853,7 @@ async fn item_page(
         }
         Err(e) => return unavailable(&ctx, &state, &e),
     };
-    let (address, agent) = crate::server::client_of(&req);
+    let (address, agent) = crate::server::client_of(&req, &state);
     state.views.view(
         id,
         &Client {
@@ -1029,7 +1029,7 @@ async fn search_page(
     let (items, next_href, total) = match (found, &query) {
         (Some(found), Some(q)) => {
             if found.total > 0 && offset == 0 {
-                let (address, agent) = crate::server::client_of(&req);
+                let (address, agent) = crate::server::client_of(&req, &state);
                 state.views.search(
                     &q.normalized,
                     &Client {

@@ -145,6 +145,7 @@ async fn serve(upstream: &Upstream, at: &str, body: String) {
 fn config(db: &TestDb, upstream: &Upstream, flush: &str) -> Config {
     let yaml = format!(
         "server:\n  listen: \"127.0.0.1:0\"\n  public_url: \"{PUBLIC_URL}\"\n\
+         \x20 trusted_proxies: [\"127.0.0.1\"]\n\
          database:\n  url: \"{}\"\n  pool_size: 4\n\
          discovery:\n  flush_interval: {flush}\n\
          sources:\n\

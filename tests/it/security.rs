@@ -15,6 +15,7 @@ const FEED: &str = r##"<?xml version="1.0" encoding="utf-8"?>
 <item>
   <title>TikTok Shop 东南亚商家入驻门槛调整</title>
   <guid isPermaLink="false">member-1</guid>
+  <link>https://news.example.cn/members/1.html</link>
   <description><![CDATA[<p><a href="#top">回到顶部</a> 与 <a href="?page=2">下一页</a></p>]]></description>
   <pubDate>Wed, 25 Nov 2026 09:00:00 GMT</pubDate>
 </item>
@@ -192,4 +193,50 @@ async fn odd_requests_and_links_stay_on_the_site(backend: Backend) {
 on_both_backends!(
     odd_requests_and_links_stay_on_the_site,
     odd_requests_and_links_stay_on_the_site
+);
+
+/// `X-Forwarded-For` from a peer that is not a trusted proxy mints no readers: five "different"
+/// clients through one untrusted connection count as one view; listed as a proxy, the same peer
+/// is believed.
+async fn forwarded_addresses_count_only_from_trusted_proxies(backend: Backend) {
+    const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36";
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    Mock::given(method("GET"))
+        .and(path("/feed.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(FEED, "application/rss+xml"))
+        .mount(&up.server)
+        .await;
+    let yaml = format!("  - id: members\n    url: {}\n", up.url("/feed.xml"));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (server, expected) in [("", 1), ("  trusted_proxies: [\"127.0.0.0/8\"]\n", 5)] {
+        let app = TestApp::spawn(common::config_with(&db, server, &yaml)).await;
+        app.wait_for_first_polls().await;
+        let listed = |body: &[u8]| -> (String, i64) {
+            let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+            let item = &v["items"][0];
+            (item["id"].to_string(), item["views"].as_i64().unwrap())
+        };
+        let (id, before) = listed(&app.get("/api/items").await.bytes().await.unwrap());
+        for n in 1..=5 {
+            let r = client
+                .get(format!("{}/go/{id}", app.base))
+                .header("X-Forwarded-For", format!("198.51.100.{n}"))
+                .header("User-Agent", BROWSER)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 302);
+        }
+        let (_, after) = listed(&app.get("/api/items").await.bytes().await.unwrap());
+        assert_eq!(after - before, expected, "trusted_proxies: {server:?}");
+        app.stop().await;
+    }
+}
+on_both_backends!(
+    forwarded_addresses_count_only_from_trusted_proxies,
+    forwarded_addresses_count_only_from_trusted_proxies
 );

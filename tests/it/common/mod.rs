@@ -173,10 +173,17 @@ topics:
     keywords: [Lazada, 来赞达]
 "#;
 
-/// A configuration with `sources` (YAML list items) against `db`, written in the db's dir.
+/// A configuration with `sources` (YAML list items) against `db`, written in the db's dir. The
+/// tests stand in for readers behind a proxy on 127.0.0.1 (X-Forwarded-For), so it is trusted.
 pub fn config(db: &TestDb, sources: &str) -> Config {
+    config_with(db, "  trusted_proxies: [\"127.0.0.1\"]\n", sources)
+}
+
+/// [`config`] with other `server:` settings (YAML lines indented by two) in place of the trusted
+/// proxy.
+pub fn config_with(db: &TestDb, server: &str, sources: &str) -> Config {
     let yaml = format!(
-        "server:\n  listen: \"127.0.0.1:0\"\n  public_url: \"{PUBLIC_URL}\"\n\
+        "server:\n  listen: \"127.0.0.1:0\"\n  public_url: \"{PUBLIC_URL}\"\n{server}\
          database:\n  url: \"{}\"\n  pool_size: 4\n\
          fetch:\n  timeout: 5s\n\
          sources:\n{sources}\n{TOPICS_YAML}",
