@@ -19,7 +19,7 @@ use crate::parse;
 use crate::reclassify::{self, Report};
 use crate::rules::{Live, Rules};
 use crate::scheduler::{self, SchedulerHandle};
-use crate::server::{self, AppState};
+use crate::server::{self, AppState, Surface};
 use crate::store::{Store, sources};
 use crate::views::Counter;
 
@@ -235,7 +235,7 @@ pub fn lease_length(config: &Config) -> std::time::Duration {
 
 /// A running `serve`: the HTTP server and/or the scheduler.
 pub struct Running {
-    /// Where HTTP is served (None for the worker role).
+    /// Where HTTP is served (a worker serves its probes and metrics there).
     pub addr: Option<SocketAddr>,
     pub store: Store,
     server: Option<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>)>,
@@ -265,6 +265,10 @@ pub async fn start_with_admin_token(
     role: Role,
     admin_token: Option<String>,
 ) -> anyhow::Result<Running> {
+    // Every role listens (a worker for its probes and metrics only). First, so that a taken
+    // address fails the start before this process claims any source.
+    let listener = TcpListener::bind(config.server.listen)
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
     let store = open_store(&config).await?;
     let rules = Rules::new(&config)?;
     let configured = config.sources.clone();
@@ -317,37 +321,38 @@ pub async fn start_with_admin_token(
         None
     };
 
-    let (addr, server, views) = if role.serves() {
-        let listener = TcpListener::bind(config.server.listen)
-            .with_context(|| format!("cannot listen on {}", config.server.listen))?;
-        let addr = listener.local_addr()?;
-        let nudge = scheduler.as_ref().map(SchedulerHandle::nudger);
-        let views = Arc::new(Counter::new());
-        let flusher = tokio::spawn(flush_views(
+    let addr = listener.local_addr()?;
+    let nudge = scheduler.as_ref().map(SchedulerHandle::nudger);
+    let views = Arc::new(Counter::new());
+    let flusher = role.serves().then(|| {
+        tokio::spawn(flush_views(
             Arc::clone(&views),
             store.clone(),
             config.discovery.flush_interval,
-        ));
-        let state = AppState {
-            store: store.clone(),
-            config: Arc::clone(&reloader.config),
-            rules: Arc::clone(&reloader.rules),
-            reloader: reloader.clone(),
-            admin_token,
-            nudge,
-            views: Arc::clone(&views),
-        };
-        let server = server::run(listener, state)?;
-        let handle = server.handle();
-        tracing::info!(%addr, "serving HTTP");
-        (
-            Some(addr),
-            Some((handle, tokio::spawn(server))),
-            Some((views, flusher)),
-        )
-    } else {
-        (None, None, None)
+        ))
+    });
+    let state = AppState {
+        store: store.clone(),
+        config: Arc::clone(&reloader.config),
+        rules: Arc::clone(&reloader.rules),
+        reloader: reloader.clone(),
+        admin_token,
+        nudge,
+        views: Arc::clone(&views),
     };
+    let surface = if role.serves() {
+        Surface::Everything
+    } else {
+        Surface::Operations
+    };
+    let server = server::run(listener, state, surface)?;
+    let handle = server.handle();
+    tracing::info!(%addr, ?surface, "serving HTTP");
+    let (addr, server, views) = (
+        Some(addr),
+        Some((handle, tokio::spawn(server))),
+        flusher.map(|flusher| (views, flusher)),
+    );
     Ok(Running {
         addr,
         store,
@@ -570,7 +575,12 @@ pub async fn parse_one(target: &str, tz: Tz, fetch: &FetchConfig) -> anyhow::Res
         trusted: &url,
     };
     let (fetched, text) =
-        match ingest::fetch_document(&fetcher, what, &Validators::default()).await? {
+        // The operator's own argument names what failed: the fetcher's texts show a file's
+        // name only.
+        match ingest::fetch_document(&fetcher, what, &Validators::default())
+            .await
+            .with_context(|| format!("cannot fetch {target}"))?
+        {
             ingest::Document::Feed { fetched, text, .. } => (*fetched, text),
             ingest::Document::NotModified(_) => anyhow::bail!("{target}: unexpected 304"),
         };

@@ -33,6 +33,11 @@ enum Command {
         /// Which parts to run in this process.
         #[arg(long, value_enum, default_value_t = Role::All)]
         role: Role,
+        /// Listen here instead of `server.listen` (and CROSSFEED_LISTEN), so that a worker and
+        /// a web process can share one configuration file on one host. A worker answers only
+        /// /healthz, /readyz and /metrics.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
     },
     /// Poll every source (or one) once now and print a summary; exit 1 if any failed.
     Fetch {
@@ -151,9 +156,16 @@ fn load_config(path: &std::path::Path) -> anyhow::Result<Config> {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command.unwrap_or(Command::Serve { role: Role::All }) {
-        Command::Serve { role } => {
-            let config = load_config(&cli.config)?;
+    let default = Command::Serve {
+        role: Role::All,
+        listen: None,
+    };
+    match cli.command.unwrap_or(default) {
+        Command::Serve { role, listen } => {
+            let mut config = load_config(&cli.config)?;
+            if let Some(listen) = listen {
+                config.server.listen = listen;
+            }
             app::start(config, role).await?.wait().await?;
             Ok(ExitCode::SUCCESS)
         }

@@ -41,8 +41,18 @@ pub struct AppState {
     pub views: Arc<crate::views::Counter>,
 }
 
-/// Serve on `listener` until the returned server is stopped.
-pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+/// What a process answers over HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// Feeds, the API, the website and the operations routes (`serve --role all|web`).
+    Everything,
+    /// `/healthz`, `/readyz` and `/metrics` only (`serve --role worker`): probes and Prometheus
+    /// reach a worker, readers do not.
+    Operations,
+}
+
+/// Serve `surface` on `listener` until the returned server is stopped.
+pub fn run(listener: TcpListener, state: AppState, surface: Surface) -> std::io::Result<Server> {
     // Each worker runs its handlers' store work on blocking threads of its own.
     let blocking = crate::store::blocking_threads(state.config.get().database.pool_size);
     let data = web::Data::new(state);
@@ -88,7 +98,10 @@ pub fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
                     .add(("Referrer-Policy", "strict-origin-when-cross-origin")),
             )
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
-            .configure(routes(data.clone()))
+            .configure(|cfg| match surface {
+                Surface::Everything => routes(data.clone())(cfg),
+                Surface::Operations => operations_routes(data.clone())(cfg),
+            })
     })
     // Send each write at once: a compressed page goes out in several writes, and with Nagle's
     // algorithm the last one waited for the client's delayed ACK (40 ms on Linux) — most of the
@@ -144,6 +157,21 @@ pub fn routes(data: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig)
                         req.path()
                     ))),
                 }
+            }));
+    }
+}
+
+/// The operations routes alone, and a JSON 404 for everything else: what a worker serves.
+pub fn operations_routes(data: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(data)
+            .configure(health::config)
+            .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                Err::<actix_web::HttpResponse, _>(ApiError::NotFound(format!(
+                    "{} is not served by a worker (serve --role worker answers /healthz, \
+                     /readyz and /metrics)",
+                    req.path()
+                )))
             }));
     }
 }

@@ -489,3 +489,78 @@ impl diesel::connection::SimpleConnection for PgOrSqlite {
         }
     }
 }
+
+/// A `serve --role worker` process answers probes and Prometheus on its `--listen` address and
+/// nothing else; a second one on the same address fails at start, saying why.
+async fn a_worker_answers_probes_and_metrics_only(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = common::Upstream::start().await;
+    up.serve("/feed.xml", "kuajing.rss", "application/rss+xml")
+        .await;
+    let config = common::config(
+        &db,
+        &format!("  - id: wire\n    url: {}\n", up.url("/feed.xml")),
+    );
+    let (port, _) = free_ports();
+    let listen = format!("127.0.0.1:{port}");
+    let worker = |stderr: std::process::Stdio| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_crossfeed"))
+            .args([
+                "--config",
+                config.path.to_str().unwrap(),
+                "serve",
+                "--role",
+                "worker",
+            ])
+            .args(["--listen", &listen])
+            .env("RUST_LOG", "warn")
+            .env_remove("DATABASE_URL")
+            .env_remove("CROSSFEED_LISTEN")
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap()
+    };
+    let mut first = worker(std::process::Stdio::null());
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("http://{listen}{path}")).send();
+    let mut metrics = String::new();
+    for _ in 0..200 {
+        if let Ok(r) = get("/metrics").await
+            && r.status() == 200
+        {
+            metrics = r.text().await.unwrap();
+            if metrics.contains("crossfeed_fetches_total") {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(metrics.contains("crossfeed_fetches_total"), "{metrics}");
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    assert_eq!(get("/readyz").await.unwrap().status(), 200);
+    for path in ["/feeds/all.rss", "/api/items", "/", "/api/sources"] {
+        let r = get(path).await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        let body: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+    }
+
+    let second = worker(std::process::Stdio::piped());
+    let out = tokio::task::spawn_blocking(move || second.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("cannot listen on {listen}")),
+        "{stderr}"
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+}
+on_both_backends!(
+    a_worker_answers_probes_and_metrics_only,
+    a_worker_answers_probes_and_metrics_only
+);
