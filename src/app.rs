@@ -94,7 +94,8 @@ fn ingestor_with(
     store: Store,
     rules: Arc<Live<Rules>>,
 ) -> anyhow::Result<Arc<Ingestor>> {
-    let mut ingestor = Ingestor::new(fetcher, store, rules, config.timing);
+    let mut ingestor = Ingestor::new(fetcher, store, rules, config.timing)
+        .with_limits(lease_length(config), config.fetch.parse_budget);
     if let Some(hub) = &config.websub.hub {
         ingestor = ingestor.with_websub(crate::websub::Publisher::new(
             hub.clone(),

@@ -236,6 +236,8 @@ pub struct FetchConfig {
     pub log_retention: Duration,
     /// Follow redirects and discovered links to other hosts on private addresses too.
     pub allow_private_targets: bool,
+    /// The most time parsing, normalizing and classifying one document may take.
+    pub parse_budget: Duration,
 }
 
 /// One upstream feed.
@@ -630,6 +632,7 @@ struct RawFetch {
     user_agent: Option<String>,
     log_retention: Option<Spanned<String>>,
     allow_private_targets: Option<bool>,
+    parse_budget: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -804,6 +807,11 @@ impl Validator {
         let backoff_base =
             self.duration(&sch.backoff_base, "schedule.backoff_base", t.backoff_base);
         let backoff_max = self.duration(&sch.backoff_max, "schedule.backoff_max", t.backoff_max);
+        let parse_budget = self.duration(
+            &fetch.parse_budget,
+            "fetch.parse_budget",
+            Duration::from_secs(30),
+        );
         let log_retention = self.duration(
             &fetch.log_retention,
             "fetch.log_retention",
@@ -890,6 +898,7 @@ impl Validator {
                 user_agent: fetch.user_agent.clone().unwrap_or_else(default_user_agent),
                 log_retention: log_retention?,
                 allow_private_targets: fetch.allow_private_targets.unwrap_or(false),
+                parse_budget: parse_budget?,
             },
             default_schedule: default_schedule?,
             timing: Timing {

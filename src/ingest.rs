@@ -42,6 +42,13 @@ pub enum IngestError {
     /// The parse task did not finish: it panicked (with this message) or was cancelled.
     #[error("parsing failed unexpectedly: {0}")]
     Task(String),
+    /// Parsing, normalizing and classifying ran past `fetch.parse_budget`.
+    #[error(
+        "parsing and normalizing took longer than the budget of {}s (fetch.parse_budget): the \
+         document is too large or too convoluted",
+        .0.as_secs()
+    )]
+    Budget(Duration),
 }
 
 /// What a parse task that did not finish said.
@@ -132,6 +139,11 @@ pub struct Ingestor {
     /// take turns on the same cores (and take them from the store writer, which every poll
     /// waits for), each with its own allocator heap.
     parsers: Arc<Semaphore>,
+    /// How long a claimed source stays leased; a running poll renews it every third of this,
+    /// so that no other process claims a source whose poll is merely slow.
+    lease: Duration,
+    /// The most time parsing, normalizing and classifying one document may take.
+    parse_budget: Duration,
 }
 
 impl Ingestor {
@@ -153,7 +165,16 @@ impl Ingestor {
             parsers: Arc::new(Semaphore::new(
                 std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
             )),
+            lease: Duration::from_secs(3600),
+            parse_budget: Duration::from_secs(30),
         }
+    }
+
+    /// The lease length claims use (renewed while a poll runs) and the parse budget.
+    pub fn with_limits(mut self, lease: Duration, parse_budget: Duration) -> Self {
+        self.lease = lease;
+        self.parse_budget = parse_budget;
+        self
     }
 
     /// Announce changed topic feeds to a WebSub hub after each poll that changed items.
@@ -171,9 +192,38 @@ impl Ingestor {
         &self.rules
     }
 
-    /// Poll one source that `owner` has claimed, record the outcome and release the lease.
+    /// Poll one source that `owner` has claimed, record the outcome and release the lease. The
+    /// lease is renewed while the poll works, so that it never runs out under a running poll.
     #[tracing::instrument(skip_all, fields(source = %source.id))]
     pub async fn poll(&self, source: &SourceRow, owner: &str) -> PollReport {
+        let work = self.poll_claimed(source, owner);
+        tokio::pin!(work);
+        let every = (self.lease / 3).max(Duration::from_millis(100));
+        loop {
+            tokio::select! {
+                report = &mut work => return report,
+                () = tokio::time::sleep(every) => self.renew_lease(&source.id, owner).await,
+            }
+        }
+    }
+
+    async fn renew_lease(&self, id: &str, owner: &str) {
+        let until = Utc::now() + chrono::Duration::from_std(self.lease).unwrap_or_default();
+        let (id, owner) = (id.to_owned(), owner.to_owned());
+        match self
+            .store
+            .run(move |c| sources::renew_lease(c, &id, &owner, until))
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!("the lease was lost during the poll; its result will be dropped")
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot renew the lease"),
+        }
+    }
+
+    async fn poll_claimed(&self, source: &SourceRow, owner: &str) -> PollReport {
         let started = Instant::now();
         let now = Utc::now();
         let tz: Tz = source.timezone.parse().unwrap_or(Tz::UTC);
@@ -418,12 +468,15 @@ impl Ingestor {
                 } => (*fetched, text, discovered),
             };
         let rules = self.rules.get();
-        let permit = Arc::clone(&self.parsers)
+        // Held here, not in the blocking task: a task past its budget gives up its slot when the
+        // poll fails, even while its thread is still busy.
+        let _permit = Arc::clone(&self.parsers)
             .acquire_owned()
             .await
             .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+        let budget = self.parse_budget;
+        let deadline = Instant::now() + budget;
+        let task = tokio::task::spawn_blocking(move || {
             let feed = parse::parse_text(&text, tz, now)?;
             // Links resolve against the URL without its credentials and secret parameters.
             let base = without_secrets(&fetched.url);
@@ -432,9 +485,16 @@ impl Ingestor {
                 fetched_at: now,
             };
             let info = normalize::feed_info(&feed, &ctx);
-            let items = normalize::normalize_feed_with_text(&feed, &ctx)
+            let normalized = normalize::normalize_feed_with_text(&feed, &ctx);
+            if Instant::now() > deadline {
+                return Err(IngestError::Budget(budget));
+            }
+            let items = normalized
                 .into_iter()
                 .map(|(item, plain)| {
+                    if Instant::now() > deadline {
+                        return Err(IngestError::Budget(budget));
+                    }
                     let source = SourceCtx {
                         id: &source_id,
                         tags: &source_tags,
@@ -442,15 +502,15 @@ impl Ingestor {
                     let folded = Folded::of(&item, &plain, rules.classifier.folder());
                     let (topics, tags) = rules.apply(&item, &folded, source);
                     let (canonical_link, signature) = crate::dedupe::fingerprint(&item, &folded);
-                    items::Ready::from(Classified {
+                    Ok(items::Ready::from(Classified {
                         item,
                         topics,
                         tags,
                         canonical_link,
                         signature,
-                    })
+                    }))
                 })
-                .collect();
+                .collect::<Result<Vec<_>, _>>()?;
             let ttl = feed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));
             let skip_hours = parse::skip_hours(&text);
             Ok(Ok(Prepared {
@@ -461,9 +521,12 @@ impl Ingestor {
                 skip_hours,
                 items,
             }))
-        })
-        .await
-        .map_err(task_failure)?
+        });
+        // The task checks the deadline between items; this catches one stage that overruns it.
+        match tokio::time::timeout(budget + Duration::from_secs(1), task).await {
+            Ok(joined) => joined.map_err(task_failure)?,
+            Err(_) => Err(IngestError::Budget(budget)),
+        }
     }
 
     /// Poll `sources` (already claimed by `owner`) with at most `concurrency` at a time;

@@ -110,10 +110,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     };
-    // Dropping the runtime waits for its tasks and blocking threads, and with them goes every
-    // store handle; the pool's own threads may still be opening or closing a connection, and
-    // the exit handlers (OpenSSL's among them) must not run under them.
-    drop(runtime);
+    // Shutting the runtime down waits for its blocking threads, and with them goes every store
+    // handle; the pool's own threads may still be opening or closing a connection, and the exit
+    // handlers (OpenSSL's among them) must not run under them. The wait is bounded: a parse
+    // that will not finish (its poll already failed on its budget, or was abandoned at
+    // shutdown) must not keep the process alive, and it holds no store connection.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     if !crossfeed::store::await_connections_closed(std::time::Duration::from_secs(5)) {
         tracing::warn!(
             open = crossfeed::store::live_connections(),

@@ -318,6 +318,24 @@ pub fn claim(
     })
 }
 
+/// Extend `owner`'s lease on `id` to `until` while its poll still runs; false when the lease is
+/// no longer `owner`'s (given up at shutdown, or taken over after it ran out).
+pub fn renew_lease(
+    conn: &mut DbConn,
+    id: &str,
+    owner: &str,
+    until: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        sources::table
+            .find(id)
+            .filter(sources::lease_owner.eq(owner)),
+    )
+    .set(sources::lease_until.eq(until.naive_utc()))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
 /// Give up every lease `owner` holds (a process leaving with polls unfinished), so that other
 /// processes take those sources over now rather than when the leases run out; how many.
 pub fn release_all(conn: &mut DbConn, owner: &str) -> Result<usize, StoreError> {

@@ -538,6 +538,100 @@ async fn leaving_with_a_poll_unfinished_gives_up_its_lease() {
     assert_eq!((row.lease_owner, row.lease_until), (None, None), "{logged}");
 }
 
+/// SIGTERM while a parse runs that would take minutes (HTML nested 100,000 deep, which
+/// html5ever walks slowly; the budget set high so that the poll does not fail first): the
+/// process still exits within its grace periods, having given up the poll's lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_exits_in_bounded_time_while_a_parse_runs() {
+    use std::time::{Duration, Instant};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+
+    let depth = 100_000;
+    let body = format!("{}x{}", "<div>".repeat(depth), "</div>".repeat(depth));
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>深</title><item><title>TikTok 深层嵌套</title>\
+         <link>https://news.example.cn/deep</link><description>{}</description></item></channel></rss>",
+        body.replace('<', "&lt;").replace('>', "&gt;")
+    );
+    let up = common::Upstream::start().await;
+    Mock::given(method("GET"))
+        .and(path("/deep.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+        .mount(&up.server)
+        .await;
+    let db = common::TestDb::new(common::Backend::Sqlite);
+    let config = common::config(
+        &db,
+        &format!("  - id: deep\n    url: {}\n", up.url("/deep.xml")),
+    );
+    let text = std::fs::read_to_string(&config.path)
+        .unwrap()
+        .replace("timeout: 5s", "timeout: 5s\n  parse_budget: 10m");
+    std::fs::write(&config.path, text).unwrap();
+    let (mut child, _port, log) = serve(&config.path, &db);
+    for _ in 0..400 {
+        if !up
+            .server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The body is in; give the parse a moment to be well under way.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "{}",
+        std::fs::read_to_string(&log).unwrap()
+    );
+    let asked = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let exit = tokio::task::spawn_blocking(move || {
+        for _ in 0..600 {
+            if let Some(status) = child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        child.kill().unwrap();
+        None
+    })
+    .await
+    .unwrap();
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let exit = exit.unwrap_or_else(|| panic!("still running 60 s after SIGTERM: {logged}"));
+    assert!(exit.success(), "{logged}");
+    // The scheduler's 10 s grace, then at most 5 s for threads still busy.
+    assert!(
+        asked.elapsed() < Duration::from_secs(25),
+        "{:?} {logged}",
+        asked.elapsed()
+    );
+    let row = db
+        .store()
+        .with_conn(crossfeed::store::sources::list)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == "deep")
+        .unwrap();
+    assert_eq!(row.lease_owner, None, "{logged}");
+    assert_eq!(
+        row.last_success_at, None,
+        "the abandoned poll stored nothing: {logged}"
+    );
+}
+
 /// `crossfeed health` (the container HEALTHCHECK) exits 0 when the server answers `/healthz` and
 /// 1 when nothing listens; without `--url` it asks the configured listen address, with
 /// `0.0.0.0` meaning this machine.

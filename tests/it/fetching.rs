@@ -602,3 +602,43 @@ on_both_backends!(
     an_unparsable_body_is_not_quoted_into_the_error,
     an_unparsable_body_is_not_quoted_into_the_error
 );
+
+/// A document that takes longer than `fetch.parse_budget` to parse, normalize and classify fails
+/// its poll with an error saying so, instead of holding a parse slot; with the default budget
+/// the same document lands.
+async fn a_poll_past_its_parse_budget_fails_clearly(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let items: String = (0..3000)
+        .map(|n| {
+            format!(
+                "<item><title>TikTok Shop 商家公告 {n}</title><link>https://news.example.cn/a/{n}</link>\
+                 <description>&lt;p&gt;东南亚站点第 {n} 期运营提示：Lazada 与 Shopee 大促备货&lt;/p&gt;</description></item>"
+            )
+        })
+        .collect();
+    let feed = format!("<rss version=\"2.0\"><channel><title>公告</title>{items}</channel></rss>");
+    Mock::given(method("GET"))
+        .and(path("/big.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+        .mount(&up.server)
+        .await;
+    let yaml = source_yaml("big", &up.url("/big.xml"));
+    let tight = config_with_fetch(&db, "  parse_budget: 10ms", &yaml);
+    let summary = app::fetch_once(&tight, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.failed, 1);
+    let error = row(&db, "big").last_error.unwrap_or_default();
+    assert!(error.contains("fetch.parse_budget"), "{error}");
+
+    let roomy = config_with_fetch(&db, "", &yaml);
+    let summary = app::fetch_once(&roomy, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((summary.failed, summary.new), (0, 3000));
+}
+on_both_backends!(
+    a_poll_past_its_parse_budget_fails_clearly,
+    a_poll_past_its_parse_budget_fails_clearly
+);

@@ -928,6 +928,78 @@ on_both_backends!(
     a_leaving_process_gives_up_only_its_own_leases
 );
 
+/// A running poll extends its own lease, and only its own: once the lease was given up or
+/// taken over, renewing fails and the poll learns that its result will be dropped.
+async fn a_running_poll_renews_only_its_own_lease(backend: Backend) {
+    let db = TestDb::new(backend);
+    let config = common::config(&db, "  - id: a\n    url: https://a.example.com/rss\n");
+    let store = db.store();
+    let now = Utc::now();
+    store
+        .with_conn(|c| sources::sync_from_config(c, &config.sources, now))
+        .unwrap();
+    let ids = ["a".to_owned()];
+    let claimed = store
+        .with_conn(|c| {
+            sources::claim(
+                c,
+                "p1",
+                sources::Claim::Ids(&ids),
+                now,
+                now + Duration::seconds(1),
+            )
+        })
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let later = now + Duration::minutes(10);
+    assert!(
+        store
+            .with_conn(|c| sources::renew_lease(c, "a", "p1", later))
+            .unwrap()
+    );
+    let row = store
+        .with_conn(sources::list)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == "a")
+        .unwrap();
+    let until = row.lease_until.unwrap().and_utc();
+    assert!(
+        (until - later).num_seconds().abs() <= 1,
+        "{until} vs {later}"
+    );
+    // After the old lease time has passed, the renewed lease still keeps others out.
+    let retry = now + Duration::seconds(5);
+    let taken = store
+        .with_conn(|c| {
+            sources::claim(
+                c,
+                "p2",
+                sources::Claim::Ids(&ids),
+                retry,
+                retry + Duration::minutes(5),
+            )
+        })
+        .unwrap();
+    assert!(taken.is_empty(), "a renewed lease is not claimable");
+    assert!(
+        !store
+            .with_conn(|c| sources::renew_lease(c, "a", "p2", later))
+            .unwrap()
+    );
+    store.with_conn(|c| sources::release_all(c, "p1")).unwrap();
+    assert!(
+        !store
+            .with_conn(|c| sources::renew_lease(c, "a", "p1", later))
+            .unwrap(),
+        "a lease given up is not renewed"
+    );
+}
+on_both_backends!(
+    a_running_poll_renews_only_its_own_lease,
+    a_running_poll_renews_only_its_own_lease
+);
+
 /// Every column of a new item reads back as written, on both backends (Postgres takes new
 /// items by binary `COPY`, SQLite by multi-row INSERTs): a full item, and one with every
 /// optional value missing.
