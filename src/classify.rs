@@ -290,7 +290,8 @@ impl Classifier {
                         .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
                         .filter(|&(s, e, p)| at_boundaries(text, s, e, &self.patterns[p])),
                 );
-                self.scan_words(field, text, &hits, &mut found);
+                hits.sort_unstable();
+                self.scan_words(field, text, &hits, ac.max_pattern_len(), &mut found);
             }
             for (r, rule) in self.rules.iter().enumerate() {
                 if !field.read_by(&rule.fields) {
@@ -335,18 +336,24 @@ impl Classifier {
             .collect()
     }
 
-    /// Apply the automaton's hits in one field: exclusions mask the hits they overlap, and
-    /// veto their topic when they overlap none.
+    /// Apply the automaton's hits in one field (sorted by start): exclusions mask the hits they
+    /// overlap, and veto their topic when they overlap none. A hit can only overlap hits that
+    /// start less than the longest pattern (`reach` bytes) before it, so each hit looks at a
+    /// window found by binary search: linear in the hits, however often a text repeats a word.
     fn scan_words(
         &self,
         field: Field,
         text: &str,
         hits: &[(usize, usize, usize)],
+        reach: usize,
         found: &mut [Found],
     ) {
         let overlaps =
             |a: &(usize, usize, usize), b: &(usize, usize, usize)| a.0 < b.1 && b.0 < a.1;
         for hit in hits {
+            let from = hits.partition_point(|h| h.0 + reach <= hit.0);
+            let to = hits.partition_point(|h| h.0 < hit.1);
+            let near = &hits[from..to.max(from)];
             for u in &self.patterns[hit.2].uses {
                 let rule = &self.rules[u.topic];
                 if !field.read_by(&rule.fields) {
@@ -355,7 +362,7 @@ impl Classifier {
                 // Does an exclusion of the same topic overlap this hit (or, for an
                 // exclusion, does it overlap a word of its topic)?
                 let other_role = |want_exclude: bool| {
-                    hits.iter().any(|h| {
+                    near.iter().any(|h| {
                         overlaps(h, hit)
                             && self.patterns[h.2].uses.iter().any(|o| {
                                 o.topic == u.topic && ((o.role == Role::Exclude) == want_exclude)
