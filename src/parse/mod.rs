@@ -112,7 +112,7 @@ fn permalink_guids(feed: &mut Feed, text: &str) {
     }
     let mut permalink = vec![false; items.len()];
     for tag in tags::find_tags(text, "guid") {
-        if let Some(i) = items.iter().rposition(|r| r.start < tag.start) {
+        if let Some(i) = item_at(&items, tag.start) {
             permalink[i] = !tags::attributes(&text[tag])
                 .iter()
                 .any(|a| a.name == "ispermalink" && a.value.trim().eq_ignore_ascii_case("false"));
@@ -148,15 +148,12 @@ fn dcterms_dates(feed: &mut Feed, text: &str, tz: Tz, now: DateTime<Utc>) {
     let read = |name: &str| -> Vec<Option<DateTime<Utc>>> {
         let mut out = vec![None; items.len()];
         for tag in tags::find_tags(text, name) {
-            let Some(i) = items.iter().rposition(|r| r.start < tag.start) else {
-                continue;
-            };
-            let rest = &text[tag.end..];
-            let Some(end) = rest.find(&format!("</{name}>")) else {
+            let Some(i) = item_at(&items, tag.start) else {
                 continue;
             };
             if out[i].is_none() {
-                out[i] = dates::parse_date(rest[..end].trim(), tz, now);
+                out[i] = element_text(text, &items, &tag, name)
+                    .and_then(|value| dates::parse_date(&value, tz, now));
             }
         }
         out
@@ -214,7 +211,7 @@ fn supplement_media(feed: &mut Feed, text: &str, item_tag: &str) {
     if items.len() != feed.entries.len() {
         return;
     }
-    let item_of = |at: usize| items.iter().rposition(|r| r.start < at);
+    let item_of = |at: usize| item_at(&items, at);
     let mut images: Vec<Vec<(String, Option<u32>)>> = vec![Vec::new(); items.len()];
     for (name, attr) in [("media:thumbnail", "url"), ("itunes:image", "href")] {
         for tag in tags::find_tags(text, name) {
@@ -238,7 +235,7 @@ fn supplement_media(feed: &mut Feed, text: &str, item_tag: &str) {
         if let Some(i) = item_of(tag.start)
             && authors[i].is_none()
         {
-            authors[i] = element_text(text, &tag, "itunes:author");
+            authors[i] = element_text(text, &items, &tag, "itunes:author");
         }
     }
     for ((entry, image), author) in feed.entries.iter_mut().zip(images).zip(authors) {
@@ -512,7 +509,7 @@ fn item_categories_and_titles(feed: &mut Feed, text: &str) {
     if items.len() != feed.entries.len() {
         return;
     }
-    let item_of = |at: usize| items.iter().rposition(|r| r.start < at);
+    let item_of = |at: usize| item_at(&items, at);
     let titles = tags::find_tags(text, "dc:title")
         .into_iter()
         .map(|t| (t, "dc:title"))
@@ -522,7 +519,7 @@ fn item_categories_and_titles(feed: &mut Feed, text: &str) {
                 .map(|t| (t, "media:title")),
         );
     for (tag, name) in titles {
-        if let (Some(i), Some(title)) = (item_of(tag.start), element_text(text, &tag, name))
+        if let (Some(i), Some(title)) = (item_of(tag.start), element_text(text, &items, &tag, name))
             && feed.entries[i].title.is_none()
         {
             feed.entries[i].title = Some(feed_rs::model::Text {
@@ -536,8 +533,10 @@ fn item_categories_and_titles(feed: &mut Feed, text: &str) {
         }
     }
     for tag in tags::find_tags(text, "dc:subject") {
-        let (Some(i), Some(subject)) = (item_of(tag.start), element_text(text, &tag, "dc:subject"))
-        else {
+        let (Some(i), Some(subject)) = (
+            item_of(tag.start),
+            element_text(text, &items, &tag, "dc:subject"),
+        ) else {
             continue;
         };
         let entry = &mut feed.entries[i];
@@ -549,13 +548,31 @@ fn item_categories_and_titles(feed: &mut Feed, text: &str) {
     }
 }
 
+/// Which of `items` (start tags, in document order) holds byte `at`: the last one that starts
+/// before it. A binary search, so that a pass over every element of a kind stays linear however
+/// many items the document has.
+fn item_at(items: &[std::ops::Range<usize>], at: usize) -> Option<usize> {
+    items.partition_point(|r| r.start < at).checked_sub(1)
+}
+
 /// The text of the element whose start tag is at `tag` (CDATA unwrapped, entities decoded,
-/// trimmed), or None when it is empty or not closed.
-fn element_text(text: &str, tag: &std::ops::Range<usize>, name: &str) -> Option<String> {
+/// trimmed), or None when it is empty or not closed. Its end tag is looked for only before the
+/// next item starts (`items`, as for [`item_at`]): an element left open must not send every
+/// such search to the end of the document.
+fn element_text(
+    text: &str,
+    items: &[std::ops::Range<usize>],
+    tag: &std::ops::Range<usize>,
+    name: &str,
+) -> Option<String> {
     if text[tag.clone()].ends_with("/>") {
         return None;
     }
-    let rest = &text[tag.end..];
+    let limit = items
+        .get(items.partition_point(|r| r.start < tag.start))
+        .map_or(text.len(), |next| next.start)
+        .max(tag.end);
+    let rest = &text[tag.end..limit];
     let end = rest.find(&format!("</{name}>"))?;
     let value = rest[..end].trim();
     let value = value
@@ -766,17 +783,30 @@ fn drop_userland_namespace(text: &str) -> Cow<'_, str> {
         // Or under a prefix: `<r:rss xmlns:r="…">` with `<r:item>` inside.
         let needle = format!("{USERLAND}{quote}");
         let mut from = 0;
-        while let Some(found) = out[from..].find(&needle) {
+        // A document declares it a handful of times at most; each declaration rewrites the
+        // document, so more are left alone rather than costing a pass each.
+        let mut declarations = 0;
+        while declarations < 4
+            && let Some(found) = out[from..].find(&needle)
+        {
             let at = from + found;
             // Only `xmlns:prefix = "…` right before it is a declaration; the address quoted
-            // anywhere else (a link, text) is left as it is.
-            let declared = out[..at].rfind("xmlns:").filter(|&start| {
-                let between = &out[start + "xmlns:".len()..at];
-                !between.contains(['<', '>'])
-                    && between
-                        .strip_suffix(quote)
-                        .is_some_and(|b| b.trim_end().ends_with('='))
-            });
+            // anywhere else (a link, text) is left as it is. The declaration is short, so only
+            // the bytes just before are searched (all of them, per occurrence, was quadratic).
+            let mut window = at.saturating_sub(256);
+            while !out.is_char_boundary(window) {
+                window += 1;
+            }
+            let declared = out[window..at]
+                .rfind("xmlns:")
+                .map(|i| window + i)
+                .filter(|&start| {
+                    let between = &out[start + "xmlns:".len()..at];
+                    !between.contains(['<', '>'])
+                        && between
+                            .strip_suffix(quote)
+                            .is_some_and(|b| b.trim_end().ends_with('='))
+                });
             let Some(decl_start) = declared else {
                 from = at + needle.len();
                 continue;
@@ -785,6 +815,7 @@ fn drop_userland_namespace(text: &str) -> Cow<'_, str> {
                 .trim_end_matches(['=', quote, ' '])
                 .to_owned();
             out.replace_range(decl_start..at + needle.len(), "");
+            declarations += 1;
             if prefix.is_empty() || prefix.contains(char::is_whitespace) {
                 break;
             }
@@ -819,26 +850,48 @@ fn expand_internal_entities(text: &str) -> Cow<'_, str> {
     else {
         return Cow::Borrowed(text);
     };
-    let entities: Vec<(String, String)> = re
+    let entities: std::collections::HashMap<&str, &str> = re
         .captures_iter(&text[doctype..subset_end])
         .filter_map(|c| {
             let value = c.get(2).or(c.get(3))?.as_str();
-            (!value.contains(['&', '%', '<'])).then(|| (format!("&{};", &c[1]), value.to_owned()))
+            let name = c.get(1)?.as_str();
+            (!value.contains(['&', '%', '<'])).then_some((name, value))
         })
         .collect();
     if entities.is_empty() {
         return Cow::Borrowed(text);
     }
+    // One pass over the body, looking each `&name;` up: linear however many entities the
+    // document declares (replacing them one by one rescanned the body per declaration).
     let (head, body) = text.split_at(subset_end);
-    let mut out = body.to_owned();
-    for (reference, value) in &entities {
-        let uses = out.matches(reference.as_str()).count();
-        if uses == 0 || out.len() + uses * value.len() > body.len() + GROWTH {
-            continue;
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    let mut grown = 0usize;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let name_len = after
+            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
+            .unwrap_or(after.len());
+        let value = after[name_len..]
+            .starts_with(';')
+            .then(|| entities.get(&after[..name_len]))
+            .flatten();
+        match value {
+            Some(value) if grown + value.len() <= GROWTH => {
+                // The value goes in as text, escaped for where it lands.
+                let escaped = html_escape::encode_text(value);
+                grown += escaped.len();
+                out.push_str(&escaped);
+                rest = &after[name_len + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = after;
+            }
         }
-        // The value goes in as text, escaped for where it lands.
-        out = out.replace(reference.as_str(), &html_escape::encode_text(value));
     }
+    out.push_str(rest);
     Cow::Owned(format!("{head}{out}"))
 }
 
@@ -1076,5 +1129,24 @@ mod tests {
         );
         let message = refusal(r#"{"version": "https://jsonfeed.org/version/1.1", "items": []}"#);
         assert!(message.contains("`title`"), "{message}");
+    }
+
+    #[test]
+    fn declared_entities_expand_in_one_pass_and_others_stay() {
+        let doc = "<!DOCTYPE rss [<!ENTITY a \"甲\"><!ENTITY b 'B&lt;'><!ENTITY c \"<x>\">]>\
+                   <rss>&a;&b;&amp;&c;&a &zz;&a;</rss>";
+        let out = expand_internal_entities(doc);
+        assert!(out.ends_with("<rss>甲&b;&amp;&c;&a &zz;甲</rss>"), "{out}");
+        // Thousands of declarations and references: each reference resolved.
+        let decls: String = (0..5000)
+            .map(|i| format!("<!ENTITY e{i} \"v{i}\">"))
+            .collect();
+        let uses: String = (0..5000).map(|i| format!("&e{i};")).collect();
+        let doc = format!("<!DOCTYPE rss [{decls}]><rss>{uses}</rss>");
+        let out = expand_internal_entities(&doc);
+        assert!(
+            out.contains("v0v1v2") && out.contains("v4999</rss>"),
+            "expanded"
+        );
     }
 }
