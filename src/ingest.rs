@@ -118,6 +118,8 @@ impl Summary {
 /// A fetched feed, parsed and classified, ready to store.
 struct Prepared {
     fetched: Fetched,
+    /// What normalizing had to cut short, as the source's warning.
+    warning: Option<String>,
     /// The feed URL found on an HTML page, when the source pointed at one.
     discovered: Option<Url>,
     info: FeedInfo,
@@ -286,6 +288,9 @@ impl Ingestor {
                     prepared.skip_hours.clone(),
                     now,
                 ));
+                if let Some(warning) = &prepared.warning {
+                    tracing::warn!(%warning, "the document was cut short to keep its work bounded");
+                }
                 let status = prepared.fetched.status.map(i32::from);
                 let record = FetchRecord::Success {
                     status,
@@ -294,6 +299,7 @@ impl Ingestor {
                     etag: prepared.fetched.validators.etag,
                     last_modified: prepared.fetched.validators.last_modified,
                     moved_to,
+                    warning: prepared.warning,
                 };
                 let mut entry = log(
                     "stored",
@@ -485,7 +491,7 @@ impl Ingestor {
                 fetched_at: now,
             };
             let info = normalize::feed_info(&feed, &ctx);
-            let normalized = normalize::normalize_feed_with_text(&feed, &ctx);
+            let (normalized, cuts) = normalize::normalize_feed_noting_cuts(&feed, &ctx);
             if Instant::now() > deadline {
                 return Err(IngestError::Budget(budget));
             }
@@ -515,6 +521,7 @@ impl Ingestor {
             let skip_hours = parse::skip_hours(&text);
             Ok(Ok(Prepared {
                 fetched,
+                warning: cuts.warning(),
                 discovered,
                 info,
                 ttl,

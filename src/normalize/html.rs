@@ -7,10 +7,17 @@ use crate::parse::tags;
 use crate::text::{decode_twice_escaped, fold_whitespace, strip_controls};
 use url::Url;
 
+/// The deepest nesting of HTML elements kept: real articles nest a few dozen levels, and the
+/// HTML parser's time grows faster than the input with depth. Tags below it are dropped, their
+/// text kept.
+pub const MAX_NESTING: usize = 256;
+
 /// A configured ammonia cleaner for one base URL; build it once per feed, not per item
 /// (building one allocates its tag and attribute tables).
 pub struct Sanitizer {
     builder: Builder<'static>,
+    /// How many documents it cleaned had their nesting capped.
+    capped: std::cell::Cell<usize>,
 }
 
 impl Sanitizer {
@@ -24,13 +31,26 @@ impl Sanitizer {
         } else {
             builder.url_relative(UrlRelative::Deny);
         }
-        Self { builder }
+        Self {
+            builder,
+            capped: std::cell::Cell::new(0),
+        }
     }
 
     pub fn clean(&self, html: &str) -> String {
+        let capped = tags::cap_nesting(html, MAX_NESTING);
+        if capped.is_some() {
+            self.capped.set(self.capped.get() + 1);
+        }
+        let html = capped.as_deref().unwrap_or(html);
         self.builder
             .clean(&strip_controls(&unlazy_images(html)))
             .to_string()
+    }
+
+    /// How many documents had nesting deeper than [`MAX_NESTING`] flattened.
+    pub fn capped(&self) -> usize {
+        self.capped.get()
     }
 
     /// Sanitize HTML or escape plain text, per its media type; `None` when nothing is left.
@@ -131,6 +151,7 @@ pub fn plain_text(html: &str) -> String {
     if !html.contains(['<', '&']) {
         return fold_whitespace(&html);
     }
+    let html = tags::cap_nesting(&html, MAX_NESTING).map_or(html, std::borrow::Cow::Owned);
     let stripped = Builder::empty().clean(&html).to_string();
     decode_twice_escaped(html_escape::decode_html_entities(&stripped).into_owned())
 }

@@ -21,6 +21,52 @@ pub struct Context<'a> {
     pub fetched_at: DateTime<Utc>,
 }
 
+/// Titles are cut to this many characters (with "…"): real headlines run to a few hundred, and
+/// every page shows an item's title several times over.
+pub const MAX_TITLE_CHARS: usize = 1000;
+
+/// Raw title markup read at most before its text is worked out.
+const MAX_TITLE_BYTES: usize = 16 * 1024;
+
+/// One sanitizer per base URL (entries rarely have a base of their own), and the titles cut so
+/// far in the document.
+#[derive(Default)]
+struct Cleaners {
+    by_base: HashMap<Url, html::Sanitizer>,
+    titles_cut: usize,
+}
+
+/// What normalizing cut short in one document, for the warning on its source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cuts {
+    /// Titles longer than [`MAX_TITLE_CHARS`].
+    pub titles: usize,
+    /// Summaries and contents nested deeper than [`html::MAX_NESTING`].
+    pub nesting: usize,
+}
+
+impl Cuts {
+    /// The warning to record on the source, when anything was cut.
+    pub fn warning(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.titles > 0 {
+            parts.push(format!(
+                "{} title(s) longer than {MAX_TITLE_CHARS} characters cut short",
+                self.titles
+            ));
+        }
+        if self.nesting > 0 {
+            parts.push(format!(
+                "{} summary or content body(ies) nested deeper than {} elements flattened below \
+                 that depth (text kept)",
+                self.nesting,
+                html::MAX_NESTING
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
 /// Facts about the feed itself that the source row keeps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FeedInfo {
@@ -34,7 +80,7 @@ pub fn feed_info(feed: &Feed, ctx: &Context<'_>) -> FeedInfo {
         title: feed
             .title
             .as_ref()
-            .map(|t| title_text(t, feed.feed_type == feed_rs::model::FeedType::Atom))
+            .map(|t| title_text(t, feed.feed_type == feed_rs::model::FeedType::Atom).0)
             .filter(|t| !t.is_empty()),
         // Only a web address is a site to link to (a `file:` link would point into our disk).
         site_url: alternate_link(&feed.links, ctx.fetch_url)
@@ -54,6 +100,14 @@ pub fn normalize_feed(feed: &Feed, ctx: &Context<'_>) -> Vec<Item> {
 /// Normalize every entry of `feed`, each with the plain text of its summary and content
 /// (worked out anyway to tell an item's language; classification needs it next).
 pub fn normalize_feed_with_text(feed: &Feed, ctx: &Context<'_>) -> Vec<(Item, PlainText)> {
+    normalize_feed_noting_cuts(feed, ctx).0
+}
+
+/// [`normalize_feed_with_text`], with what had to be cut short to keep the work bounded.
+pub fn normalize_feed_noting_cuts(
+    feed: &Feed,
+    ctx: &Context<'_>,
+) -> (Vec<(Item, PlainText)>, Cuts) {
     let feed_base = alternate_link(&feed.links, ctx.fetch_url)
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .unwrap_or_else(|| ctx.fetch_url.clone());
@@ -69,9 +123,9 @@ pub fn normalize_feed_with_text(feed: &Feed, ctx: &Context<'_>) -> Vec<(Item, Pl
     // item changed must not look as if it had.
     let copies_published = feed.feed_type == feed_rs::model::FeedType::RSS2;
     let atom = feed.feed_type == feed_rs::model::FeedType::Atom;
-    // One sanitizer per base URL (entries rarely have a base of their own).
-    let mut sanitizers: HashMap<Url, html::Sanitizer> = HashMap::new();
-    feed.entries
+    let mut cleaners = Cleaners::default();
+    let items = feed
+        .entries
         .iter()
         .map(|e| {
             let repeated = guid_uses.get(e.id.as_str()).is_some_and(|n| *n > 1);
@@ -82,14 +136,19 @@ pub fn normalize_feed_with_text(feed: &Feed, ctx: &Context<'_>) -> Vec<(Item, Pl
                 repeated,
                 atom,
                 ctx,
-                &mut sanitizers,
+                &mut cleaners,
             );
             if copies_published && item.updated == item.published {
                 item.updated = None;
             }
             (item, plain)
         })
-        .collect()
+        .collect();
+    let cuts = Cuts {
+        titles: cleaners.titles_cut,
+        nesting: cleaners.by_base.values().map(html::Sanitizer::capped).sum(),
+    };
+    (items, cuts)
 }
 
 fn normalize_entry(
@@ -99,7 +158,7 @@ fn normalize_entry(
     guid_repeated: bool,
     atom: bool,
     ctx: &Context<'_>,
-    sanitizers: &mut HashMap<Url, html::Sanitizer>,
+    cleaners: &mut Cleaners,
 ) -> (Item, PlainText) {
     // xml:base on the entry wins over the feed's link for resolving relative URLs.
     let base = e
@@ -118,13 +177,18 @@ fn normalize_entry(
         .title
         .as_ref()
         .or_else(|| e.media.iter().find_map(|m| m.title.as_ref()))
-        .map(|t| title_text(t, atom))
+        .map(|t| {
+            let (title, cut) = title_text(t, atom);
+            cleaners.titles_cut += usize::from(cut);
+            title
+        })
         .filter(|t| !t.is_empty());
     let clamp = |d: DateTime<Utc>| d.min(ctx.fetched_at);
     let published = e.published.map(clamp);
     let updated = e.updated.map(clamp);
 
-    let sanitizer = sanitizers
+    let sanitizer = cleaners
+        .by_base
         .entry(base.clone())
         .or_insert_with(|| html::Sanitizer::new(&base));
     let summary = e
@@ -211,11 +275,24 @@ fn normalize_entry(
 /// A title as plain text. Atom says what its text constructs are: `type="text"` is literal
 /// (`<` is a character, not a tag), so only whitespace is folded. Other formats' titles are
 /// HTML often enough that markup is stripped.
-fn title_text(t: &feed_rs::model::Text, atom: bool) -> String {
-    if atom && t.content_type.essence().to_string() == "text/plain" {
-        crate::text::fold_whitespace(&crate::text::strip_controls(&t.content))
+/// A title's plain text, at most [`MAX_TITLE_CHARS`] characters; true when it was cut.
+fn title_text(t: &feed_rs::model::Text, atom: bool) -> (String, bool) {
+    let mut raw = t.content.as_str();
+    if raw.len() > MAX_TITLE_BYTES {
+        let mut end = MAX_TITLE_BYTES;
+        while !raw.is_char_boundary(end) {
+            end -= 1;
+        }
+        raw = &raw[..end];
+    }
+    let text = if atom && t.content_type.essence().to_string() == "text/plain" {
+        crate::text::fold_whitespace(&crate::text::strip_controls(raw))
     } else {
-        html::plain_text(&t.content)
+        html::plain_text(raw)
+    };
+    match text.char_indices().nth(MAX_TITLE_CHARS) {
+        Some((at, _)) => (format!("{}…", text[..at].trim_end()), true),
+        None => (text, raw.len() < t.content.len()),
     }
 }
 

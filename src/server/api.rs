@@ -300,6 +300,8 @@ struct SourceOut {
     last_status: Option<i32>,
     last_error: Option<String>,
     error_count: i32,
+    /// What the last successful poll had to cut short (a title too long, HTML nested too deep).
+    last_warning: Option<String>,
     last_fetched_at: Option<String>,
     last_success_at: Option<String>,
     next_fetch_at: String,
@@ -339,6 +341,7 @@ async fn source_list(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
             last_status: r.last_status,
             last_error: r.last_error,
             error_count: r.error_count,
+            last_warning: r.last_warning,
         });
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": out, "next_cursor": null })))

@@ -121,6 +121,7 @@ diesel::table! {
         last_modified -> Nullable<Text>,
         lease_owner -> Nullable<Text>,
         lease_until -> Nullable<Timestamp>,
+        last_warning -> Nullable<Text>,
     }
 }
 

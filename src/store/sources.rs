@@ -44,6 +44,8 @@ pub struct SourceRow {
     pub last_modified: Option<String>,
     pub lease_owner: Option<String>,
     pub lease_until: Option<NaiveDateTime>,
+    /// What the last successful poll had to cut short to keep its work bounded.
+    pub last_warning: Option<String>,
 }
 
 impl SourceRow {
@@ -368,6 +370,8 @@ pub enum FetchRecord {
         last_modified: Option<String>,
         /// A new address to fetch from (permanent redirect or discovered feed).
         moved_to: Option<String>,
+        /// What the poll cut short (a title too long, HTML nested too deep), if anything.
+        warning: Option<String>,
     },
     NotModified {
         moved_to: Option<String>,
@@ -428,19 +432,23 @@ pub fn record_fetch(
             site_url,
             etag,
             last_modified,
+            warning,
             ..
         } => diesel::update(target)
             .set((
-                sources::last_fetch_at.eq(at),
-                sources::last_success_at.eq(at),
-                sources::last_status.eq(status),
-                sources::last_error.eq(None::<String>),
-                sources::error_count.eq(0),
-                sources::next_fetch_at.eq(next),
+                (
+                    sources::last_fetch_at.eq(at),
+                    sources::last_success_at.eq(at),
+                    sources::last_status.eq(status),
+                    sources::last_error.eq(None::<String>),
+                    sources::error_count.eq(0),
+                    sources::next_fetch_at.eq(next),
+                ),
                 sources::site_url.eq(site_url),
                 sources::feed_title.eq(title),
                 sources::etag.eq(etag),
                 sources::last_modified.eq(last_modified),
+                sources::last_warning.eq(warning),
                 release,
             ))
             .execute(conn)?,

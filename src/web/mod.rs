@@ -1177,7 +1177,11 @@ async fn sources_page(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
             } else {
                 ctx.t.disabled.to_owned()
             },
-            error: r.disabled_reason.clone().or_else(|| r.last_error.clone()),
+            error: r
+                .disabled_reason
+                .clone()
+                .or_else(|| r.last_error.clone())
+                .or_else(|| r.last_warning.clone()),
             last_fetch: at(r.last_fetch_at),
             next_fetch: if r.enabled {
                 at(Some(r.next_fetch_at))

@@ -538,36 +538,42 @@ async fn leaving_with_a_poll_unfinished_gives_up_its_lease() {
     assert_eq!((row.lease_owner, row.lease_until), (None, None), "{logged}");
 }
 
-/// SIGTERM while a parse runs that would take minutes (HTML nested 100,000 deep, which
-/// html5ever walks slowly; the budget set high so that the poll does not fail first): the
-/// process still exits within its grace periods, having given up the poll's lease.
+/// SIGTERM while a parse runs that would take minutes (a 100 MB feed of 250,000 items, in this
+/// unoptimized test build; the size cap and the budget set high so that the poll does not fail
+/// first): the process still exits within its grace periods, having given up the poll's lease
+/// and stored nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_exits_in_bounded_time_while_a_parse_runs() {
     use std::time::{Duration, Instant};
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, ResponseTemplate};
 
-    let depth = 100_000;
-    let body = format!("{}x{}", "<div>".repeat(depth), "</div>".repeat(depth));
-    let feed = format!(
-        "<rss version=\"2.0\"><channel><title>深</title><item><title>TikTok 深层嵌套</title>\
-         <link>https://news.example.cn/deep</link><description>{}</description></item></channel></rss>",
-        body.replace('<', "&lt;").replace('>', "&gt;")
-    );
+    let mut feed = String::with_capacity(101 << 20);
+    feed.push_str("<rss version=\"2.0\"><channel><title>大</title>");
+    let mut n = 0;
+    while feed.len() < 100 << 20 {
+        feed.push_str(&format!(
+            "<item><title>TikTok Shop 第 {n} 期</title><link>https://news.example.cn/a/{n}</link>\
+             <description>Lazada 与 Shopee 大促备货</description></item>"
+        ));
+        n += 1;
+    }
+    feed.push_str("</channel></rss>");
     let up = common::Upstream::start().await;
     Mock::given(method("GET"))
-        .and(path("/deep.xml"))
+        .and(path("/big.xml"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
         .mount(&up.server)
         .await;
     let db = common::TestDb::new(common::Backend::Sqlite);
     let config = common::config(
         &db,
-        &format!("  - id: deep\n    url: {}\n", up.url("/deep.xml")),
+        &format!("  - id: big\n    url: {}\n", up.url("/big.xml")),
     );
-    let text = std::fs::read_to_string(&config.path)
-        .unwrap()
-        .replace("timeout: 5s", "timeout: 5s\n  parse_budget: 10m");
+    let text = std::fs::read_to_string(&config.path).unwrap().replace(
+        "timeout: 5s",
+        "timeout: 30s\n  parse_budget: 10m\n  max_body: 256MiB",
+    );
     std::fs::write(&config.path, text).unwrap();
     let (mut child, _port, log) = serve(&config.path, &db);
     for _ in 0..400 {
@@ -623,7 +629,7 @@ async fn sigterm_exits_in_bounded_time_while_a_parse_runs() {
         .with_conn(crossfeed::store::sources::list)
         .unwrap()
         .into_iter()
-        .find(|r| r.id == "deep")
+        .find(|r| r.id == "big")
         .unwrap();
     assert_eq!(row.lease_owner, None, "{logged}");
     assert_eq!(

@@ -642,3 +642,81 @@ on_both_backends!(
     a_poll_past_its_parse_budget_fails_clearly,
     a_poll_past_its_parse_budget_fails_clearly
 );
+
+/// A title of 60,000 characters and a body nested 5,000 elements deep are cut to the caps
+/// (1,000 characters; 256 levels, text kept) and the source says so in `last_warning`; an
+/// ordinary feed has no warning.
+async fn oversized_parts_are_capped_and_the_source_warned(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let title = "超长标题TikTok".repeat(6_000);
+    let deep = format!(
+        "{}深处的正文{}",
+        "&lt;div&gt;".repeat(5_000),
+        "&lt;/div&gt;".repeat(5_000)
+    );
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>大</title>\
+         <item><title>{title}</title><link>https://news.example.cn/a/1</link></item>\
+         <item><title>Lazada 深层</title><link>https://news.example.cn/a/2</link><description>{deep}</description></item>\
+         </channel></rss>"
+    );
+    Mock::given(method("GET"))
+        .and(path("/odd.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+        .mount(&up.server)
+        .await;
+    up.serve("/good.xml", GOOD_RSS, "application/rss+xml").await;
+    let yaml = source_yaml("odd", &up.url("/odd.xml")) + &source_yaml("good", &up.url("/good.xml"));
+    let config = common::config(&db, &yaml);
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.failed, 0);
+    let warning = row(&db, "odd").last_warning.unwrap_or_default();
+    assert!(warning.contains("1 title(s) longer than 1000"), "{warning}");
+    assert!(warning.contains("nested deeper than 256"), "{warning}");
+    assert_eq!(row(&db, "good").last_warning, None);
+
+    let store = db.store();
+    let items = store
+        .with_conn(|c| {
+            let query = crossfeed::store::items::ItemQuery {
+                limit: 100,
+                ..Default::default()
+            };
+            crossfeed::store::items::latest(c, &query)
+        })
+        .unwrap();
+    let long = items
+        .iter()
+        .find(|i| {
+            i.item
+                .title
+                .as_deref()
+                .unwrap_or_default()
+                .starts_with("超长标题")
+        })
+        .unwrap();
+    assert_eq!(
+        long.item.title.as_deref().unwrap().chars().count(),
+        1001,
+        "1,000 characters and the ellipsis"
+    );
+    assert!(long.item.title.as_deref().unwrap().ends_with('…'));
+    let nested = items
+        .iter()
+        .find(|i| i.item.title.as_deref() == Some("Lazada 深层"))
+        .unwrap();
+    let summary = nested.item.summary.as_deref().unwrap_or_default();
+    assert!(summary.contains("深处的正文"), "the text is kept");
+    assert!(
+        summary.matches("<div>").count() <= 256,
+        "{} levels",
+        summary.matches("<div>").count()
+    );
+}
+on_both_backends!(
+    oversized_parts_are_capped_and_the_source_warned,
+    oversized_parts_are_capped_and_the_source_warned
+);
