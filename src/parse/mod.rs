@@ -6,6 +6,8 @@
 pub mod charset;
 pub mod dates;
 pub mod discover;
+mod entities;
+mod refusal;
 pub mod tags;
 
 use std::borrow::Cow;
@@ -52,7 +54,7 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         return Err(ParseError::Html);
     }
     let (text, json_images) = prepare_json(text);
-    let text = expand_internal_entities(&text);
+    let text = entities::expand_internal_entities(&text);
     let text = fix_rss_version(&text);
     let text = drop_userland_namespace(&text);
     let text = upgrade_atom03(&text);
@@ -73,7 +75,7 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         .build();
     let mut feed = parser
         .parse(text.as_bytes())
-        .map_err(|e| ParseError::Feed(describe(&text, &e)))?;
+        .map_err(|e| ParseError::Feed(refusal::describe(&text, &e)))?;
     match feed.feed_type {
         feed_rs::model::FeedType::RSS2 | feed_rs::model::FeedType::RSS0 => {
             supplement_media(&mut feed, &text, "item");
@@ -276,110 +278,6 @@ fn supplement_media(feed: &mut Feed, text: &str, item_tag: &str) {
 
 /// Why a document that feed-rs refused is not a feed, in words an operator can act on: the
 /// root element it has instead ("an OPML subscription list"), or that it is not XML at all.
-/// What was wrong with a document that did not parse, in words that quote nothing of it but
-/// element names: the error lands in `last_error`, which `/api/sources` and `/sources` show to
-/// anyone, and an upstream must not be able to publish through it.
-fn describe(text: &str, error: &feed_rs::parser::ParseFeedError) -> String {
-    use feed_rs::parser::{ParseErrorKind, ParseFeedError};
-    match error {
-        ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => not_a_feed(text),
-        ParseFeedError::ParseError(kind) => {
-            let at = match kind {
-                ParseErrorKind::UnknownMimeType { position, .. }
-                | ParseErrorKind::MissingContent { position, .. }
-                | ParseErrorKind::UnknownEnumVariant { position, .. }
-                | ParseErrorKind::IllegalState { position, .. } => *position,
-                ParseErrorKind::NoFeedRoot => 0,
-            };
-            let what = match kind {
-                ParseErrorKind::UnknownMimeType { .. } => "an unsupported content type",
-                ParseErrorKind::MissingContent { reference, .. } => reference,
-                ParseErrorKind::UnknownEnumVariant { .. } => "an unknown value",
-                _ => "a structure the parser cannot follow",
-            };
-            format!("not a usable feed: {what} at position {at}")
-        }
-        ParseFeedError::JsonSerde(e) => format!("JSON: {}", quote_names_only(&e.to_string())),
-        ParseFeedError::JsonUnsupportedVersion(_) => {
-            "JSON with an unsupported JSON Feed \"version\"".to_owned()
-        }
-        ParseFeedError::IoError(e) => format!("unable to read the feed: {}", e.kind()),
-        ParseFeedError::XmlReader(e) => {
-            let message = e.to_string();
-            let message = message.strip_prefix("Parser error: ").unwrap_or(&message);
-            format!("malformed XML: {}", quote_names_only(message))
-        }
-    }
-}
-
-/// A parser's message with each quoted part kept only when it is a short name or piece of
-/// markup. quick-xml quotes element names and markup in backticks or single quotes, serde_json
-/// field names in backticks and values in double quotes, which are never kept: a value is what
-/// the upstream said.
-fn quote_names_only(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(open) = rest.find(['`', '\'', '"']) {
-        let quote = rest[open..].chars().next().unwrap_or('`');
-        out.push_str(&rest[..=open]);
-        let after = &rest[open + 1..];
-        let Some(close) = after.find(quote) else {
-            out.push('…');
-            return out;
-        };
-        let inner = &after[..close];
-        let name_like = quote != '"'
-            && inner.len() <= 40
-            && inner.chars().all(|c| {
-                c.is_alphanumeric()
-                    || matches!(
-                        c,
-                        ':' | '-' | '_' | '.' | '/' | '<' | '>' | '?' | '!' | '[' | ']'
-                    )
-            });
-        out.push_str(if name_like { inner } else { "…" });
-        out.push(quote);
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn not_a_feed(text: &str) -> String {
-    let body = text.trim_start();
-    if body.starts_with(['{', '[']) {
-        return "JSON that is not a JSON Feed (no \"version\" of jsonfeed.org)".to_owned();
-    }
-    let mut rest = body;
-    // Skip the prolog, comments, processing instructions and the DOCTYPE.
-    while let Some(after) = rest.strip_prefix('<') {
-        let skip = if after.starts_with('?') {
-            after.find("?>").map(|i| i + 2)
-        } else if after.starts_with("!--") {
-            after.find("-->").map(|i| i + 3)
-        } else if after.starts_with('!') {
-            after.find('>').map(|i| i + 1)
-        } else {
-            let name: String = after
-                .chars()
-                .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '/'))
-                .take(40)
-                .collect();
-            let what = match name.to_ascii_lowercase().as_str() {
-                "opml" => " (an OPML subscription list; subscribe to the feeds it lists)",
-                "urlset" | "sitemapindex" => " (a sitemap)",
-                _ => "",
-            };
-            return format!("the root element is <{name}>{what}, not <rss>, <feed> or <rdf:RDF>");
-        };
-        match skip {
-            Some(n) => rest = after[n..].trim_start(),
-            None => break,
-        }
-    }
-    "the document is not XML (no element found; binary data or plain text?)".to_owned()
-}
-
 /// JSON Feed, before feed-rs reads it: item ids that are numbers become strings (the spec tells
 /// readers to coerce them; feed-rs refuses the whole feed), and each item's `image` (else
 /// `banner_image`), which feed-rs ignores, is returned by position.
@@ -828,73 +726,6 @@ fn drop_userland_namespace(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Entities declared in the document's internal DTD subset (`<!ENTITY id "tag:…">`), which
-/// feed-rs leaves as `&id;`, replaced by their text. Only plain text values are used: one that
-/// refers to another entity is left alone, so nothing expands recursively (billion laughs
-/// stays harmless), and the document may grow by at most 1 MiB.
-fn expand_internal_entities(text: &str) -> Cow<'_, str> {
-    use std::sync::OnceLock;
-    const GROWTH: usize = 1 << 20;
-    let Some(doctype) = text.find("<!DOCTYPE") else {
-        return Cow::Borrowed(text);
-    };
-    let Some(subset_end) = text[doctype..].find("]>").map(|i| doctype + i + 2) else {
-        return Cow::Borrowed(text);
-    };
-    static ENTITY: OnceLock<Option<regex::Regex>> = OnceLock::new();
-    let Some(re) = ENTITY
-        .get_or_init(|| {
-            regex::Regex::new(r#"<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(?:"([^"]*)"|'([^']*)')\s*>"#).ok()
-        })
-        .as_ref()
-    else {
-        return Cow::Borrowed(text);
-    };
-    let entities: std::collections::HashMap<&str, &str> = re
-        .captures_iter(&text[doctype..subset_end])
-        .filter_map(|c| {
-            let value = c.get(2).or(c.get(3))?.as_str();
-            let name = c.get(1)?.as_str();
-            (!value.contains(['&', '%', '<'])).then_some((name, value))
-        })
-        .collect();
-    if entities.is_empty() {
-        return Cow::Borrowed(text);
-    }
-    // One pass over the body, looking each `&name;` up: linear however many entities the
-    // document declares (replacing them one by one rescanned the body per declaration).
-    let (head, body) = text.split_at(subset_end);
-    let mut out = String::with_capacity(body.len());
-    let mut rest = body;
-    let mut grown = 0usize;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let after = &rest[amp + 1..];
-        let name_len = after
-            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.' | '-')))
-            .unwrap_or(after.len());
-        let value = after[name_len..]
-            .starts_with(';')
-            .then(|| entities.get(&after[..name_len]))
-            .flatten();
-        match value {
-            Some(value) if grown + value.len() <= GROWTH => {
-                // The value goes in as text, escaped for where it lands.
-                let escaped = html_escape::encode_text(value);
-                grown += escaped.len();
-                out.push_str(&escaped);
-                rest = &after[name_len + 1..];
-            }
-            _ => {
-                out.push('&');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    Cow::Owned(format!("{head}{out}"))
-}
-
 /// Versions of `<rss>` that feed-rs reads as they are; any other (missing, "2.01", "0.93",
 /// "0.94") is read as 2.0, which is what such feeds are in practice.
 const RSS_VERSIONS: &[&str] = &["2.0", "0.91", "0.92", ""];
@@ -1086,67 +917,5 @@ mod tests {
             parse_text("\u{0}\u{1}binary", Tz::UTC, now),
             Err(ParseError::Feed(_))
         ));
-    }
-
-    fn refusal(doc: &str) -> String {
-        match parse_text(doc, Tz::UTC, Utc::now()) {
-            Err(e) => e.to_string(),
-            Ok(_) => panic!("parsed: {doc}"),
-        }
-    }
-
-    #[test]
-    fn a_refusal_names_what_was_wrong_without_quoting_the_body() {
-        const SECRET: &str = "sk_live_SECRET_7f3a";
-        // JSON values, wrong types and unknown versions: serde_json would quote the value.
-        for doc in [
-            format!(
-                r#"{{"version": "https://jsonfeed.org/version/1.1", "title": ["{SECRET}"], "items": []}}"#
-            ),
-            format!(
-                r#"{{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [{{"id": 1, "url": ["{SECRET}"]}}]}}"#
-            ),
-            format!(r#"{{"version": "{SECRET}", "items": "{SECRET}"}}"#),
-            format!(r#"{{"{SECRET}": "{SECRET}""#),
-            // XML: mismatched tags with text inside, bad entities, bad declarations.
-            format!("<rss version=\"2.0\"><channel><title>{SECRET}</b></channel></rss>"),
-            format!("<?xml encoding=\"{SECRET}\"?><rss version=\"2.0\"></rss>"),
-            format!(
-                "<rss version=\"2.0\"><channel><title>x</{SECRET}-{SECRET}-{SECRET}></channel></rss>"
-            ),
-        ] {
-            let message = refusal(&doc);
-            assert!(!message.contains("SECRET"), "{message}\nfrom {doc}");
-        }
-    }
-
-    #[test]
-    fn a_refusal_keeps_element_and_field_names() {
-        let message = refusal("<rss version=\"2.0\"><channel><title>x</b></channel></rss>");
-        assert!(
-            message.contains("`</b>`") && message.contains("`</title>`"),
-            "{message}"
-        );
-        let message = refusal(r#"{"version": "https://jsonfeed.org/version/1.1", "items": []}"#);
-        assert!(message.contains("`title`"), "{message}");
-    }
-
-    #[test]
-    fn declared_entities_expand_in_one_pass_and_others_stay() {
-        let doc = "<!DOCTYPE rss [<!ENTITY a \"甲\"><!ENTITY b 'B&lt;'><!ENTITY c \"<x>\">]>\
-                   <rss>&a;&b;&amp;&c;&a &zz;&a;</rss>";
-        let out = expand_internal_entities(doc);
-        assert!(out.ends_with("<rss>甲&b;&amp;&c;&a &zz;甲</rss>"), "{out}");
-        // Thousands of declarations and references: each reference resolved.
-        let decls: String = (0..5000)
-            .map(|i| format!("<!ENTITY e{i} \"v{i}\">"))
-            .collect();
-        let uses: String = (0..5000).map(|i| format!("&e{i};")).collect();
-        let doc = format!("<!DOCTYPE rss [{decls}]><rss>{uses}</rss>");
-        let out = expand_internal_entities(&doc);
-        assert!(
-            out.contains("v0v1v2") && out.contains("v4999</rss>"),
-            "expanded"
-        );
     }
 }
