@@ -340,6 +340,7 @@ pub async fn start_with_admin_token(
         admin_token,
         nudge,
         views: Arc::clone(&views),
+        trends: Arc::default(),
     };
     let surface = if role.serves() {
         Surface::Everything

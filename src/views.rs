@@ -105,6 +105,8 @@ impl Batch {
 /// The process's counters.
 pub struct Counter {
     state: Mutex<State>,
+    /// How many flushes have written search counts (what trending is computed from).
+    query_flushes: std::sync::atomic::AtomicU64,
     /// Keyed with random keys made at process start.
     hasher: std::collections::hash_map::RandomState,
 }
@@ -119,6 +121,7 @@ impl Counter {
     pub fn new() -> Self {
         Counter {
             state: Mutex::new(State::default()),
+            query_flushes: std::sync::atomic::AtomicU64::new(0),
             hasher: std::collections::hash_map::RandomState::new(),
         }
     }
@@ -225,6 +228,7 @@ impl Counter {
         if batch.is_empty() {
             return Ok(0);
         }
+        let has_queries = !batch.queries.is_empty();
         // Kept until the write is known to have landed (the store may be unreachable).
         let copy = batch.clone();
         let written = store
@@ -238,8 +242,18 @@ impl Counter {
             .await;
         if written.is_err() {
             self.restore(copy);
+        } else if has_queries {
+            self.query_flushes
+                .fetch_add(1, std::sync::atomic::Ordering::Release);
         }
         written
+    }
+
+    /// How many flushes have written search counts so far: a trending list computed before the
+    /// latest one is stale.
+    pub fn query_flushes(&self) -> u64 {
+        self.query_flushes
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 }
 

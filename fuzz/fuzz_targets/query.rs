@@ -81,6 +81,7 @@ async fn fixture() -> Fixture {
         admin_token: Some("fuzz-token".into()),
         nudge: None,
         views: Arc::new(crossfeed::views::Counter::new()),
+        trends: Arc::default(),
     };
     Fixture { _dir: dir, state }
 }

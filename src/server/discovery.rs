@@ -546,9 +546,17 @@ async fn trending(
 ) -> Result<HttpResponse, ApiError> {
     let window = window(params.window.as_deref())?;
     let limit = limit(params.limit.as_deref(), 10, 50)?;
+    let (cache, flushes) = (
+        std::sync::Arc::clone(&state.trends),
+        state.views.query_flushes(),
+    );
     let trends = state
         .store
-        .run(move |c| discovery::trending(c, window, limit, Utc::now()))
+        .run(move |c| {
+            cache.get(window, limit, flushes, || {
+                discovery::trending(c, window, limit, Utc::now())
+            })
+        })
         .await?;
     let base = state.config.get().server.public_url.clone();
     let items: Vec<serde_json::Value> = trends

@@ -7,6 +7,7 @@ mod discovery;
 mod error;
 mod feeds;
 mod health;
+pub mod trends;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub nudge: Option<Arc<tokio::sync::Notify>>,
     /// Views, clicks and searches counted in memory, written in batches.
     pub views: Arc<crate::views::Counter>,
+    /// Trending searches, computed once per flush of the search counts.
+    pub trends: Arc<trends::TrendCache>,
 }
 
 /// What a process answers over HTTP.

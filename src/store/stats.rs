@@ -24,7 +24,7 @@ pub const WEEK_HALF_LIFE_HOURS: f64 = 42.0;
 const EPOCH_SECONDS: i64 = 1_767_225_600;
 
 /// Which ranking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Window {
     Day,
     Week,

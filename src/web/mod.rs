@@ -353,14 +353,45 @@ struct Sidebar {
     trending: Vec<discovery::Trend>,
 }
 
-fn sidebar(c: &mut DbConn, topic: Option<&str>, now: DateTime<Utc>) -> Result<Sidebar, StoreError> {
+/// Where a page reads trending searches: the process's cache, and its counts' flushes so far.
+struct Trends {
+    cache: std::sync::Arc<crate::server::trends::TrendCache>,
+    flushes: u64,
+}
+
+impl Trends {
+    fn of(state: &AppState) -> Self {
+        Trends {
+            cache: std::sync::Arc::clone(&state.trends),
+            flushes: state.views.query_flushes(),
+        }
+    }
+
+    fn get(
+        &self,
+        c: &mut DbConn,
+        window: Window,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<discovery::Trend>, StoreError> {
+        self.cache.get(window, 12, self.flushes, || {
+            discovery::trending(c, window, 12, now)
+        })
+    }
+}
+
+fn sidebar(
+    c: &mut DbConn,
+    topic: Option<&str>,
+    now: DateTime<Utc>,
+    trends: &Trends,
+) -> Result<Sidebar, StoreError> {
     let mut hot = discovery::hot(c, Window::Day, topic, 8, now)?;
     if hot.len() < 8 {
         hot = discovery::hot(c, Window::Week, topic, 8, now)?;
     }
-    let mut trending = discovery::trending(c, Window::Day, 12, now)?;
+    let mut trending = trends.get(c, Window::Day, now)?;
     if trending.len() < 6 {
-        trending = discovery::trending(c, Window::Week, 12, now)?;
+        trending = trends.get(c, Window::Week, now)?;
     }
     Ok(Sidebar { hot, trending })
 }
@@ -485,6 +516,7 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         .collect();
     let slugs: Vec<String> = topics.iter().map(|t| t.0.clone()).collect();
     let now = Utc::now();
+    let trends = Trends::of(&state);
     let loaded = state
         .store
         .run(move |c| {
@@ -514,7 +546,7 @@ async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
                 latest,
                 featured,
                 views,
-                sidebar(c, None, now)?,
+                sidebar(c, None, now, &trends)?,
                 sources::titles(c)?,
             ))
         })
@@ -613,6 +645,7 @@ async fn listing(
         before,
         ..ItemQuery::default()
     };
+    let trends = Trends::of(state);
     let loaded = state
         .store
         .run(move |c| {
@@ -629,7 +662,7 @@ async fn listing(
                 found,
                 views,
                 side,
-                sidebar(c, topic.as_deref(), now)?,
+                sidebar(c, topic.as_deref(), now, &trends)?,
                 sources::titles(c)?,
             ))
         })
@@ -828,6 +861,7 @@ async fn item_page(
         return error_page(&ctx, &state, StatusCode::NOT_FOUND, &message);
     };
     let now = Utc::now();
+    let trends = Trends::of(&state);
     let loaded = state
         .store
         .run(move |c| {
@@ -840,7 +874,7 @@ async fn item_page(
                 item,
                 views,
                 related,
-                sidebar(c, None, now)?,
+                sidebar(c, None, now, &trends)?,
                 sources::titles(c)?,
             )))
         })
@@ -1002,6 +1036,7 @@ async fn search_page(
     };
     let q = query.clone();
     let limit = usize::try_from(LIST_ITEMS).unwrap_or(20);
+    let trends = Trends::of(&state);
     let loaded = state
         .store
         .run(move |c| {
@@ -1016,7 +1051,7 @@ async fn search_page(
                 )?),
                 None => None,
             };
-            Ok((found, sidebar(c, None, now)?, sources::titles(c)?))
+            Ok((found, sidebar(c, None, now, &trends)?, sources::titles(c)?))
         })
         .await;
     let (found, mut side, titles) = match loaded {
