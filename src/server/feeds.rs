@@ -304,6 +304,21 @@ async fn recommended_feed(
     serve_feed(&req, &state, format, selection, &params).await
 }
 
+/// The request's path and query with `q` in its normalized form: a search feed is cached, and
+/// links to itself, once per query however it is spelled (`TikTok%20%20Shop`, `tiktok+shop`), so
+/// that spellings of one search cannot each cost a query and a cache entry.
+fn with_normalized_query(req: &HttpRequest, normalized: &str) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        if name == "q" {
+            query.append_pair("q", normalized);
+        } else {
+            query.append_pair(&name, &value);
+        }
+    }
+    format!("{}?{}", req.path(), query.finish())
+}
+
 async fn serve_feed(
     req: &HttpRequest,
     state: &AppState,
@@ -366,11 +381,14 @@ async fn serve_feed(
 
     // The parameters are valid: answer from the cache when it holds this exact feed.
     let cache = &state.reloader.feed_cache;
-    let path_and_query = req
-        .uri()
-        .path_and_query()
-        .map_or(req.path(), |p| p.as_str())
-        .to_owned();
+    let path_and_query = match &search {
+        Some(query) => with_normalized_query(req, &query.normalized),
+        None => req
+            .uri()
+            .path_and_query()
+            .map_or(req.path(), |p| p.as_str())
+            .to_owned(),
+    };
     if cache.needs_check() {
         // While the store is down, cached feeds are still served (at most as old as the
         // outage); the check waits briefly rather than for the pool's connection timeout.

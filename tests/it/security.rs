@@ -240,3 +240,41 @@ on_both_backends!(
     forwarded_addresses_count_only_from_trusted_proxies,
     forwarded_addresses_count_only_from_trusted_proxies
 );
+
+/// Spellings of one search share one cached feed: the feed links to itself with the query in
+/// its normalized form, so they get the same bytes, and a new spelling costs no new entry.
+async fn spellings_of_a_search_feed_share_one_cached_feed(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    Mock::given(method("GET"))
+        .and(path("/feed.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(FEED, "application/rss+xml"))
+        .mount(&up.server)
+        .await;
+    let yaml = format!("  - id: members\n    url: {}\n", up.url("/feed.xml"));
+    let app = TestApp::spawn(common::config(&db, &yaml)).await;
+    app.wait_for_first_polls().await;
+    let mut seen = Vec::new();
+    for spelling in ["TikTok%20%20Shop", "tiktok+shop", "%EF%BC%B4ikTok%20SHOP"] {
+        let response = app
+            .get(&format!("/feeds/search.rss?q={spelling}&limit=5"))
+            .await;
+        assert_eq!(response.status(), 200, "{spelling}");
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("/feeds/search.rss?q=tiktok+shop&amp;limit=5"),
+            "{spelling}: {body}"
+        );
+        seen.push((etag, body));
+    }
+    assert!(
+        seen.windows(2).all(|w| w[0] == w[1]),
+        "one feed for every spelling"
+    );
+    app.stop().await;
+}
+on_both_backends!(
+    spellings_of_a_search_feed_share_one_cached_feed,
+    spellings_of_a_search_feed_share_one_cached_feed
+);
