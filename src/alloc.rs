@@ -31,10 +31,10 @@ pub fn configure() -> bool {
 
 /// For a process that does one job and exits (`crossfeed fetch`, `reclassify`, …): freed pages
 /// are kept for mimalloc's default second again, so that memory freed by one poll is reused by
-/// the next instead of being handed back and faulted in anew. Returning it at once cost a cold
-/// fetch of 200 feeds about a seventh of its time, in page faults and the TLB shootdowns of
-/// `madvise` on a many-threaded process (BENCHMARKS.md, "Fetching", ninth session), for memory
-/// the exit returns anyway. As with `configure`, `MIMALLOC_PURGE_DELAY` in the environment wins.
+/// the next instead of being handed back and faulted in anew. Returning it at once costs a cold
+/// fetch a visible share of its time in page faults and the TLB shootdowns of `madvise` on a
+/// many-threaded process (BENCHMARKS.md, "Fetching"), for memory the exit returns anyway. As
+/// with `configure`, `MIMALLOC_PURGE_DELAY` in the environment wins.
 pub fn for_one_job() {
     set_unless_in_env(PURGE_DELAY, "MIMALLOC_PURGE_DELAY", DEFAULT_PURGE_DELAY);
 }

@@ -426,8 +426,8 @@ struct NextId {
 
 /// Insert new items on Postgres with one binary `COPY`, their ids taken from the items'
 /// sequence first (one round trip). The server writes the rows in batches rather than one by
-/// one as an `INSERT` does: for a cold poll's 10,000 items it spent about 40% less CPU
-/// (BENCHMARKS.md, "Fetching", thirteenth session). Their ids, with their identities.
+/// one as an `INSERT` does, which costs the server markedly less CPU on a cold poll
+/// (BENCHMARKS.md, "Fetching"). Their ids, with their identities.
 fn copy_rows(
     conn: &mut diesel::PgConnection,
     rows: Vec<NewItem>,
