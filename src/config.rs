@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use url::Url;
 
+use crate::domain::page::PageSpec;
 use crate::domain::proxies::TrustedProxies;
 use crate::domain::{Schedule, SourceId, Timing, TopicSlug};
 
@@ -253,6 +254,8 @@ pub struct SourceConfig {
     /// How much its items count in per-tag recommendations (1.0 is neutral; above 0, at most
     /// 10).
     pub weight: f64,
+    /// For an HTML list page that publishes no feed: where its items are.
+    pub page: Option<PageSpec>,
 }
 
 /// One topic: which items belong to it. See `config/crossfeed.yaml` for how the rules combine.
@@ -657,6 +660,21 @@ struct RawSource {
     #[serde(default)]
     tags: Vec<String>,
     weight: Option<Spanned<f64>>,
+    page: Option<RawPage>,
+}
+
+/// `sources[].page`: see [`PageSpec`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPage {
+    item: Spanned<String>,
+    title: Spanned<String>,
+    link: Spanned<String>,
+    date: Option<Spanned<String>>,
+    summary: Option<Spanned<String>>,
+    image: Option<Spanned<String>>,
+    next: Option<Spanned<String>>,
+    max_pages: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -1127,8 +1145,12 @@ impl Validator {
                 }),
                 None => Some(1.0),
             };
-            if let (Some(id), Some(url), Some(schedule), Some(timezone), Some(weight)) =
-                (id, url, schedule, timezone, weight)
+            let page = match &s.page {
+                Some(p) => self.page(p).map(Some),
+                None => Some(None),
+            };
+            if let (Some(id), Some(url), Some(schedule), Some(timezone), Some(weight), Some(page)) =
+                (id, url, schedule, timezone, weight, page)
             {
                 out.push(SourceConfig {
                     id,
@@ -1138,10 +1160,53 @@ impl Validator {
                     timezone,
                     tags: clean_list(s.tags),
                     weight,
+                    page,
                 });
             }
         }
         out
+    }
+
+    /// A page source's selectors, each compiled here so that an error points at its own line.
+    fn page(&mut self, raw: &RawPage) -> Option<PageSpec> {
+        let value = |s: &Option<Spanned<String>>| s.as_ref().map(|s| s.value.clone());
+        let spec = PageSpec {
+            item: raw.item.value.clone(),
+            title: raw.title.value.clone(),
+            link: raw.link.value.clone(),
+            date: value(&raw.date),
+            summary: value(&raw.summary),
+            image: value(&raw.image),
+            next: value(&raw.next),
+            max_pages: raw.max_pages.as_ref().map_or(1, |m| m.value),
+        };
+        let Err(error) = spec.compile() else {
+            return Some(spec);
+        };
+        let line = |s: &Option<Spanned<String>>| {
+            s.as_ref()
+                .map(|s| (s.referenced.line(), s.referenced.column()))
+        };
+        let (line, column) = match error.field {
+            "item" => Some((raw.item.referenced.line(), raw.item.referenced.column())),
+            "title" => Some((raw.title.referenced.line(), raw.title.referenced.column())),
+            "link" => Some((raw.link.referenced.line(), raw.link.referenced.column())),
+            "date" => line(&raw.date),
+            "summary" => line(&raw.summary),
+            "image" => line(&raw.image),
+            "next" => line(&raw.next),
+            _ => raw
+                .max_pages
+                .as_ref()
+                .map(|m| (m.referenced.line(), m.referenced.column())),
+        }
+        .unwrap_or((raw.item.referenced.line(), raw.item.referenced.column()));
+        self.issues.push(Issue {
+            line,
+            column,
+            message: format!("page.{}: {}", error.field, error.message),
+        });
+        None
     }
 
     fn topics(&mut self, raw: Vec<RawTopic>, source_ids: &[String]) -> Vec<TopicConfig> {
@@ -1388,6 +1453,53 @@ topics:
         assert!(found[3].2.contains("duplicate topic slug"));
         assert!(found[4].2.contains("at least one keyword"));
         assert_eq!(found[0].1, 9, "column of the id value");
+    }
+
+    #[test]
+    fn page_selectors_are_compiled_and_refused_at_their_place() {
+        let good = "\
+sources:
+  - id: portal
+    url: https://portal.example.cn/news/
+    page:
+      item: \"ul.news-list > li\"
+      title: \"h3 a\"
+      link: \"h3 a@href\"
+      next: \"a.next@href\"
+      max_pages: 3
+";
+        let c = load(good).unwrap();
+        let page = c.sources[0].page.as_ref().unwrap();
+        assert_eq!((page.link.as_str(), page.max_pages), ("h3 a@href", 3));
+        assert_eq!(page.date, None);
+        assert_eq!(
+            load(&good.replace("    max_pages: 3\n", ""))
+                .unwrap()
+                .sources[0]
+                .page
+                .as_ref()
+                .unwrap()
+                .max_pages,
+            1
+        );
+
+        let found = issues(&good.replace("\"h3 a@href\"", "\"h3 > > a@href\""));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), (7, 13), "{found:?}");
+        assert!(
+            found[0].2.starts_with("page.link: not a CSS selector"),
+            "{found:?}"
+        );
+
+        let found = issues(&good.replace("max_pages: 3", "max_pages: 50"));
+        assert_eq!(found[0].0, 9, "{found:?}");
+        assert!(found[0].2.contains("max_pages"), "{found:?}");
+
+        // A required selector left out, or an unknown key, is refused too.
+        let found = issues(&good.replace("      title: \"h3 a\"\n", ""));
+        assert!(found[0].2.contains("title"), "{found:?}");
+        let found = issues(&good.replace("max_pages: 3", "max_page: 3"));
+        assert!(found[0].2.contains("max_page"), "{found:?}");
     }
 
     #[test]

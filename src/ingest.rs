@@ -14,11 +14,12 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::classify::{Folded, SourceCtx};
+use crate::domain::page::PageSpec;
 use crate::domain::redact::{redact, without_secrets};
 use crate::domain::{Classified, Freshness, Schedule, Timing};
 use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher, Outcome, Validators};
 use crate::normalize::{self, FeedInfo};
-use crate::parse::{self, ParseError, charset, discover};
+use crate::parse::{self, ParseError, charset, discover, page};
 use crate::rules::{Live, Rules};
 use crate::store::batch::Batcher;
 use crate::store::fetch_log::{self, LogEntry};
@@ -247,8 +248,15 @@ impl Ingestor {
                     url: &url,
                     trusted: &trusted,
                 };
-                self.prepare(target, &validators, tz, now, (id.clone(), source_tags))
-                    .await
+                let who = (id.clone(), source_tags);
+                match source.page_spec() {
+                    None => self.prepare(target, &validators, tz, now, who).await,
+                    Some(Ok(spec)) => {
+                        self.prepare_page(target, &validators, &spec, (tz, now), who)
+                            .await
+                    }
+                    Some(Err(e)) => Err(IngestError::Parse(ParseError::Page(e))),
+                }
             }
             _ => Err(IngestError::Url(redact(source.current_url()))),
         };
@@ -484,39 +492,18 @@ impl Ingestor {
         let deadline = Instant::now() + budget;
         let task = tokio::task::spawn_blocking(move || {
             let feed = parse::parse_text(&text, tz, now)?;
-            // Links resolve against the URL without its credentials and secret parameters.
-            let base = without_secrets(&fetched.url);
-            let ctx = normalize::Context {
-                fetch_url: &base,
-                fetched_at: now,
+            let source = SourceCtx {
+                id: &source_id,
+                tags: &source_tags,
             };
-            let info = normalize::feed_info(&feed, &ctx);
-            let (normalized, cuts) = normalize::normalize_feed_noting_cuts(&feed, &ctx);
-            if Instant::now() > deadline {
-                return Err(IngestError::Budget(budget));
-            }
-            let items = normalized
-                .into_iter()
-                .map(|(item, plain)| {
-                    if Instant::now() > deadline {
-                        return Err(IngestError::Budget(budget));
-                    }
-                    let source = SourceCtx {
-                        id: &source_id,
-                        tags: &source_tags,
-                    };
-                    let folded = Folded::of(&item, &plain, rules.classifier.folder());
-                    let (topics, tags) = rules.apply(&item, &folded, source);
-                    let (canonical_link, signature) = crate::dedupe::fingerprint(&item, &folded);
-                    Ok(items::Ready::from(Classified {
-                        item,
-                        topics,
-                        tags,
-                        canonical_link,
-                        signature,
-                    }))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+            let (info, items, cuts) = feed_items(
+                &feed,
+                (&fetched.url, now),
+                &rules,
+                source,
+                (deadline, budget),
+                false,
+            )?;
             let ttl = feed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));
             let skip_hours = parse::skip_hours(&text);
             Ok(Ok(Prepared {
@@ -533,6 +520,149 @@ impl Ingestor {
         match tokio::time::timeout(budget + Duration::from_secs(1), task).await {
             Ok(joined) => joined.map_err(task_failure)?,
             Err(_) => Err(IngestError::Budget(budget)),
+        }
+    }
+
+    /// A page source's poll: the list page fetched (conditionally) and read with the source's
+    /// selectors, then up to `max_pages - 1` more pages through `next` links, then the items
+    /// normalized and classified like a feed's. Each page is read under a parse slot of its
+    /// own, so that fetching the next page holds none. A later page that cannot be fetched or
+    /// read ends the walk with a warning on the source; the first page's failure fails the poll.
+    async fn prepare_page(
+        &self,
+        target: Target<'_>,
+        validators: &Validators,
+        spec: &PageSpec,
+        (tz, now): (Tz, DateTime<Utc>),
+        (source_id, source_tags): (String, Vec<String>),
+    ) -> Result<Result<Prepared, NotModified>, IngestError> {
+        let compiled = Arc::new(
+            spec.compile()
+                .map_err(|e| ParseError::Page(format!("page.{}: {}", e.field, e.message)))?,
+        );
+        let budget = self.parse_budget;
+        let deadline = Instant::now() + budget;
+        let first = match self
+            .fetcher
+            .fetch(target.url, target.trusted, validators)
+            .await?
+        {
+            Outcome::NotModified { hints, moved_to } => {
+                return Ok(Err(NotModified { hints, moved_to }));
+            }
+            Outcome::Fetched(f) => f,
+        };
+        let mut scraped = self.scrape(&first, &compiled, (tz, now), deadline).await?;
+        let mut entries = std::mem::take(&mut scraped.feed.entries);
+        let mut seen_pages = vec![first.url.clone()];
+        let mut warning = None;
+        let mut next = scraped.next.take();
+        while let Some(url) = next.take() {
+            if seen_pages.len() >= usize::try_from(compiled.max_pages).unwrap_or(1)
+                || seen_pages.contains(&url)
+            {
+                break;
+            }
+            let page = seen_pages.len() + 1;
+            let read = async {
+                match self
+                    .fetcher
+                    .fetch(&url, target.trusted, &Validators::default())
+                    .await?
+                {
+                    Outcome::Fetched(f) => self.scrape(&f, &compiled, (tz, now), deadline).await,
+                    Outcome::NotModified { .. } => Err(IngestError::Parse(ParseError::Page(
+                        "answered 304 to a request that asked for no validation".into(),
+                    ))),
+                }
+            };
+            match read.await {
+                Ok(mut more) => {
+                    entries.append(&mut more.feed.entries);
+                    next = more.next;
+                    seen_pages.push(url);
+                }
+                Err(e) => {
+                    tracing::warn!(page, error = %e, "a later list page could not be read");
+                    warning = Some(format!("list page {page} could not be read: {e}"));
+                }
+            }
+        }
+        // An item is known by its canonical link (tracking parameters and the like removed),
+        // so that the same article linked two ways, or on two list pages, is stored once.
+        // The first listing wins (the newest, as lists run newest first).
+        let mut seen = std::collections::HashSet::new();
+        entries.retain_mut(|e| {
+            if let Some(canonical) = crate::dedupe::canonical_link(&e.id) {
+                e.id = canonical;
+            }
+            seen.insert(e.id.clone())
+        });
+        scraped.feed.entries = entries;
+
+        let rules = self.rules.get();
+        let _permit = Arc::clone(&self.parsers)
+            .acquire_owned()
+            .await
+            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
+        let task = tokio::task::spawn_blocking(move || {
+            let source = SourceCtx {
+                id: &source_id,
+                tags: &source_tags,
+            };
+            // A list page's dates are read against the fetch time ("3小时前"): an item keeps
+            // the date it was first stored with.
+            let (info, items, cuts) = feed_items(
+                &scraped.feed,
+                (&first.url, now),
+                &rules,
+                source,
+                (deadline, budget),
+                true,
+            )?;
+            let warning = [cuts.warning(), warning]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; ");
+            Ok(Ok(Prepared {
+                fetched: first,
+                warning: Some(warning).filter(|w| !w.is_empty()),
+                discovered: None,
+                info,
+                ttl: None,
+                skip_hours: Vec::new(),
+                items,
+            }))
+        });
+        match tokio::time::timeout(budget + Duration::from_secs(1), task).await {
+            Ok(joined) => joined.map_err(task_failure)?,
+            Err(_) => Err(IngestError::Budget(budget)),
+        }
+    }
+
+    /// Read one fetched list page with `spec`, on a blocking thread under a parse slot.
+    async fn scrape(
+        &self,
+        fetched: &Fetched,
+        spec: &Arc<crate::domain::page::Compiled>,
+        (tz, now): (Tz, DateTime<Utc>),
+        deadline: Instant,
+    ) -> Result<page::Scraped, IngestError> {
+        let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
+        let url = fetched.url.clone();
+        let spec = Arc::clone(spec);
+        let _permit = Arc::clone(&self.parsers)
+            .acquire_owned()
+            .await
+            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let task = tokio::task::spawn_blocking(move || {
+            page::scrape(&text, &url, &spec, tz, now).map_err(IngestError::Parse)
+        });
+        match tokio::time::timeout(left + Duration::from_secs(1), task).await {
+            Ok(joined) => joined.map_err(task_failure)?,
+            Err(_) => Err(IngestError::Budget(self.parse_budget)),
         }
     }
 
@@ -567,6 +697,51 @@ impl Ingestor {
         }
         summary
     }
+}
+
+/// A parsed feed's (or list page's) items, normalized against the URL it came from (without
+/// its credentials and secret parameters), with their topics, tags and fingerprints; the
+/// deadline is checked between items. `keep_first_date` marks them to keep the dates they
+/// were first stored with.
+fn feed_items(
+    feed: &feed_rs::model::Feed,
+    (fetched_from, now): (&Url, DateTime<Utc>),
+    rules: &Rules,
+    source: SourceCtx<'_>,
+    (deadline, budget): (Instant, Duration),
+    keep_first_date: bool,
+) -> Result<(FeedInfo, Vec<items::Ready>, normalize::Cuts), IngestError> {
+    let base = without_secrets(fetched_from);
+    let ctx = normalize::Context {
+        fetch_url: &base,
+        fetched_at: now,
+    };
+    let info = normalize::feed_info(feed, &ctx);
+    let (normalized, cuts) = normalize::normalize_feed_noting_cuts(feed, &ctx);
+    let items = normalized
+        .into_iter()
+        .map(|(item, plain)| {
+            if Instant::now() > deadline {
+                return Err(IngestError::Budget(budget));
+            }
+            let folded = Folded::of(&item, &plain, rules.classifier.folder());
+            let (topics, tags) = rules.apply(&item, &folded, source);
+            let (canonical_link, signature) = crate::dedupe::fingerprint(&item, &folded);
+            let ready = items::Ready::from(Classified {
+                item,
+                topics,
+                tags,
+                canonical_link,
+                signature,
+            });
+            Ok(if keep_first_date {
+                ready.keeping_first_date()
+            } else {
+                ready
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((info, items, cuts))
 }
 
 /// What fetching a source's URL came to.

@@ -7,10 +7,7 @@ use crate::parse::tags;
 use crate::text::{decode_twice_escaped, fold_whitespace, strip_controls};
 use url::Url;
 
-/// The deepest nesting of HTML elements kept: real articles nest a few dozen levels, and the
-/// HTML parser's time grows faster than the input with depth. Tags below it are dropped, their
-/// text kept.
-pub const MAX_NESTING: usize = 256;
+pub use crate::parse::tags::MAX_NESTING;
 
 /// A configured ammonia cleaner for one base URL; build it once per feed, not per item
 /// (building one allocates its tag and attribute tables).

@@ -13,6 +13,9 @@ pub enum Evidence {
     ByteOrderMark,
     HttpCharset,
     XmlDeclaration,
+    /// `<meta charset>` or `<meta http-equiv="Content-Type" content="…; charset=…">` in the
+    /// first kilobytes of an HTML page.
+    HtmlMeta,
     ValidUtf8,
     Sniffed,
 }
@@ -32,9 +35,11 @@ pub fn to_utf8(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
         return finish(text.into_owned(), encoding, Evidence::ByteOrderMark);
     }
     let declared = declared_encoding(bytes);
+    let meta = declared.is_none().then(|| meta_charset(bytes)).flatten();
     for (label, evidence) in [
         (http_charset, Evidence::HttpCharset),
         (declared, Evidence::XmlDeclaration),
+        (meta.as_deref(), Evidence::HtmlMeta),
     ] {
         let Some(encoding) = label.and_then(|l| Encoding::for_label(l.trim().as_bytes())) else {
             continue;
@@ -90,6 +95,50 @@ fn declared_encoding(bytes: &[u8]) -> Option<&str> {
     let decl = std::str::from_utf8(&head[..end]).ok()?;
     let (_, value) = attribute(decl, "encoding")?;
     Some(value)
+}
+
+/// How far into a page its `<meta>` charset is looked for (the HTML standard's prescan reads
+/// 1,024 bytes; pages with long `<title>`s and scripts first need more).
+const META_PRESCAN: usize = 4096;
+
+/// The charset an HTML page declares in a `<meta>` element near its start. Only ASCII is read,
+/// so the bytes' real encoding does not matter yet.
+fn meta_charset(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(META_PRESCAN)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let mut from = 0;
+    while let Some(at) = find(&lower[from..], b"<meta") {
+        let start = from + at;
+        let end = find(&lower[start..], b">").map_or(lower.len(), |e| start + e);
+        let tag = &lower[start..end];
+        if let Some(c) = find(tag, b"charset") {
+            let rest = &tag[c + b"charset".len()..];
+            let Some(rest) = rest.trim_ascii_start().strip_prefix(b"=") else {
+                from = end;
+                continue;
+            };
+            let rest = rest.trim_ascii_start();
+            let rest = rest
+                .strip_prefix(b"\"")
+                .or_else(|| rest.strip_prefix(b"'"))
+                .unwrap_or(rest);
+            let len = rest
+                .iter()
+                .position(|b| {
+                    !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+                })
+                .unwrap_or(rest.len());
+            if len > 0 {
+                return Some(String::from_utf8_lossy(&rest[..len]).into_owned());
+            }
+        }
+        from = end;
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Find `name="value"` (or single quotes) in an XML declaration: the value's byte range and text.
@@ -165,6 +214,27 @@ mod tests {
             assert_eq!(decoded.evidence, Evidence::XmlDeclaration, "{label}");
             assert_eq!(decoded.text, text.replace(label, "UTF-8"), "{label}");
         }
+    }
+
+    #[test]
+    fn an_html_page_declares_its_charset_in_a_meta_element() {
+        let body = "<p>跨境电商：亚马逊旺季备货指南，卖家们正在为黑五做准备，物流提前排仓</p>";
+        for head in [
+            r#"<meta charset="gbk">"#,
+            r#"<META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=gb2312">"#,
+            "<meta charset=GB18030 />",
+        ] {
+            let html = format!(
+                "<!DOCTYPE html><html><head>{head}<title>资讯</title></head><body>{body}</body></html>"
+            );
+            let decoded = to_utf8(&encode(&html, "GBK"), None);
+            assert_eq!(decoded.evidence, Evidence::HtmlMeta, "{head}");
+            assert!(decoded.text.contains(body), "{head}: {}", decoded.text);
+        }
+        // The HTTP charset still comes first.
+        let html = format!(r#"<html><head><meta charset="gbk"></head><body>{body}</body></html>"#);
+        let decoded = to_utf8(html.as_bytes(), Some("utf-8"));
+        assert_eq!(decoded.evidence, Evidence::HttpCharset);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! "2023年8月10日 20:42", "08-10 20:42"). A date without a zone is read in the source's zone;
 //! "CST" from a source in China means China Standard Time (+08:00), not US Central.
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// Zones whose "CST" is China Standard Time.
@@ -315,9 +315,178 @@ fn without_year(s: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     None
 }
 
+/// A date as a web page prints it: whatever [`parse_date`] reads, the relative forms portals
+/// print (`刚刚`, `5分钟前`, `3小时前`, `2天前`, `昨天 10:20`, `前天 08:00`, `今天 09:15`,
+/// `3 hours ago`, `yesterday`), read against `now` in `tz`, and a date inside other words
+/// (`发布时间：2023-08-10 20:42`, `来源：雨果网 2023年08月08日 16:05`).
+pub fn page_date(text: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let s = text.trim();
+    if s.is_empty() || s.chars().count() > 200 {
+        return None;
+    }
+    // Whole seconds: a date read against the fetch time carries no finer truth, and a stored
+    // date must compare equal to itself on every backend (Postgres keeps microseconds).
+    parse_date(s, tz, now)
+        .or_else(|| relative(s, tz, now))
+        .or_else(|| embedded(s, tz, now))
+        .and_then(|d| d.with_nanosecond(0))
+}
+
+/// `刚刚`, `N秒/分钟/小时/天/周前`, `昨天/前天/今天 [HH:MM]`, and their English forms.
+fn relative(s: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let folded: String = s
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let t = folded.as_str();
+    if matches!(t, "刚刚" | "刚才" | "just now" | "now") {
+        return Some(now);
+    }
+    // "3小时前", "3 小时前", "3 hours ago", "an hour ago".
+    let ago = t
+        .strip_suffix('前')
+        .or_else(|| t.strip_suffix("以前"))
+        .or_else(|| t.strip_suffix(" ago"));
+    if let Some(ago) = ago {
+        let ago = ago.trim();
+        let split = ago.find(|c: char| !c.is_ascii_digit()).unwrap_or(ago.len());
+        let (number, unit) = ago.split_at(split);
+        let n: i64 = match number {
+            "" if unit.starts_with("an ") || unit.starts_with("a ") => 1,
+            "" if unit.starts_with('半') => 0,
+            n => n.parse().ok()?,
+        };
+        let unit = unit
+            .trim()
+            .trim_start_matches("an ")
+            .trim_start_matches("a ")
+            .trim_start_matches('个');
+        let minutes = match unit {
+            "秒" | "秒钟" | "second" | "seconds" | "sec" | "secs" => {
+                return Some(now - chrono::Duration::seconds(n));
+            }
+            "分" | "分钟" | "minute" | "minutes" | "min" | "mins" => n,
+            "小时" | "钟头" | "hour" | "hours" | "hr" | "hrs" => n * 60,
+            "半小时" => 30,
+            "天" | "日" | "day" | "days" => n * 24 * 60,
+            "周" | "星期" | "礼拜" | "week" | "weeks" => n * 7 * 24 * 60,
+            // A month ago is as precise as a list page gets; 30 days is close enough to sort.
+            "月" | "month" | "months" => n * 30 * 24 * 60,
+            _ => return None,
+        };
+        return now.checked_sub_signed(chrono::Duration::minutes(minutes));
+    }
+    // "昨天 10:20", "yesterday 10:20", "今天", a bare "10:20" (today).
+    let (days_back, rest) = [
+        ("前天", 2),
+        ("昨天", 1),
+        ("昨日", 1),
+        ("今天", 0),
+        ("今日", 0),
+        ("yesterday", 1),
+        ("today", 0),
+    ]
+    .iter()
+    .find_map(|(word, back)| t.strip_prefix(word).map(|rest| (*back, rest.trim())))
+    .or_else(|| t.contains(':').then_some((0, t)))?;
+    let local_now = now.with_timezone(&tz);
+    let day = local_now.date_naive() - chrono::Duration::days(days_back);
+    let rest = rest.trim_start_matches(['-', ',']).trim();
+    let time = if rest.is_empty() {
+        // A day without a time: its start, unless that is today (then now).
+        if days_back == 0 {
+            return Some(now);
+        }
+        chrono::NaiveTime::MIN
+    } else {
+        chrono::NaiveTime::parse_from_str(rest, "%H:%M")
+            .or_else(|_| chrono::NaiveTime::parse_from_str(rest, "%H:%M:%S"))
+            .ok()?
+    };
+    let at = local(day.and_time(time), tz)?;
+    // "10:20" with no day, printed before 10:20 came today, meant yesterday.
+    Some(
+        if at > now + chrono::Duration::minutes(5) && days_back == 0 {
+            at - chrono::Duration::days(1)
+        } else {
+            at
+        },
+    )
+}
+
+/// The first thing in `s` shaped like a date, read by [`parse_date`].
+fn embedded(s: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    static SHAPE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/月]\d{1,2}日?)(\s*\d{1,2}:\d{2}(:\d{2})?)?",
+        )
+        .ok()
+    });
+    let found = SHAPE.as_ref()?.find(s)?;
+    let text = found.as_str();
+    parse_date(text, tz, now).or_else(|| {
+        // "2023年08月08日16:05" reads; so does "2023年08月08日 16:05".
+        let spaced = text.replacen('日', "日 ", 1);
+        parse_date(&spaced, tz, now)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_dates_absolute_relative_and_embedded() {
+        let tz = Tz::Asia__Shanghai;
+        // 2026-12-04 14:30 in Shanghai.
+        let now = Utc.with_ymd_and_hms(2026, 12, 4, 6, 30, 0).unwrap()
+            + chrono::Duration::nanoseconds(1234);
+        let whole = now.with_nanosecond(0).unwrap();
+        let at = |y, mo, d, h, mi| {
+            tz.with_ymd_and_hms(y, mo, d, h, mi, 0)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let cases = [
+            (
+                "2023-08-10 20:42:39",
+                Some(at(2023, 8, 10, 20, 42) + chrono::Duration::seconds(39)),
+            ),
+            ("2023/08/09 09:30", Some(at(2023, 8, 9, 9, 30))),
+            ("2023年08月08日 16:05", Some(at(2023, 8, 8, 16, 5))),
+            ("2023-08-07", Some(at(2023, 8, 7, 0, 0))),
+            ("08-10 20:42", Some(at(2026, 8, 10, 20, 42))),
+            ("3小时前", Some(whole - chrono::Duration::hours(3))),
+            ("3 小时前", Some(whole - chrono::Duration::hours(3))),
+            ("15分钟前", Some(whole - chrono::Duration::minutes(15))),
+            ("2天前", Some(whole - chrono::Duration::days(2))),
+            ("1周前", Some(whole - chrono::Duration::weeks(1))),
+            ("2个月前", Some(whole - chrono::Duration::days(60))),
+            ("刚刚", Some(whole)),
+            ("半小时前", Some(whole - chrono::Duration::minutes(30))),
+            ("昨天 10:20", Some(at(2026, 12, 3, 10, 20))),
+            ("前天 08:00", Some(at(2026, 12, 2, 8, 0))),
+            ("今天 09:15", Some(at(2026, 12, 4, 9, 15))),
+            ("09:15", Some(at(2026, 12, 4, 9, 15))),
+            ("23:50", Some(at(2026, 12, 3, 23, 50))),
+            ("3 hours ago", Some(whole - chrono::Duration::hours(3))),
+            ("an hour ago", Some(whole - chrono::Duration::hours(1))),
+            ("Yesterday 10:20", Some(at(2026, 12, 3, 10, 20))),
+            ("发布时间：2023-08-10 20:42", Some(at(2023, 8, 10, 20, 42))),
+            (
+                "来源：雨果网 2023年08月08日 16:05",
+                Some(at(2023, 8, 8, 16, 5)),
+            ),
+            ("2023年08月08日16:05 阅读 1200", Some(at(2023, 8, 8, 16, 5))),
+            ("阅读全文", None),
+            ("3个苹果前", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(page_date(text, tz, now), want, "{text}");
+        }
+    }
 
     proptest::proptest! {
         /// The quick reader of all-numbers dates says what the format strings say, or leaves

@@ -7,6 +7,7 @@ pub mod charset;
 pub mod dates;
 pub mod discover;
 mod entities;
+pub mod page;
 mod refusal;
 pub mod tags;
 
@@ -24,6 +25,9 @@ pub enum ParseError {
     Empty,
     #[error("an HTML page that advertises no feed (no <link rel=\"alternate\"> to a feed)")]
     Html,
+    /// A list page read with a source's selectors yielded no items.
+    #[error("page: {0}")]
+    Page(String),
 }
 
 /// Parse `bytes` (with the HTTP charset, if any), reading zone-less dates in `tz`; `now` bounds
@@ -40,6 +44,19 @@ pub fn parse_feed(
 ) -> Result<Feed, ParseError> {
     let decoded = charset::to_utf8(bytes, http_charset);
     parse_text(&decoded.text, tz, now)
+}
+
+/// A link to the item (or page) itself.
+pub(crate) fn alternate_link(href: &str) -> feed_rs::model::Link {
+    feed_rs::model::Link {
+        href: href.to_owned(),
+        target: None,
+        rel: Some("alternate".into()),
+        media_type: None,
+        href_lang: None,
+        title: None,
+        length: None,
+    }
 }
 
 /// A base no real URL has; see [`parse_feed`]. Deep, so that `../` references survive.
@@ -124,15 +141,7 @@ fn permalink_guids(feed: &mut Feed, text: &str) {
         let id = entry.id.trim();
         let is_web = id.starts_with("http://") || id.starts_with("https://");
         if permalink && is_web && entry.links.is_empty() {
-            entry.links.push(feed_rs::model::Link {
-                href: id.to_owned(),
-                target: None,
-                rel: Some("alternate".into()),
-                media_type: None,
-                href_lang: None,
-                title: None,
-                length: None,
-            });
+            entry.links.push(alternate_link(id));
         }
     }
 }

@@ -138,6 +138,11 @@ const VOID: &[&str] = &[
     "track", "wbr",
 ];
 
+/// The deepest nesting of HTML elements kept: real articles nest a few dozen levels, and the
+/// HTML parser's time grows faster than the input with depth. Tags below it are dropped, their
+/// text kept.
+pub const MAX_NESTING: usize = 256;
+
 /// `html` with every tag nested deeper than `max` levels left out (their text stays), or None
 /// when it nests no deeper. HTML parsers take time that grows faster than the input with deep
 /// nesting (html5ever needs tens of seconds for 100,000 levels); real articles nest a few dozen

@@ -85,6 +85,34 @@ pub struct Ready {
     enclosures: String,
     content_hash: String,
     signature: Option<String>,
+    /// Keep the dates the item was first stored with: its date is an estimate made afresh on
+    /// every poll (a list page's "3小时前"), and must neither move the item nor count as a
+    /// change.
+    keep_first_date: bool,
+}
+
+impl Ready {
+    /// This item keeps the dates it was first stored with.
+    pub fn keeping_first_date(mut self) -> Self {
+        self.keep_first_date = true;
+        self
+    }
+
+    /// The item as stored with `published` and `updated` in place of its own.
+    fn with_dates(&self, published: Option<NaiveDateTime>, updated: Option<NaiveDateTime>) -> Self {
+        let mut classified = self.classified.clone();
+        classified.item.published = published.map(|d| d.and_utc());
+        classified.item.updated = updated.map(|d| d.and_utc());
+        Self {
+            content_hash: content_hash(&classified.item),
+            classified,
+            authors: self.authors.clone(),
+            categories: self.categories.clone(),
+            enclosures: self.enclosures.clone(),
+            signature: self.signature.clone(),
+            keep_first_date: true,
+        }
+    }
 }
 
 impl From<Classified> for Ready {
@@ -97,6 +125,7 @@ impl From<Classified> for Ready {
             content_hash: content_hash(item),
             signature: classified.signature.as_ref().map(Signature::to_hex),
             classified,
+            keep_first_date: false,
         }
     }
 }
@@ -190,6 +219,25 @@ pub struct UpsertCounts {
     pub topics: Vec<String>,
 }
 
+/// id, identity, content hash, first seen, published, updated.
+type StoredRow = (
+    i64,
+    String,
+    String,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+);
+
+/// What the store holds of an item a poll brings again.
+struct Stored {
+    id: i64,
+    hash: String,
+    first_seen: NaiveDateTime,
+    /// Published and updated.
+    dates: (Option<NaiveDateTime>, Option<NaiveDateTime>),
+}
+
 /// Store the items of one poll of `source_id`: insert new ones, update changed ones (with
 /// their topics), leave unchanged ones untouched. Idempotent; run it inside the poll's
 /// transaction. An identity repeated within `incoming` is stored once (the first wins).
@@ -202,13 +250,13 @@ pub fn upsert_for_source(
     now: DateTime<Utc>,
 ) -> Result<UpsertCounts, StoreError> {
     let now = now.naive_utc();
-    let mut existing: HashMap<String, (i64, String, NaiveDateTime)> = HashMap::new();
+    let mut existing: HashMap<String, Stored> = HashMap::new();
     let identities: Vec<&str> = incoming
         .iter()
         .map(|r| r.classified.item.id.as_str())
         .collect();
     for chunk in identities.chunks(LOOKUP_CHUNK) {
-        let rows: Vec<(i64, String, String, NaiveDateTime)> = items::table
+        let rows: Vec<StoredRow> = items::table
             .filter(items::source_id.eq(source_id))
             .filter(items::identity.eq_any(chunk))
             .select((
@@ -216,12 +264,37 @@ pub fn upsert_for_source(
                 items::identity,
                 items::content_hash,
                 items::first_seen_at,
+                items::published,
+                items::updated,
             ))
             .load(conn)?;
-        for (id, identity, hash, first_seen) in rows {
-            existing.insert(identity, (id, hash, first_seen));
+        for (id, identity, hash, first_seen, published, updated) in rows {
+            existing.insert(
+                identity,
+                Stored {
+                    id,
+                    hash,
+                    first_seen,
+                    dates: (published, updated),
+                },
+            );
         }
     }
+    // Items that keep their first dates are compared, and written, with the stored dates.
+    let redated: Vec<Option<Ready>> = incoming
+        .iter()
+        .map(|r| {
+            let stored = existing
+                .get(&r.classified.item.id)
+                .filter(|_| r.keep_first_date)?;
+            let item = &r.classified.item;
+            let same = (
+                item.published.map(|d| d.naive_utc()),
+                item.updated.map(|d| d.naive_utc()),
+            ) == stored.dates;
+            (!same).then(|| r.with_dates(stored.dates.0, stored.dates.1))
+        })
+        .collect();
 
     let mut counts = UpsertCounts::default();
     let mut seen = std::collections::HashSet::new();
@@ -229,7 +302,8 @@ pub fn upsert_for_source(
     // Each written item: its id, its sort time (copied onto its topic and tag rows) and what
     // it was classified as.
     let mut written: Vec<(i64, NaiveDateTime, &Classified)> = Vec::new();
-    for ready in incoming {
+    for (ready, redated) in incoming.iter().zip(&redated) {
+        let ready = redated.as_ref().unwrap_or(ready);
         let item = &ready.classified.item;
         if !seen.insert(item.id.as_str()) {
             continue;
@@ -244,7 +318,12 @@ pub fn upsert_for_source(
                 },
                 &ready.classified,
             )),
-            Some((id, hash, first_seen)) => {
+            Some(Stored {
+                id,
+                hash,
+                first_seen,
+                ..
+            }) => {
                 if ready.content_hash == *hash {
                     counts.unchanged += 1;
                     continue;

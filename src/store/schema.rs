@@ -122,6 +122,7 @@ diesel::table! {
         lease_owner -> Nullable<Text>,
         lease_until -> Nullable<Timestamp>,
         last_warning -> Nullable<Text>,
+        page -> Nullable<Text>,
     }
 }
 

@@ -12,6 +12,7 @@ use diesel::sql_types::{Nullable, Text, Timestamp};
 use super::schema::sources;
 use super::{DbConn, StoreError, json_list, on_backend, to_json};
 use crate::config::SourceConfig;
+use crate::domain::page::PageSpec;
 
 /// The reason recorded on a source that has left the configuration.
 pub const REMOVED_FROM_CONFIG: &str = "removed from the configuration";
@@ -46,9 +47,20 @@ pub struct SourceRow {
     pub lease_until: Option<NaiveDateTime>,
     /// What the last successful poll had to cut short to keep its work bounded.
     pub last_warning: Option<String>,
+    /// A page source's selectors, as JSON ([`PageSpec`]); None for a feed.
+    pub page: Option<String>,
 }
 
 impl SourceRow {
+    /// A page source's selectors. One stored by another version that this one cannot read is
+    /// an error on the poll, not a feed.
+    pub fn page_spec(&self) -> Option<Result<PageSpec, String>> {
+        self.page.as_deref().map(|json| {
+            serde_json::from_str(json)
+                .map_err(|e| format!("the stored page selectors cannot be read: {e}"))
+        })
+    }
+
     /// The URL to fetch now.
     pub fn current_url(&self) -> &str {
         self.fetch_url.as_deref().unwrap_or(&self.url)
@@ -79,6 +91,7 @@ struct NewSource<'a> {
     schedule: &'a str,
     timezone: &'a str,
     tags: String,
+    page: Option<String>,
     enabled: bool,
     next_fetch_at: NaiveDateTime,
     error_count: i32,
@@ -95,6 +108,7 @@ struct ConfigChanges<'a> {
     schedule: &'a str,
     timezone: &'a str,
     tags: String,
+    page: Option<String>,
     updated_at: NaiveDateTime,
 }
 
@@ -130,6 +144,7 @@ pub fn sync_from_config(
             let id = s.id.as_str();
             let url = s.url.as_str();
             let tags = to_json(&s.tags);
+            let page = s.page.as_ref().map(to_json);
             match existing.get(id) {
                 None => {
                     added.push(NewSource {
@@ -139,6 +154,7 @@ pub fn sync_from_config(
                         schedule: s.schedule.as_str(),
                         timezone: s.timezone.name(),
                         tags,
+                        page,
                         enabled: true,
                         next_fetch_at: now,
                         error_count: 0,
@@ -152,6 +168,7 @@ pub fn sync_from_config(
                         || row.schedule != s.schedule.as_str()
                         || row.timezone != s.timezone.name()
                         || row.tags != tags
+                        || row.page != page
                         || row.disabled_reason.as_deref() == Some(REMOVED_FROM_CONFIG);
                     if row.url != url {
                         // A new address: forget what was learned about the old one.
@@ -172,6 +189,7 @@ pub fn sync_from_config(
                                 schedule: s.schedule.as_str(),
                                 timezone: s.timezone.name(),
                                 tags,
+                                page,
                                 updated_at: now,
                             })
                             .execute(conn)?;

@@ -18,6 +18,7 @@ mod end_to_end;
 mod fetching;
 mod near_duplicates;
 mod operations;
+mod pages;
 mod properties;
 mod readers;
 mod security;

@@ -1,0 +1,181 @@
+//! A page source: the CSS selectors that read items off an HTML list page that publishes no
+//! feed. The configuration holds a [`PageSpec`] as the operator wrote it (and the store keeps it
+//! as JSON on the source's row); [`PageSpec::compile`] turns it into selectors, and is what
+//! `check-config` runs, so that a selector that does not compile never reaches a poll.
+
+use serde::{Deserialize, Serialize};
+
+/// The most list pages one poll follows through `next` links.
+pub const MAX_PAGES: u32 = 20;
+
+/// The selectors as written. Each but `item` is CSS (the text of the first match within the
+/// item, whitespace folded) or `CSS@attr` (that attribute of the first match); `item` is plain
+/// CSS and picks one element per item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSpec {
+    pub item: String,
+    pub title: String,
+    pub link: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The next list page's link, matched on the whole page (not within an item).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// How many list pages a poll reads, the first included.
+    pub max_pages: u32,
+}
+
+/// One compiled field selector.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub selector: scraper::Selector,
+    /// The attribute to read, or None for the element's text.
+    pub attr: Option<String>,
+}
+
+impl Field {
+    /// `CSS` or `CSS@attr`. The `@` is read as the attribute's only when what follows it is an
+    /// attribute name, so a selector such as `a[href*="@"]` keeps its `@`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let (css, attr) = match text.rsplit_once('@') {
+            Some((css, attr)) if is_attribute_name(attr) => (css.trim(), Some(attr.to_owned())),
+            _ => (text, None),
+        };
+        Ok(Self {
+            selector: selector(css)?,
+            attr,
+        })
+    }
+}
+
+fn is_attribute_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+}
+
+fn selector(css: &str) -> Result<scraper::Selector, String> {
+    if css.is_empty() {
+        return Err("an empty CSS selector".into());
+    }
+    scraper::Selector::parse(css).map_err(|e| format!("not a CSS selector ({e})"))
+}
+
+/// A [`PageSpec`] ready to apply.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub item: scraper::Selector,
+    pub title: Field,
+    pub link: Field,
+    pub date: Option<Field>,
+    pub summary: Option<Field>,
+    pub image: Option<Field>,
+    pub next: Option<Field>,
+    pub max_pages: u32,
+}
+
+/// Which selector of a spec was wrong, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl PageSpec {
+    /// Compile every selector; the first that fails is the error.
+    pub fn compile(&self) -> Result<Compiled, SpecError> {
+        let at = |field: &'static str| move |message: String| SpecError { field, message };
+        let optional = |text: &Option<String>, field: &'static str| {
+            text.as_deref()
+                .map(Field::parse)
+                .transpose()
+                .map_err(at(field))
+        };
+        let item_css = self.item.trim();
+        if Field::parse(item_css).is_ok_and(|f| f.attr.is_some()) {
+            return Err(SpecError {
+                field: "item",
+                message: "the item selector picks elements: it takes no @attribute".into(),
+            });
+        }
+        if self.max_pages == 0 || self.max_pages > MAX_PAGES {
+            return Err(SpecError {
+                field: "max_pages",
+                message: format!("must be 1 to {MAX_PAGES}, got {}", self.max_pages),
+            });
+        }
+        Ok(Compiled {
+            item: selector(item_css).map_err(at("item"))?,
+            title: Field::parse(&self.title).map_err(at("title"))?,
+            link: Field::parse(&self.link).map_err(at("link"))?,
+            date: optional(&self.date, "date")?,
+            summary: optional(&self.summary, "summary")?,
+            image: optional(&self.image, "image")?,
+            next: optional(&self.next, "next")?,
+            max_pages: self.max_pages,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> PageSpec {
+        PageSpec {
+            item: "ul.news-list > li".into(),
+            title: "h3 a".into(),
+            link: "h3 a@href".into(),
+            date: Some("span.time".into()),
+            summary: None,
+            image: Some("img@data-src".into()),
+            next: Some("a.next@href".into()),
+            max_pages: 2,
+        }
+    }
+
+    #[test]
+    fn fields_read_text_or_an_attribute() {
+        let c = spec().compile().unwrap();
+        assert_eq!(c.title.attr, None);
+        assert_eq!(c.link.attr.as_deref(), Some("href"));
+        assert_eq!(c.image.unwrap().attr.as_deref(), Some("data-src"));
+        // An @ inside the CSS stays CSS.
+        let f = Field::parse(r#"a[href*="@"]"#).unwrap();
+        assert_eq!(f.attr, None);
+        let f = Field::parse(r#"a[href^="mailto:"]@href"#).unwrap();
+        assert_eq!(f.attr.as_deref(), Some("href"));
+    }
+
+    #[test]
+    fn bad_selectors_name_their_field() {
+        let mut s = spec();
+        s.link = "h3 a[@href".into();
+        assert_eq!(s.compile().unwrap_err().field, "link");
+        let mut s = spec();
+        s.item = "li@class".into();
+        let e = s.compile().unwrap_err();
+        assert_eq!(e.field, "item");
+        assert!(e.message.contains("no @attribute"), "{}", e.message);
+        let mut s = spec();
+        s.date = Some("  ".into());
+        assert_eq!(s.compile().unwrap_err().field, "date");
+        let mut s = spec();
+        s.max_pages = 0;
+        assert_eq!(s.compile().unwrap_err().field, "max_pages");
+    }
+
+    #[test]
+    fn the_spec_round_trips_through_json() {
+        let s = spec();
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<PageSpec>(&json).unwrap(), s);
+    }
+}

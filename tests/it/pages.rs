@@ -1,0 +1,357 @@
+//! Page sources: sites that publish no feed, read through CSS selectors from list pages served
+//! on 127.0.0.1 in the manner of a Chinese portal (navigation, sidebar boxes, a pager, lazy
+//! images, relative links, GBK declared only by `<meta>`).
+
+use chrono::{Duration, Utc};
+use crossfeed::app;
+use crossfeed::store::items::{self, ItemQuery};
+use crossfeed::store::sources::{self, SourceRow};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::common::{self, Backend, TestDb, Upstream};
+
+const PORTAL_PAGE: &str = "
+    page:
+      item: \"ul.news-list > li\"
+      title: \"h3 a\"
+      link: \"h3 a@href\"
+      date: \"span.time\"
+      summary: \"p.desc\"
+      image: \"img@src\"
+      next: \"a.next@href\"
+      max_pages: 2
+";
+
+fn portal_source(upstream: &Upstream) -> String {
+    format!(
+        "  - id: portal\n    url: {}\n    timezone: Asia/Shanghai\n{PORTAL_PAGE}",
+        upstream.url("/news/")
+    )
+}
+
+async fn serve_html(upstream: &Upstream, at: &str, body: Vec<u8>, content_type: &str) {
+    Mock::given(method("GET"))
+        .and(path(at))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, content_type))
+        .mount(&upstream.server)
+        .await;
+}
+
+fn row(db: &TestDb, id: &str) -> SourceRow {
+    db.store()
+        .with_conn(|c| sources::get(c, id))
+        .unwrap()
+        .unwrap()
+}
+
+fn stored(db: &TestDb) -> Vec<crossfeed::domain::Item> {
+    db.store()
+        .with_conn(|c| {
+            items::latest(
+                c,
+                &ItemQuery {
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap()
+        .into_iter()
+        .map(|s| s.item)
+        .collect()
+}
+
+fn by_title<'a>(items: &'a [crossfeed::domain::Item], start: &str) -> &'a crossfeed::domain::Item {
+    items
+        .iter()
+        .find(|i| i.title.as_deref().unwrap_or_default().starts_with(start))
+        .unwrap_or_else(|| panic!("no item titled {start}…"))
+}
+
+/// Two list pages through the `next` link: every item with an absolute link, its date (a
+/// relative one against the fetch time), its summary and its real picture (not the lazy
+/// placeholder); the advert with a script link and the sidebar's links are not items; an
+/// article listed on both pages, once with tracking parameters, is stored once.
+async fn a_page_source_yields_the_items_of_its_list_pages(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let html = "text/html; charset=utf-8";
+    serve_html(
+        &up,
+        "/news/",
+        common::fixture("pages/portal-list.html"),
+        html,
+    )
+    .await;
+    serve_html(
+        &up,
+        "/news/list_2.html",
+        common::fixture("pages/portal-list_2.html"),
+        html,
+    )
+    .await;
+    let config = common::config(&db, &portal_source(&up));
+    let before = Utc::now();
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((summary.failed, summary.new), (0, 4), "{summary:?}");
+
+    let items = stored(&db);
+    assert_eq!(items.len(), 4);
+    let tiktok = by_title(&items, "TikTok Shop 美区上线");
+    assert_eq!(
+        tiktok.title.as_deref(),
+        Some("TikTok Shop 美区上线“海外仓发货”标签， 履约时效纳入店铺评分")
+    );
+    assert_eq!(
+        tiktok.link.as_deref(),
+        Some(
+            up.url("/news/2026/1204/3391.html?from=list&utm_source=home")
+                .as_str()
+        )
+    );
+    assert_eq!(
+        tiktok.image.as_deref(),
+        Some(up.url("/uploads/2026/12/3391.jpg").as_str())
+    );
+    assert!(
+        tiktok
+            .summary
+            .as_deref()
+            .unwrap_or_default()
+            .contains("带标签的商品在搜索结果中"),
+        "{:?}",
+        tiktok.summary
+    );
+    let published = tiktok.published.unwrap();
+    let three_hours = before - Duration::hours(3);
+    assert!(
+        published >= three_hours - Duration::seconds(5)
+            && published <= Utc::now() - Duration::hours(3),
+        "{published}"
+    );
+    let lazada = by_title(&items, "Lazada 越南站");
+    assert_eq!(
+        lazada.link.as_deref(),
+        Some(up.url("/news/2026/1202/3380.html").as_str())
+    );
+    assert_eq!(
+        lazada.published.unwrap().to_rfc3339(),
+        "2026-12-02T08:05:00+00:00"
+    );
+    let shopee = by_title(&items, "Shopee 马来站");
+    assert_eq!(
+        shopee.link.as_deref(),
+        Some("https://www.kuajingyan.example/news/2026/1203/3388.html")
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| !i.title.as_deref().unwrap().contains("广告"))
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| !i.title.as_deref().unwrap().contains("黑五备货"))
+    );
+    // The topics see page items like any others.
+    let topics = db
+        .store()
+        .with_conn(crossfeed::store::item_topics::counts)
+        .unwrap();
+    assert!(topics.get("tiktok").is_some_and(|n| *n >= 1), "{topics:?}");
+    let source = row(&db, "portal");
+    assert_eq!(source.feed_title.as_deref(), Some("最新资讯 - 跨境眼"));
+    assert_eq!(source.last_error, None);
+    assert_eq!(source.last_warning, None);
+}
+on_both_backends!(
+    a_page_source_yields_the_items_of_its_list_pages,
+    a_page_source_yields_the_items_of_its_list_pages
+);
+
+/// The list changes between polls: a new article on top, the relative dates an hour on. The
+/// new article is new; the others are unchanged and keep the dates they were first stored
+/// with, so that "3小时前" read an hour later does not move them or count as an update.
+async fn a_changed_list_adds_its_new_items_and_keeps_first_dates(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let html = "text/html; charset=utf-8";
+    let first = String::from_utf8(common::fixture("pages/portal-list.html")).unwrap();
+    serve_html(&up, "/news/", first.clone().into_bytes(), html).await;
+    let one_page = PORTAL_PAGE.replace("max_pages: 2", "max_pages: 1");
+    let yaml = format!(
+        "  - id: portal\n    url: {}\n    timezone: Asia/Shanghai\n{one_page}",
+        up.url("/news/")
+    );
+    let config = common::config(&db, &yaml);
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.new, 3, "{summary:?}");
+    let dates_before: Vec<_> = stored(&db)
+        .iter()
+        .map(|i| (i.id.clone(), i.published))
+        .collect();
+
+    let newer = r#"<li class="item">
+      <h3><a href="/news/2026/1204/3395.html">速卖通“自运营”商家可申请海外托管仓</a></h3>
+      <p class="desc">平台将在西班牙和法国开放托管仓，商家自主定价。</p>
+      <div class="meta"><span class="time">刚刚</span></div>
+    </li>"#;
+    let second = first
+        .replace(
+            "<ul class=\"news-list\">",
+            &format!("<ul class=\"news-list\">{newer}"),
+        )
+        .replace("3小时前", "4小时前")
+        .replace("昨天 18:20", "昨天 18:21");
+    up.reset().await;
+    serve_html(&up, "/news/", second.into_bytes(), html).await;
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            summary.new,
+            summary.updated,
+            summary.unchanged,
+            summary.failed
+        ),
+        (1, 0, 3, 0),
+        "{summary:?}"
+    );
+    let after = stored(&db);
+    for (id, published) in dates_before {
+        let now = after.iter().find(|i| i.id == id).unwrap();
+        assert_eq!(now.published, published, "{:?}", now.title);
+    }
+    assert!(by_title(&after, "速卖通").published.is_some());
+}
+on_both_backends!(
+    a_changed_list_adds_its_new_items_and_keeps_first_dates,
+    a_changed_list_adds_its_new_items_and_keeps_first_dates
+);
+
+/// A GBK page that declares its charset only in `<meta http-equiv>` (the HTTP header says
+/// nothing), with dates in brackets and no year.
+async fn a_gbk_page_declared_by_meta_reads_cleanly(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    serve_html(
+        &up,
+        "/wuliu/",
+        common::fixture("pages/gbk-list.html"),
+        "text/html",
+    )
+    .await;
+    let yaml = format!(
+        "  - id: wuliu\n    url: {}\n    timezone: Asia/Shanghai\n    page:\n      item: \"table.list tr\"\n      title: \"td.t a\"\n      link: \"td.t a@href\"\n      date: \"td.d\"\n",
+        up.url("/wuliu/")
+    );
+    let config = common::config(&db, &yaml);
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((summary.new, summary.failed), (3, 0), "{summary:?}");
+    let items = stored(&db);
+    let customs = by_title(&items, "美国海关收紧小额包裹免税政策");
+    assert_eq!(
+        customs.link.as_deref(),
+        Some(up.url("/wuliu/20261204/8812.shtml").as_str())
+    );
+    let published = customs.published.unwrap();
+    assert_eq!(published.format("%m-%d %H:%M").to_string(), "12-04 00:15");
+    by_title(&items, "中欧班列新增跨境电商专列");
+}
+on_both_backends!(
+    a_gbk_page_declared_by_meta_reads_cleanly,
+    a_gbk_page_declared_by_meta_reads_cleanly
+);
+
+/// The site changes its layout: the item selector matches nothing, and that is an error on the
+/// source (never a quiet empty success); the items already stored stay, and other sources
+/// go on.
+async fn a_page_whose_selector_stops_matching_is_an_error_on_its_source(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let html = "text/html; charset=utf-8";
+    let page = String::from_utf8(common::fixture("pages/portal-list.html")).unwrap();
+    serve_html(&up, "/news/", page.clone().into_bytes(), html).await;
+    up.serve("/feed.xml", "kuajing.rss", "application/rss+xml")
+        .await;
+    let one_page = PORTAL_PAGE.replace("max_pages: 2", "max_pages: 1");
+    let yaml = format!(
+        "  - id: portal\n    url: {}\n    timezone: Asia/Shanghai\n{one_page}  - id: feed\n    url: {}\n",
+        up.url("/news/"),
+        up.url("/feed.xml")
+    );
+    let config = common::config(&db, &yaml);
+    let first = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(first.failed, 0);
+    let kept = stored(&db).len();
+
+    up.reset().await;
+    let redesigned = page.replace("news-list", "article-feed");
+    serve_html(&up, "/news/", redesigned.into_bytes(), html).await;
+    let second = app::fetch_once(&config, Some("portal"), |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(second.failed, 1, "{second:?}");
+    let source = row(&db, "portal");
+    let error = source.last_error.unwrap_or_default();
+    assert!(error.contains("matched nothing"), "{error}");
+    assert_eq!(source.error_count, 1);
+    assert_eq!(stored(&db).len(), kept);
+}
+on_both_backends!(
+    a_page_whose_selector_stops_matching_is_an_error_on_its_source,
+    a_page_whose_selector_stops_matching_is_an_error_on_its_source
+);
+
+/// A `next` link to another host on a private address is refused like a redirect there: the
+/// first page's items are stored, the source carries a warning, and the other host is never
+/// asked.
+async fn a_next_link_into_a_private_network_is_not_followed(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let private = wiremock::MockServer::builder()
+        .listener(std::net::TcpListener::bind("127.0.0.2:0").unwrap())
+        .start()
+        .await;
+    let html = "text/html; charset=utf-8";
+    let page = String::from_utf8(common::fixture("pages/portal-list.html"))
+        .unwrap()
+        .replace(
+            "<a class=\"next\" href=\"list_2.html\">",
+            &format!(
+                "<a class=\"next\" href=\"{}/news/list_2.html\">",
+                private.uri()
+            ),
+        );
+    serve_html(&up, "/news/", page.into_bytes(), html).await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(common::fixture("pages/portal-list_2.html"), "text/html"),
+        )
+        .mount(&private)
+        .await;
+    let config = common::config(&db, &portal_source(&up));
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((summary.new, summary.failed), (3, 0), "{summary:?}");
+    let warning = row(&db, "portal").last_warning.unwrap_or_default();
+    assert!(warning.contains("list page 2"), "{warning}");
+    assert!(warning.contains("non-public"), "{warning}");
+    assert!(private.received_requests().await.unwrap().is_empty());
+}
+on_both_backends!(
+    a_next_link_into_a_private_network_is_not_followed,
+    a_next_link_into_a_private_network_is_not_followed
+);
