@@ -306,6 +306,8 @@ struct SourceOut {
     last_success_at: Option<String>,
     next_fetch_at: String,
     items: i64,
+    /// `feed`, or `page` for a list page read through CSS selectors.
+    kind: &'static str,
 }
 
 fn rfc3339(t: NaiveDateTime) -> String {
@@ -326,6 +328,7 @@ async fn source_list(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
         out.push(SourceOut {
             title: r.display_title().to_owned(),
             tags: r.tags()?,
+            kind: if r.page.is_some() { "page" } else { "feed" },
             items: counts.get(&r.id).copied().unwrap_or(0),
             last_fetched_at: r.last_fetch_at.map(rfc3339),
             last_success_at: r.last_success_at.map(rfc3339),

@@ -166,6 +166,13 @@ async fn a_page_source_yields_the_items_of_its_list_pages(backend: Backend) {
     assert_eq!(source.feed_title.as_deref(), Some("最新资讯 - 跨境眼"));
     assert_eq!(source.last_error, None);
     assert_eq!(source.last_warning, None);
+
+    let app = common::TestApp::spawn(config).await;
+    let body = app.get("/api/sources").await.bytes().await.unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(listed["items"][0]["kind"], "page");
+    assert_eq!(listed["items"][0]["items"], 4);
+    app.stop().await;
 }
 on_both_backends!(
     a_page_source_yields_the_items_of_its_list_pages,
