@@ -311,7 +311,10 @@ pub async fn start_with_admin_token(
         Some(
             scheduler::start(
                 ingestor,
-                config.fetch.max_concurrency,
+                (
+                    config.fetch.max_concurrency,
+                    config.fetch.max_articles_per_poll,
+                ),
                 lease,
                 retention,
                 policy,
@@ -553,12 +556,28 @@ pub async fn fetch_once(
     tracing::debug!(elapsed = ?started.elapsed(), claimed = claimed.len(), "sources claimed");
     let (rules, fetcher) = prepared.await.context("the start-up task failed")??;
     let ingestor = ingestor_with(config, fetcher, store, Arc::new(Live::new(rules)))?;
-    let summary = ingestor
+    let mut summary = ingestor
         .poll_many(claimed, &owner, config.fetch.max_concurrency, on_done)
         .await;
     tracing::debug!(elapsed = ?started.elapsed(), "polls done");
+    // The articles the polls asked for (full_content), as the server's background job would
+    // fetch them; at most a few rounds, so that the command ends.
+    let articles = ingest::articles::drain(
+        &ingestor,
+        config.fetch.max_concurrency,
+        config.fetch.max_articles_per_poll,
+        ARTICLE_ROUNDS,
+        std::time::Instant::now() + lease_length(config),
+    )
+    .await;
+    summary.articles = articles.stored;
+    summary.articles_failed = articles.failed;
     Ok(summary)
 }
+
+/// Rounds of article fetching `fetch` runs after its polls: each takes up to
+/// `fetch.max_articles_per_poll` per source.
+const ARTICLE_ROUNDS: usize = 10;
 
 /// Parse and normalize one feed (a file path, a `file:` URL or an http(s) URL; an HTML page is
 /// followed to the feed it advertises) without a store, reading zone-less dates in `tz`.

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use url::Url;
 
-use crate::domain::page::PageSpec;
+use crate::domain::page::{FullContent, PageSpec};
 use crate::domain::proxies::TrustedProxies;
 use crate::domain::{Schedule, SourceId, Timing, TopicSlug};
 
@@ -239,6 +239,8 @@ pub struct FetchConfig {
     pub allow_private_targets: bool,
     /// The most time parsing, normalizing and classifying one document may take.
     pub parse_budget: Duration,
+    /// Articles fetched for full content per source and run of the article job.
+    pub max_articles_per_poll: usize,
 }
 
 /// One upstream feed.
@@ -256,6 +258,8 @@ pub struct SourceConfig {
     pub weight: f64,
     /// For an HTML list page that publishes no feed: where its items are.
     pub page: Option<PageSpec>,
+    /// Fetch each item's article from its link and store it as the content.
+    pub full_content: Option<FullContent>,
 }
 
 /// One topic: which items belong to it. See `config/crossfeed.yaml` for how the rules combine.
@@ -636,6 +640,7 @@ struct RawFetch {
     log_retention: Option<Spanned<String>>,
     allow_private_targets: Option<bool>,
     parse_budget: Option<Spanned<String>>,
+    max_articles_per_poll: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -661,6 +666,15 @@ struct RawSource {
     tags: Vec<String>,
     weight: Option<Spanned<f64>>,
     page: Option<RawPage>,
+    full_content: Option<Spanned<RawFullContent>>,
+}
+
+/// `sources[].full_content`: `false`, `true` (as `auto`), `auto` or a CSS selector.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawFullContent {
+    Switch(bool),
+    Text(String),
 }
 
 /// `sources[].page`: see [`PageSpec`].
@@ -810,6 +824,11 @@ impl Validator {
         let max_concurrency = self.positive(&fetch.max_concurrency, "fetch.max_concurrency", 32);
         let per_host_concurrency =
             self.positive(&fetch.per_host_concurrency, "fetch.per_host_concurrency", 2);
+        let max_articles_per_poll = self.positive(
+            &fetch.max_articles_per_poll,
+            "fetch.max_articles_per_poll",
+            10,
+        );
 
         let default_schedule = match &raw.schedule.default {
             Some(s) => self.check(s, "schedule.default", |v| Schedule::parse(v)),
@@ -917,6 +936,7 @@ impl Validator {
                 log_retention: log_retention?,
                 allow_private_targets: fetch.allow_private_targets.unwrap_or(false),
                 parse_budget: parse_budget?,
+                max_articles_per_poll: max_articles_per_poll?,
             },
             default_schedule: default_schedule?,
             timing: Timing {
@@ -1149,8 +1169,25 @@ impl Validator {
                 Some(p) => self.page(p).map(Some),
                 None => Some(None),
             };
-            if let (Some(id), Some(url), Some(schedule), Some(timezone), Some(weight), Some(page)) =
-                (id, url, schedule, timezone, weight, page)
+            let full_content = match &s.full_content {
+                Some(f) => self.check(f, "full_content", |v| match v {
+                    RawFullContent::Switch(false) => Ok(None),
+                    RawFullContent::Switch(true) => Ok(Some(FullContent::Auto)),
+                    RawFullContent::Text(t) => FullContent::parse(t)
+                        .map(Some)
+                        .map_err(|e| format!("write false, auto or a CSS selector: {e}")),
+                }),
+                None => Some(None),
+            };
+            if let (
+                Some(id),
+                Some(url),
+                Some(schedule),
+                Some(timezone),
+                Some(weight),
+                Some(page),
+                Some(full_content),
+            ) = (id, url, schedule, timezone, weight, page, full_content)
             {
                 out.push(SourceConfig {
                     id,
@@ -1161,6 +1198,7 @@ impl Validator {
                     tags: clean_list(s.tags),
                     weight,
                     page,
+                    full_content,
                 });
             }
         }

@@ -4,6 +4,8 @@
 //! transaction, so a crash mid-poll leaves nothing half-written. A failure is recorded on the
 //! source, its next attempt backed off, and never stops other sources.
 
+pub mod articles;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,7 +16,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::classify::{Folded, SourceCtx};
-use crate::domain::page::PageSpec;
+use crate::domain::page::{FullContent, PageSpec};
 use crate::domain::redact::{redact, without_secrets};
 use crate::domain::{Classified, Freshness, Schedule, Timing};
 use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher, Outcome, Validators};
@@ -99,6 +101,9 @@ pub struct Summary {
     pub unchanged: usize,
     pub not_modified: usize,
     pub failed: usize,
+    /// Articles fetched for full content, and attempts that failed.
+    pub articles: usize,
+    pub articles_failed: usize,
 }
 
 impl Summary {
@@ -248,7 +253,7 @@ impl Ingestor {
                     url: &url,
                     trusted: &trusted,
                 };
-                let who = (id.clone(), source_tags);
+                let who = (id.clone(), source_tags, source.full_content());
                 match source.page_spec() {
                     None => self.prepare(target, &validators, tz, now, who).await,
                     Some(Ok(spec)) => {
@@ -470,7 +475,7 @@ impl Ingestor {
         validators: &Validators,
         tz: Tz,
         now: DateTime<Utc>,
-        (source_id, source_tags): (String, Vec<String>),
+        (source_id, source_tags, full_content): (String, Vec<String>, Option<FullContent>),
     ) -> Result<Result<Prepared, NotModified>, IngestError> {
         let (fetched, text, discovered) =
             match fetch_document(&self.fetcher, target, validators).await? {
@@ -492,10 +497,13 @@ impl Ingestor {
         let deadline = Instant::now() + budget;
         let task = tokio::task::spawn_blocking(move || {
             let feed = parse::parse_text(&text, tz, now)?;
-            let source = SourceCtx {
-                id: &source_id,
-                tags: &source_tags,
-            };
+            let source = (
+                SourceCtx {
+                    id: &source_id,
+                    tags: &source_tags,
+                },
+                full_content.as_ref(),
+            );
             let (info, items, cuts) = feed_items(
                 &feed,
                 (&fetched.url, now),
@@ -534,7 +542,7 @@ impl Ingestor {
         validators: &Validators,
         spec: &PageSpec,
         (tz, now): (Tz, DateTime<Utc>),
-        (source_id, source_tags): (String, Vec<String>),
+        (source_id, source_tags, full_content): (String, Vec<String>, Option<FullContent>),
     ) -> Result<Result<Prepared, NotModified>, IngestError> {
         let compiled = Arc::new(
             spec.compile()
@@ -606,10 +614,13 @@ impl Ingestor {
             .await
             .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
         let task = tokio::task::spawn_blocking(move || {
-            let source = SourceCtx {
-                id: &source_id,
-                tags: &source_tags,
-            };
+            let source = (
+                SourceCtx {
+                    id: &source_id,
+                    tags: &source_tags,
+                },
+                full_content.as_ref(),
+            );
             // A list page's dates are read against the fetch time ("3小时前"): an item keeps
             // the date it was first stored with.
             let (info, items, cuts) = feed_items(
@@ -707,7 +718,7 @@ fn feed_items(
     feed: &feed_rs::model::Feed,
     (fetched_from, now): (&Url, DateTime<Utc>),
     rules: &Rules,
-    source: SourceCtx<'_>,
+    (source, full_content): (SourceCtx<'_>, Option<&FullContent>),
     (deadline, budget): (Instant, Duration),
     keep_first_date: bool,
 ) -> Result<(FeedInfo, Vec<items::Ready>, normalize::Cuts), IngestError> {
@@ -734,14 +745,37 @@ fn feed_items(
                 canonical_link,
                 signature,
             });
-            Ok(if keep_first_date {
+            let ready = if keep_first_date {
                 ready.keeping_first_date()
+            } else {
+                ready
+            };
+            let wants_article = match full_content {
+                None => false,
+                Some(FullContent::Selector(_)) => true,
+                Some(FullContent::Auto) => !carries_full_text(&plain),
+            };
+            Ok(if wants_article {
+                ready.wanting_article()
             } else {
                 ready
             })
         })
         .collect::<Result<_, _>>()?;
     Ok((info, items, cuts))
+}
+
+/// Content at least this long (in characters of text) may be the whole article.
+const FULL_TEXT_MIN_CHARS: usize = 500;
+
+/// Whether an item already carries its whole article, so that `full_content: auto` need not
+/// fetch it: content of at least [`FULL_TEXT_MIN_CHARS`] characters of text and at least twice
+/// as long as the summary. A feed that repeats its summary as content, or carries a teaser as
+/// either, does not.
+fn carries_full_text(plain: &crate::domain::PlainText) -> bool {
+    let chars = |t: &Option<String>| t.as_deref().map_or(0, |t| t.chars().count());
+    let content = chars(&plain.content);
+    content >= FULL_TEXT_MIN_CHARS && content >= 2 * chars(&plain.summary)
 }
 
 /// What fetching a source's URL came to.

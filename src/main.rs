@@ -315,6 +315,12 @@ async fn fetch(config: &Config, only: Option<&str>) -> anyhow::Result<ExitCode> 
         summary.failed,
         summary.not_modified
     );
+    if summary.articles + summary.articles_failed > 0 {
+        println!(
+            "articles: {} fetched, {} failed (retried by the server later)",
+            summary.articles, summary.articles_failed
+        );
+    }
     Ok(if summary.failed > 0 {
         ExitCode::FAILURE
     } else {

@@ -99,6 +99,10 @@ fn describe() {
         "Idle store connections in this process"
     );
     describe_counter!(
+        "crossfeed_articles_total",
+        "Articles fetched for full content, by outcome (stored, retry, gave_up)"
+    );
+    describe_counter!(
         "crossfeed_views_total",
         "Views and clicks counted (robots and repeats not)"
     );
@@ -119,6 +123,12 @@ pub fn poll(
     counter!("crossfeed_fetch_bytes_total").increment(bytes as u64);
     counter!("crossfeed_items_ingested_total", "kind" => "new").increment(new as u64);
     counter!("crossfeed_items_ingested_total", "kind" => "updated").increment(updated as u64);
+}
+
+/// One article fetch for full content ended: stored, retry (failed, tried again later) or
+/// gave_up (failed for the last time; the item keeps its summary).
+pub fn article(outcome: &'static str) {
+    counter!("crossfeed_articles_total", "outcome" => outcome).increment(1);
 }
 
 pub fn polls_in_flight(n: usize) {

@@ -28,6 +28,12 @@ const PRUNE_EVERY: &str = "0 17 * * * *";
 /// How often the enrichment job looks for items still without extracted keywords or a cluster.
 const ENRICH_EVERY: &str = "*/3 * * * * *";
 
+/// How often the article job looks for articles to fetch (sources with `full_content`).
+const ARTICLES_EVERY: &str = "*/5 * * * * *";
+
+/// Articles one run of the job fetches at most, over all sources.
+const ARTICLES_PER_RUN: usize = 64;
+
 /// Batches one run of the keyword job does at most, so that it never runs long.
 const BATCHES_PER_RUN: usize = 50;
 
@@ -131,7 +137,7 @@ impl SchedulerHandle {
 /// Start dispatching, with a first tick right away so every due source is polled at start.
 pub async fn start(
     ingestor: Arc<Ingestor>,
-    max_concurrency: usize,
+    (max_concurrency, articles_per_source): (usize, usize),
     lease: Duration,
     log_retention: Duration,
     retention: Policy,
@@ -164,6 +170,31 @@ pub async fn start(
     jobs.add(Job::new_async(ENRICH_EVERY, move |_, _| {
         let (store, rules, running) = (store.clone(), Arc::clone(&rules), Arc::clone(&running));
         Box::pin(async move { enrich(&store, &rules, &running).await })
+    })?)
+    .await?;
+    // Articles behind items (full_content) come beside polling too, never inside a poll.
+    let (ingestor, running) = (
+        Arc::clone(&dispatcher.ingestor),
+        Arc::new(AtomicBool::new(false)),
+    );
+    jobs.add(Job::new_async(ARTICLES_EVERY, move |_, _| {
+        let (ingestor, running) = (Arc::clone(&ingestor), Arc::clone(&running));
+        Box::pin(async move {
+            if running.swap(true, Ordering::AcqRel) {
+                return;
+            }
+            match ingestor
+                .fetch_articles(ARTICLES_PER_RUN, articles_per_source)
+                .await
+            {
+                Ok(r) if r.claimed() > 0 => {
+                    tracing::debug!(stored = r.stored, failed = r.failed, "articles fetched");
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "articles: cannot claim; retrying next run"),
+            }
+            running.store(false, Ordering::Release);
+        })
     })?)
     .await?;
     let store = dispatcher.store.clone();

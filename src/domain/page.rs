@@ -124,6 +124,44 @@ impl PageSpec {
     }
 }
 
+/// `sources[].full_content`: whether each item's article is fetched from its link and stored
+/// as its content, and how its body is found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FullContent {
+    /// Readability-style extraction; skipped where the feed already carries the full text.
+    Auto,
+    /// The first element this CSS selector matches is the body; always fetched.
+    Selector(String),
+}
+
+impl FullContent {
+    /// As the store keeps it: `auto` or `css:<selector>`.
+    pub fn to_stored(&self) -> String {
+        match self {
+            FullContent::Auto => "auto".into(),
+            FullContent::Selector(css) => format!("css:{css}"),
+        }
+    }
+
+    pub fn from_stored(text: &str) -> Option<Self> {
+        match text {
+            "auto" => Some(FullContent::Auto),
+            _ => text
+                .strip_prefix("css:")
+                .map(|css| FullContent::Selector(css.to_owned())),
+        }
+    }
+
+    /// The configuration's `auto` or a CSS selector (which must compile).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text == "auto" {
+            return Ok(FullContent::Auto);
+        }
+        selector(text).map(|_| FullContent::Selector(text.to_owned()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +208,16 @@ mod tests {
         let mut s = spec();
         s.max_pages = 0;
         assert_eq!(s.compile().unwrap_err().field, "max_pages");
+    }
+
+    #[test]
+    fn full_content_is_auto_or_a_selector() {
+        assert_eq!(FullContent::parse(" auto "), Ok(FullContent::Auto));
+        let css = FullContent::parse("div.article-content").unwrap();
+        assert_eq!(FullContent::from_stored(&css.to_stored()), Some(css));
+        assert_eq!(FullContent::from_stored("auto"), Some(FullContent::Auto));
+        assert!(FullContent::parse("div >> p").is_err());
+        assert_eq!(FullContent::from_stored("something"), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! source's time zone), and feed-rs's invented ids are switched off so that `normalize` can
 //! compute a stable identity itself.
 
+pub mod article;
 pub mod charset;
 pub mod dates;
 pub mod discover;
@@ -28,6 +29,9 @@ pub enum ParseError {
     /// A list page read with a source's selectors yielded no items.
     #[error("page: {0}")]
     Page(String),
+    /// No article could be extracted from an item's page.
+    #[error("article: {0}")]
+    Article(String),
 }
 
 /// Parse `bytes` (with the HTTP charset, if any), reading zone-less dates in `tz`; `now` bounds

@@ -308,6 +308,9 @@ struct SourceOut {
     items: i64,
     /// `feed`, or `page` for a list page read through CSS selectors.
     kind: &'static str,
+    /// What went partly wrong without failing a poll: parts cut short, articles that could not
+    /// be fetched or extracted.
+    warnings: Vec<String>,
 }
 
 fn rfc3339(t: NaiveDateTime) -> String {
@@ -319,13 +322,27 @@ fn rfc3339(t: NaiveDateTime) -> String {
 #[get("/api/sources")]
 #[tracing::instrument(skip(state))]
 async fn source_list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let (rows, counts) = state
+    let (rows, counts, article_failures) = state
         .store
-        .run(|c| Ok((sources::list(c)?, items::counts_by_source(c)?)))
+        .run(|c| {
+            Ok((
+                sources::list(c)?,
+                items::counts_by_source(c)?,
+                crate::store::articles::failures_by_source(c)?,
+            ))
+        })
         .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
+        let mut warnings: Vec<String> = r.last_warning.iter().cloned().collect();
+        if let Some((n, last)) = article_failures.get(&r.id) {
+            warnings.push(format!(
+                "{n} article(s) could not be fetched or extracted; the items keep their \
+                 summaries (last: {last})"
+            ));
+        }
         out.push(SourceOut {
+            warnings,
             title: r.display_title().to_owned(),
             tags: r.tags()?,
             kind: if r.page.is_some() { "page" } else { "feed" },

@@ -45,6 +45,8 @@ struct ItemRow {
     changed_at: NaiveDateTime,
     image: Option<String>,
     cluster_id: Option<i64>,
+    /// The article fetched from the link, when there is one: shown as the content.
+    article: Option<String>,
 }
 
 /// An item's columns as ingest writes them; owned, because diesel keeps a prepared statement
@@ -89,9 +91,18 @@ pub struct Ready {
     /// every poll (a list page's "3小时前"), and must neither move the item nor count as a
     /// change.
     keep_first_date: bool,
+    /// Fetch the item's article from its link (its source has `full_content`), now if the item
+    /// is new or its link changed.
+    wants_article: bool,
 }
 
 impl Ready {
+    /// This item's article is to be fetched from its link.
+    pub fn wanting_article(mut self) -> Self {
+        self.wants_article = true;
+        self
+    }
+
     /// This item keeps the dates it was first stored with.
     pub fn keeping_first_date(mut self) -> Self {
         self.keep_first_date = true;
@@ -111,6 +122,7 @@ impl Ready {
             enclosures: self.enclosures.clone(),
             signature: self.signature.clone(),
             keep_first_date: true,
+            wants_article: self.wants_article,
         }
     }
 }
@@ -126,6 +138,7 @@ impl From<Classified> for Ready {
             signature: classified.signature.as_ref().map(Signature::to_hex),
             classified,
             keep_first_date: false,
+            wants_article: false,
         }
     }
 }
@@ -219,7 +232,7 @@ pub struct UpsertCounts {
     pub topics: Vec<String>,
 }
 
-/// id, identity, content hash, first seen, published, updated.
+/// id, identity, content hash, first seen, published, updated, link.
 type StoredRow = (
     i64,
     String,
@@ -227,6 +240,7 @@ type StoredRow = (
     NaiveDateTime,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
+    Option<String>,
 );
 
 /// What the store holds of an item a poll brings again.
@@ -236,6 +250,7 @@ struct Stored {
     first_seen: NaiveDateTime,
     /// Published and updated.
     dates: (Option<NaiveDateTime>, Option<NaiveDateTime>),
+    link: Option<String>,
 }
 
 /// Store the items of one poll of `source_id`: insert new ones, update changed ones (with
@@ -266,9 +281,10 @@ pub fn upsert_for_source(
                 items::first_seen_at,
                 items::published,
                 items::updated,
+                items::link,
             ))
             .load(conn)?;
-        for (id, identity, hash, first_seen, published, updated) in rows {
+        for (id, identity, hash, first_seen, published, updated, link) in rows {
             existing.insert(
                 identity,
                 Stored {
@@ -276,6 +292,7 @@ pub fn upsert_for_source(
                     hash,
                     first_seen,
                     dates: (published, updated),
+                    link,
                 },
             );
         }
@@ -302,6 +319,13 @@ pub fn upsert_for_source(
     // Each written item: its id, its sort time (copied onto its topic and tag rows) and what
     // it was classified as.
     let mut written: Vec<(i64, NaiveDateTime, &Classified)> = Vec::new();
+    // Updated items whose article is to be fetched again, from their new link.
+    let mut relinked: Vec<i64> = Vec::new();
+    let wanted: std::collections::HashSet<&str> = incoming
+        .iter()
+        .filter(|r| r.wants_article)
+        .map(|r| r.classified.item.id.as_str())
+        .collect();
     for (ready, redated) in incoming.iter().zip(&redated) {
         let ready = redated.as_ref().unwrap_or(ready);
         let item = &ready.classified.item;
@@ -322,6 +346,7 @@ pub fn upsert_for_source(
                 id,
                 hash,
                 first_seen,
+                link,
                 ..
             }) => {
                 if ready.content_hash == *hash {
@@ -337,6 +362,10 @@ pub fn upsert_for_source(
                     == 0
                 {
                     continue;
+                }
+                if ready.wants_article && *link != item.link {
+                    // The article behind the old link is not this one's.
+                    relinked.push(*id);
                 }
                 written.push((*id, values.sort_at, &ready.classified));
             }
@@ -387,6 +416,26 @@ pub fn upsert_for_source(
             .copied()
             .ok_or_else(|| StoreError::Corrupt(format!("no id came back for item {identity}")))?;
         written.push((id, sort_at, classified));
+    }
+    let mut due: Vec<i64> = written
+        .iter()
+        .filter(|(id, _, c)| wanted.contains(c.item.id.as_str()) && ids.get(&c.item.id) == Some(id))
+        .map(|(id, _, _)| *id)
+        .collect();
+    if !relinked.is_empty() {
+        diesel::update(items::table.filter(items::id.eq_any(&relinked)))
+            .set((
+                items::article.eq(None::<String>),
+                items::article_attempts.eq(0),
+                items::article_error.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        due.extend(relinked);
+    }
+    if !due.is_empty() {
+        diesel::update(items::table.filter(items::id.eq_any(&due)))
+            .set(items::article_due_at.eq(Some(now)))
+            .execute(conn)?;
     }
     let topic_rows: Vec<(i64, NaiveDateTime, &[TopicMatch])> = written
         .iter()
@@ -1044,7 +1093,7 @@ fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<Store
             updated: row.updated.map(utc),
             authors: json_list(&row.authors)?,
             summary: row.summary,
-            content: row.content,
+            content: row.article.or(row.content),
             categories: json_list(&row.categories)?,
             language: row.language,
             enclosures: json_list(&row.enclosures)?,

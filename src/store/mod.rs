@@ -2,6 +2,7 @@
 //! Owns the connection pool, the embedded migrations and the queries, which live beside their
 //! table. It never imports HTTP or fetching code.
 
+pub mod articles;
 pub mod bands;
 pub mod batch;
 pub mod fetch_log;

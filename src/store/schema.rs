@@ -93,6 +93,10 @@ diesel::table! {
         canonical_link -> Nullable<Text>,
         signature -> Nullable<Text>,
         cluster_id -> Nullable<Int8>,
+        article -> Nullable<Text>,
+        article_due_at -> Nullable<Timestamp>,
+        article_attempts -> Int4,
+        article_error -> Nullable<Text>,
     }
 }
 
@@ -123,6 +127,7 @@ diesel::table! {
         lease_until -> Nullable<Timestamp>,
         last_warning -> Nullable<Text>,
         page -> Nullable<Text>,
+        full_content -> Nullable<Text>,
     }
 }
 

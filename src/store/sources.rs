@@ -12,7 +12,7 @@ use diesel::sql_types::{Nullable, Text, Timestamp};
 use super::schema::sources;
 use super::{DbConn, StoreError, json_list, on_backend, to_json};
 use crate::config::SourceConfig;
-use crate::domain::page::PageSpec;
+use crate::domain::page::{FullContent, PageSpec};
 
 /// The reason recorded on a source that has left the configuration.
 pub const REMOVED_FROM_CONFIG: &str = "removed from the configuration";
@@ -49,6 +49,8 @@ pub struct SourceRow {
     pub last_warning: Option<String>,
     /// A page source's selectors, as JSON ([`PageSpec`]); None for a feed.
     pub page: Option<String>,
+    /// `auto` or `css:<selector>` when items' articles are fetched ([`FullContent`]).
+    pub full_content: Option<String>,
 }
 
 impl SourceRow {
@@ -59,6 +61,13 @@ impl SourceRow {
             serde_json::from_str(json)
                 .map_err(|e| format!("the stored page selectors cannot be read: {e}"))
         })
+    }
+
+    /// How items' articles are fetched, if they are.
+    pub fn full_content(&self) -> Option<FullContent> {
+        self.full_content
+            .as_deref()
+            .and_then(FullContent::from_stored)
     }
 
     /// The URL to fetch now.
@@ -92,6 +101,7 @@ struct NewSource<'a> {
     timezone: &'a str,
     tags: String,
     page: Option<String>,
+    full_content: Option<String>,
     enabled: bool,
     next_fetch_at: NaiveDateTime,
     error_count: i32,
@@ -109,6 +119,7 @@ struct ConfigChanges<'a> {
     timezone: &'a str,
     tags: String,
     page: Option<String>,
+    full_content: Option<String>,
     updated_at: NaiveDateTime,
 }
 
@@ -145,6 +156,7 @@ pub fn sync_from_config(
             let url = s.url.as_str();
             let tags = to_json(&s.tags);
             let page = s.page.as_ref().map(to_json);
+            let full_content = s.full_content.as_ref().map(FullContent::to_stored);
             match existing.get(id) {
                 None => {
                     added.push(NewSource {
@@ -155,6 +167,7 @@ pub fn sync_from_config(
                         timezone: s.timezone.name(),
                         tags,
                         page,
+                        full_content: full_content.clone(),
                         enabled: true,
                         next_fetch_at: now,
                         error_count: 0,
@@ -169,6 +182,7 @@ pub fn sync_from_config(
                         || row.timezone != s.timezone.name()
                         || row.tags != tags
                         || row.page != page
+                        || row.full_content != full_content
                         || row.disabled_reason.as_deref() == Some(REMOVED_FROM_CONFIG);
                     if row.url != url {
                         // A new address: forget what was learned about the old one.
@@ -190,6 +204,7 @@ pub fn sync_from_config(
                                 timezone: s.timezone.name(),
                                 tags,
                                 page,
+                                full_content,
                                 updated_at: now,
                             })
                             .execute(conn)?;

@@ -362,3 +362,218 @@ on_both_backends!(
     a_next_link_into_a_private_network_is_not_followed,
     a_next_link_into_a_private_network_is_not_followed
 );
+
+/// A summary-only RSS feed whose items link to portal article pages.
+fn summary_feed(upstream: &Upstream) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>跨境眼 快讯</title><link>{site}/</link>
+<item><title>TikTok Shop 美区上线“海外仓发货”标签</title><link>{site}/news/2026/1204/3391.html</link>
+<guid>{site}/news/2026/1204/3391.html</guid><pubDate>Fri, 04 Dec 2026 03:20:00 GMT</pubDate>
+<description>美区卖家可申请新标签。</description></item>
+<item><title>欧洲站调整入仓配置费</title><link>{site}/news/2026/1203/3390.html</link>
+<guid>{site}/news/2026/1203/3390.html</guid><pubDate>Thu, 03 Dec 2026 12:42:00 GMT</pubDate>
+<description>费用调整详见正文。</description></item>
+<item><title>Lazada 越南站大促补贴细则</title><link>{site}/news/2026/1202/3380.html</link>
+<guid>{site}/news/2026/1202/3380.html</guid><pubDate>Wed, 02 Dec 2026 08:05:00 GMT</pubDate>
+<description>补贴面向新入驻的跨境卖家。</description></item>
+</channel></rss>"#,
+        site = upstream.server.uri()
+    )
+}
+
+async fn serve_articles(up: &Upstream) {
+    serve_html(
+        up,
+        "/news/2026/1204/3391.html",
+        common::fixture("pages/article-3391.html"),
+        "text/html; charset=utf-8",
+    )
+    .await;
+    // GBK, declared only in <meta>.
+    serve_html(
+        up,
+        "/news/2026/1203/3390.html",
+        common::fixture("pages/article-3390.html"),
+        "text/html",
+    )
+    .await;
+    // 3380 is gone: 404.
+    up.fail("/news/2026/1202/3380.html", 404).await;
+}
+
+/// `full_content: auto` on a summary-only feed: each item's article is fetched from its link
+/// and becomes its content — the body, with its lazy picture made real and its relative links
+/// absolute, without the page's navigation, 推荐阅读/热门阅读 boxes or footer; the summary stays
+/// the summary; topics see the full text (the Amazon article names 亚马逊 only in its body).
+/// An article that 404s leaves its item with the summary and a warning on the source. The next
+/// summary-only poll neither overwrites the articles nor counts as an update.
+async fn full_content_brings_each_article_behind_a_summary(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    serve_html(
+        &up,
+        "/feed.xml",
+        summary_feed(&up).into_bytes(),
+        "application/rss+xml",
+    )
+    .await;
+    serve_articles(&up).await;
+    let yaml = format!(
+        "  - id: kuajingyan\n    url: {}\n    timezone: Asia/Shanghai\n    full_content: auto\n",
+        up.url("/feed.xml")
+    );
+    let config = common::config(&db, &yaml);
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((summary.new, summary.failed), (3, 0), "{summary:?}");
+    assert_eq!(
+        (summary.articles, summary.articles_failed),
+        (2, 1),
+        "{summary:?}"
+    );
+
+    let items = stored(&db);
+    let tiktok = by_title(&items, "TikTok Shop 美区上线");
+    let content = tiktok.content.as_deref().unwrap_or_default();
+    for kept in ["12月4日消息", "两个工作日内发出", "第三方海外仓服务商"] {
+        assert!(content.contains(kept), "{kept} missing: {content}");
+    }
+    for dropped in [
+        "推荐阅读",
+        "热门阅读",
+        "大家都在搜",
+        "版权所有",
+        "stat.js",
+        "<script",
+    ] {
+        assert!(!content.contains(dropped), "{dropped} kept: {content}");
+    }
+    assert!(
+        content.contains(&format!(
+            "src=\"{}\"",
+            up.url("/uploads/2026/12/3391-1.jpg")
+        )),
+        "{content}"
+    );
+    assert!(
+        content.contains(&format!("href=\"{}\"", up.url("/news/2026/1203/3390.html"))),
+        "{content}"
+    );
+    assert_eq!(tiktok.summary.as_deref(), Some("美区卖家可申请新标签。"));
+
+    let amazon = by_title(&items, "欧洲站调整入仓配置费");
+    let content = amazon.content.as_deref().unwrap_or_default();
+    assert!(
+        content.contains("轻小商品计划的价格上限同步上调"),
+        "{content}"
+    );
+    let topics = db
+        .store()
+        .with_conn(|c| {
+            let ids: Vec<i64> = items::latest(
+                c,
+                &ItemQuery {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )?
+            .into_iter()
+            .filter(|s| s.item.title.as_deref() == Some("欧洲站调整入仓配置费"))
+            .map(|s| s.id)
+            .collect();
+            Ok(items::by_ids(c, &ids)?.remove(0).topics)
+        })
+        .unwrap();
+    assert!(topics.iter().any(|t| t.slug == "amazon"), "{topics:?}");
+
+    let lazada = by_title(&items, "Lazada 越南站");
+    assert_eq!(lazada.content, None);
+    assert_eq!(
+        lazada.summary.as_deref(),
+        Some("补贴面向新入驻的跨境卖家。")
+    );
+
+    let app = common::TestApp::spawn(config.clone()).await;
+    let body = app.get("/api/sources").await.bytes().await.unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let warnings = listed["items"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("1 article(s) could not be fetched"),
+        "{warnings}"
+    );
+    assert!(warnings.contains("404"), "{warnings}");
+    app.stop().await;
+
+    let again = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.new, again.updated, again.unchanged, again.articles),
+        (0, 0, 3, 0),
+        "{again:?}"
+    );
+    let tiktok_again = by_title(&stored(&db), "TikTok Shop 美区上线").clone();
+    assert_eq!(tiktok_again.content, tiktok.content);
+}
+on_both_backends!(
+    full_content_brings_each_article_behind_a_summary,
+    full_content_brings_each_article_behind_a_summary
+);
+
+/// A page source whose articles are read with a CSS selector; and a feed that already carries
+/// its full text is left alone by `auto` (no article request at all).
+async fn full_content_by_selector_and_not_when_the_feed_is_full(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    serve_html(
+        &up,
+        "/news/",
+        common::fixture("pages/portal-list.html"),
+        "text/html; charset=utf-8",
+    )
+    .await;
+    serve_articles(&up).await;
+    let long = "卖家需要在卖家中心完成海外仓认证，并保证订单在两个工作日内发出。".repeat(20);
+    let full = format!(
+        r#"<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>全文</title>
+<item><title>全文条目</title><link>{}</link><description>摘要一句。</description>
+<content:encoded><![CDATA[<p>{long}</p>]]></content:encoded></item></channel></rss>"#,
+        up.url("/full/1.html")
+    );
+    serve_html(&up, "/full.xml", full.into_bytes(), "application/rss+xml").await;
+    let one_page = PORTAL_PAGE.replace("max_pages: 2", "max_pages: 1");
+    let yaml = format!(
+        "  - id: portal\n    url: {}\n    timezone: Asia/Shanghai\n{one_page}    full_content: \"div.article-content\"\n\
+         \x20 - id: full\n    url: {}\n    full_content: auto\n",
+        up.url("/news/"),
+        up.url("/full.xml")
+    );
+    let config = common::config(&db, &yaml);
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.failed, 0, "{summary:?}");
+    let items = stored(&db);
+    let tiktok = by_title(&items, "TikTok Shop 美区上线");
+    let content = tiktok.content.as_deref().unwrap_or_default();
+    assert!(content.contains("12月4日消息"), "{content}");
+    assert!(!content.contains("声明"), "{content}");
+    let requests = up.server.received_requests().await.unwrap();
+    assert!(
+        !requests.iter().any(|r| r.url.path() == "/full/1.html"),
+        "a full feed's article was fetched"
+    );
+    assert!(
+        by_title(&items, "全文条目")
+            .content
+            .as_deref()
+            .unwrap()
+            .contains("海外仓认证")
+    );
+}
+on_both_backends!(
+    full_content_by_selector_and_not_when_the_feed_is_full,
+    full_content_by_selector_and_not_when_the_feed_is_full
+);

@@ -1,0 +1,225 @@
+//! The articles behind items, for sources with `full_content`: fetched beside polling, never
+//! inside a poll, so that a slow article site holds up no feed. A poll marks the items that
+//! want their article (new ones, and ones whose link changed); each run of this job claims a
+//! bounded number of them — at most `per_source` of any one source, so that the cold start of a
+//! big source does not send hundreds of requests to one host at once — fetches them under the
+//! same rules as feeds (body cap, per-host limit, private-address guard, parse slots and
+//! budget), extracts and sanitizes the article, and stores it apart from what the upstream
+//! sends. A failure is retried a bounded number of times; the item keeps its summary either way.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::task::JoinSet;
+use url::Url;
+
+use super::{IngestError, Ingestor, task_failure};
+use crate::classify::SourceCtx;
+use crate::domain::page::FullContent;
+use crate::fetch::{Outcome, Validators};
+use crate::normalize::html::Sanitizer;
+use crate::parse::{ParseError, article, charset};
+use crate::store::{StoreError, articles, item_topics, items, sources};
+
+/// Attempts at one article before it is given up.
+pub const MAX_ATTEMPTS: i32 = 3;
+
+/// The first retry waits this long; each later one twice as long as the one before.
+const RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
+
+/// How long a claimed article stays claimed (longer than any fetch and extraction can take).
+const CLAIM: Duration = Duration::from_secs(15 * 60);
+
+/// Articles fetched at once by one run.
+const AT_ONCE: usize = 8;
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ArticleReport {
+    pub stored: usize,
+    pub failed: usize,
+}
+
+impl ArticleReport {
+    pub fn claimed(&self) -> usize {
+        self.stored + self.failed
+    }
+}
+
+impl Ingestor {
+    /// Fetch up to `limit` due articles, at most `per_source` from any one source.
+    pub async fn fetch_articles(
+        self: &Arc<Self>,
+        limit: usize,
+        per_source: usize,
+    ) -> Result<ArticleReport, StoreError> {
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
+        let due = self
+            .store
+            .run(move |c| articles::claim(c, now, until, limit, per_source))
+            .await?;
+        let mut report = ArticleReport::default();
+        let mut tasks = JoinSet::new();
+        let limit = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
+        for d in due {
+            let this = Arc::clone(self);
+            let limit = Arc::clone(&limit);
+            tasks.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let result = this.article(&d).await;
+                (d, result)
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((due, result)) = joined else {
+                report.failed += 1;
+                continue;
+            };
+            let outcome = match result {
+                Ok(html) => self.store_article(&due, html).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(()) => {
+                    report.stored += 1;
+                    crate::metrics::article("stored");
+                }
+                Err(e) => {
+                    report.failed += 1;
+                    self.article_failed(&due, &e, Utc::now()).await;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Fetch, extract and sanitize one article.
+    async fn article(&self, due: &articles::Due) -> Result<String, IngestError> {
+        let how = FullContent::from_stored(&due.full_content).ok_or_else(|| {
+            ParseError::Article(format!(
+                "unknown full_content setting {:?}",
+                due.full_content
+            ))
+        })?;
+        let link = Url::parse(&due.link).map_err(|_| IngestError::Url(due.link.clone()))?;
+        let trusted =
+            Url::parse(&due.source_url).map_err(|_| IngestError::Url(due.source_url.clone()))?;
+        if !matches!(link.scheme(), "http" | "https") {
+            return Err(ParseError::Article("the item's link is not http(s)".into()).into());
+        }
+        let fetched = match self
+            .fetcher
+            .fetch(&link, &trusted, &Validators::default())
+            .await?
+        {
+            Outcome::Fetched(f) => f,
+            Outcome::NotModified { .. } => {
+                return Err(
+                    ParseError::Article("answered 304 to an unconditional request".into()).into(),
+                );
+            }
+        };
+        let _permit = Arc::clone(&self.parsers)
+            .acquire_owned()
+            .await
+            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
+        let budget = self.parse_budget;
+        let task = tokio::task::spawn_blocking(move || {
+            let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
+            let body = article::extract(&text, &fetched.url, &how)?;
+            // The article's relative links and pictures resolve against the page it came from.
+            let clean = Sanitizer::new(&fetched.url).clean(&body);
+            let clean = clean.trim();
+            if clean.is_empty() {
+                return Err(ParseError::Article("nothing was left after sanitizing".into()).into());
+            }
+            Ok(clean.to_owned())
+        });
+        match tokio::time::timeout(budget, task).await {
+            Ok(joined) => joined.map_err(task_failure)?,
+            Err(_) => Err(IngestError::Budget(budget)),
+        }
+    }
+
+    /// Store the article and re-run the item's topics over its full text (tags, search and the
+    /// rest follow through the keyword job).
+    async fn store_article(&self, due: &articles::Due, html: String) -> Result<(), IngestError> {
+        let rules = self.rules.get();
+        let (id, source_id) = (due.item_id, due.source_id.clone());
+        self.store
+            .run(move |c| {
+                if !articles::store(c, id, &html, Utc::now())? {
+                    return Ok(());
+                }
+                let Some(stored) = items::by_ids(c, &[id])?.into_iter().next() else {
+                    return Ok(());
+                };
+                let tags = sources::get(c, &source_id)?
+                    .map(|s| s.tags().unwrap_or_default())
+                    .unwrap_or_default();
+                let ctx = SourceCtx {
+                    id: &source_id,
+                    tags: &tags,
+                };
+                let (topics, _) = rules.apply_full(&stored.item, ctx);
+                let sort_at = stored.sort_at.naive_utc();
+                item_topics::replace_many(c, &[(id, sort_at, topics.as_slice())])
+            })
+            .await
+            .map_err(IngestError::Store)
+    }
+
+    async fn article_failed(&self, due: &articles::Due, error: &IngestError, now: DateTime<Utc>) {
+        let attempt = due.attempts + 1;
+        let retry_at = (attempt < MAX_ATTEMPTS).then(|| {
+            let wait = RETRY_AFTER * 2u32.pow(u32::try_from(due.attempts).unwrap_or(0).min(8));
+            now + chrono::Duration::from_std(wait).unwrap_or_default()
+        });
+        crate::metrics::article(if retry_at.is_some() {
+            "retry"
+        } else {
+            "gave_up"
+        });
+        let message = error.to_string();
+        tracing::warn!(item = due.item_id, source = %due.source_id, attempt, error = %message, "article not fetched");
+        let id = due.item_id;
+        if let Err(e) = self
+            .store
+            .run(move |c| articles::failed(c, id, &message, retry_at))
+            .await
+        {
+            tracing::warn!(error = %e, "cannot record the failed article");
+        }
+    }
+}
+
+/// Run [`Ingestor::fetch_articles`] until nothing is due or `rounds` runs are done; for the
+/// one-shot `fetch` command, which has no background job to leave them to.
+pub async fn drain(
+    ingestor: &Arc<Ingestor>,
+    limit: usize,
+    per_source: usize,
+    rounds: usize,
+    deadline: Instant,
+) -> ArticleReport {
+    let mut total = ArticleReport::default();
+    for _ in 0..rounds {
+        if Instant::now() > deadline {
+            break;
+        }
+        match ingestor.fetch_articles(limit, per_source).await {
+            Ok(r) if r.claimed() == 0 => break,
+            Ok(r) => {
+                total.stored += r.stored;
+                total.failed += r.failed;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "articles: cannot claim");
+                break;
+            }
+        }
+    }
+    total
+}

@@ -1,0 +1,179 @@
+//! Articles behind items, for sources with `full_content`: which are due to be fetched, and
+//! what came of it. An item is due when `article_due_at` has passed; a claim moves that time a
+//! lease ahead, so that another process (or the next run) does not fetch the same article while
+//! this one works, and a process that dies leaves the claim to run out.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{items, sources};
+use super::{DbConn, StoreError, meta};
+
+/// An article to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub item_id: i64,
+    pub source_id: String,
+    pub link: String,
+    /// The source's configured URL: its host is the one the operator vouched for.
+    pub source_url: String,
+    /// The source's `full_content` (`auto` or `css:<selector>`).
+    pub full_content: String,
+    /// Attempts made before this one.
+    pub attempts: i32,
+}
+
+/// Claim up to `limit` due articles, at most `per_source` of any one source (so that a cold
+/// start of a big source does not send a burst of requests to one host), oldest due first,
+/// and move their due time to `lease_until`.
+pub fn claim(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: usize,
+    per_source: usize,
+) -> Result<Vec<Due>, StoreError> {
+    let now = now.naive_utc();
+    super::transaction(conn, |conn| {
+        // Rows beyond what one run takes are read and passed over; a few times the limit is
+        // enough for the per-source cap to find other sources' articles.
+        let scan = i64::try_from(limit.saturating_mul(8)).unwrap_or(i64::MAX);
+        let full_content_sources = sources::table
+            .filter(sources::full_content.is_not_null())
+            .select(sources::id);
+        let candidates = items::table
+            .filter(items::article_due_at.le(now))
+            .filter(items::source_id.eq_any(full_content_sources))
+            .filter(items::link.is_not_null())
+            .order(items::article_due_at.asc())
+            .limit(scan)
+            .select((
+                items::id,
+                items::source_id,
+                items::link.assume_not_null(),
+                items::article_attempts,
+            ));
+        type Row = (i64, String, String, i32);
+        // Only the item rows are locked: a poll holds its source's row while it writes.
+        let rows: Vec<Row> = match conn {
+            DbConn::Pg(c) => candidates.for_update().skip_locked().load(c)?,
+            DbConn::Sqlite(c) => candidates.load(c)?,
+        };
+        let settings: std::collections::HashMap<String, (String, String)> = sources::table
+            .filter(sources::full_content.is_not_null())
+            .select((
+                sources::id,
+                sources::url,
+                sources::full_content.assume_not_null(),
+            ))
+            .load::<(String, String, String)>(conn)?
+            .into_iter()
+            .map(|(id, url, how)| (id, (url, how)))
+            .collect();
+        let mut per: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut chosen = Vec::new();
+        for (item_id, source_id, link, attempts) in rows {
+            let Some((source_url, full_content)) = settings.get(&source_id).cloned() else {
+                continue;
+            };
+            let n = per.entry(source_id.clone()).or_default();
+            if *n >= per_source || chosen.len() >= limit {
+                continue;
+            }
+            *n += 1;
+            chosen.push(Due {
+                item_id,
+                source_id,
+                link,
+                source_url,
+                full_content,
+                attempts,
+            });
+        }
+        let ids: Vec<i64> = chosen.iter().map(|d| d.item_id).collect();
+        if !ids.is_empty() {
+            diesel::update(items::table.filter(items::id.eq_any(&ids)))
+                .set(items::article_due_at.eq(Some(lease_until.naive_utc())))
+                .execute(conn)?;
+        }
+        Ok(chosen)
+    })
+}
+
+/// Store `article` (sanitized HTML) for `item_id`: it is shown as the item's content from now
+/// on, the item counts as changed (feeds and caches show it), and the keyword job indexes the
+/// new text. False when the item is gone.
+pub fn store(
+    conn: &mut DbConn,
+    item_id: i64,
+    article: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let now = now.naive_utc();
+    super::transaction(conn, |conn| {
+        let n = diesel::update(items::table.find(item_id))
+            .set((
+                items::article.eq(Some(article)),
+                items::article_due_at.eq(None::<NaiveDateTime>),
+                items::article_attempts.eq(items::article_attempts + 1),
+                items::article_error.eq(None::<String>),
+                items::changed_at.eq(now),
+                items::keywords_at.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+        if n > 0 {
+            meta::touch_items(conn)?;
+        }
+        Ok(n > 0)
+    })
+}
+
+/// Record a failed attempt: try again at `retry_at`, or, given None, give up (the item keeps
+/// its summary).
+pub fn failed(
+    conn: &mut DbConn,
+    item_id: i64,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<(), StoreError> {
+    diesel::update(items::table.find(item_id))
+        .set((
+            items::article_due_at.eq(retry_at.map(|t| t.naive_utc())),
+            items::article_attempts.eq(items::article_attempts + 1),
+            items::article_error.eq(Some(error)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Per source: how many items' articles failed (and are not fetched since), with the latest
+/// error.
+pub fn failures_by_source(
+    conn: &mut DbConn,
+) -> Result<std::collections::HashMap<String, (i64, String)>, StoreError> {
+    let rows: Vec<(String, i64, String)> = items::table
+        .filter(items::article_error.is_not_null())
+        .order((items::source_id, items::id.desc()))
+        .select((
+            items::source_id,
+            items::id,
+            items::article_error.assume_not_null(),
+        ))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<String, (i64, String)> =
+        std::collections::HashMap::new();
+    for (source, _, error) in rows {
+        out.entry(source)
+            .and_modify(|(n, _)| *n += 1)
+            .or_insert((1, error));
+    }
+    Ok(out)
+}
+
+/// Articles waiting to be fetched (due now or later), for metrics.
+pub fn count_waiting(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(items::table
+        .filter(items::article_due_at.is_not_null())
+        .count()
+        .get_result(conn)?)
+}
