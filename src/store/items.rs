@@ -1081,6 +1081,13 @@ pub fn newest_ids(
 
 fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<StoredItem, StoreError> {
     let utc = |t: NaiveDateTime| t.and_utc();
+    // An item whose article arrived counts as updated then (the article's arrival is the last
+    // change of an item whose upstream says nothing newer), so feed readers fetch it again.
+    let updated = match (row.updated.map(utc), row.article.is_some()) {
+        (Some(u), true) => Some(u.max(utc(row.changed_at))),
+        (None, true) => Some(utc(row.changed_at)),
+        (u, false) => u,
+    };
     Ok(StoredItem {
         id: row.id,
         source_id: row.source_id,
@@ -1090,7 +1097,7 @@ fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<Store
             title: row.title,
             link: row.link,
             published: row.published.map(utc),
-            updated: row.updated.map(utc),
+            updated,
             authors: json_list(&row.authors)?,
             summary: row.summary,
             content: row.article.or(row.content),

@@ -462,6 +462,14 @@ async fn full_content_brings_each_article_behind_a_summary(backend: Backend) {
         "{content}"
     );
     assert_eq!(tiktok.summary.as_deref(), Some("美区卖家可申请新标签。"));
+    // The article's arrival is the item's last update.
+    assert!(
+        tiktok
+            .updated
+            .is_some_and(|u| u > tiktok.published.unwrap()),
+        "{:?}",
+        tiktok.updated
+    );
 
     let amazon = by_title(&items, "欧洲站调整入仓配置费");
     let content = amazon.content.as_deref().unwrap_or_default();
