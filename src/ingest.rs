@@ -5,6 +5,9 @@
 //! source, its next attempt backed off, and never stops other sources.
 
 pub mod articles;
+mod read;
+
+pub use read::{NotModified, Reader};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,13 +18,10 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::Url;
 
-use crate::classify::{Folded, SourceCtx};
-use crate::domain::page::{FullContent, PageSpec};
-use crate::domain::redact::{redact, without_secrets};
-use crate::domain::{Classified, Freshness, Schedule, Timing};
+use crate::domain::redact::redact;
+use crate::domain::{Freshness, Schedule, Timing};
 use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher, Outcome, Validators};
-use crate::normalize::{self, FeedInfo};
-use crate::parse::{self, ParseError, charset, discover, page};
+use crate::parse::{ParseError, charset, discover};
 use crate::rules::{Live, Rules};
 use crate::store::batch::Batcher;
 use crate::store::fetch_log::{self, LogEntry};
@@ -121,43 +121,24 @@ impl Summary {
     }
 }
 
-/// A fetched feed, parsed and classified, ready to store.
-struct Prepared {
-    fetched: Fetched,
-    /// What normalizing had to cut short, as the source's warning.
-    warning: Option<String>,
-    /// The feed URL found on an HTML page, when the source pointed at one.
-    discovered: Option<Url>,
-    info: FeedInfo,
-    ttl: Option<Duration>,
-    skip_hours: Vec<u32>,
-    items: Vec<items::Ready>,
-}
-
 /// Runs the pipeline; shared by the scheduler and the `fetch` command.
 pub struct Ingestor {
-    fetcher: Fetcher,
+    /// Fetching and reading documents: everything a poll does before it writes.
+    reader: Reader,
     store: Store,
     /// Where polls write their results: several to a transaction when they finish together.
     writes: Batcher<UpsertCounts>,
-    rules: Arc<Live<Rules>>,
     timing: Timing,
     websub: Option<Arc<crate::websub::Publisher>>,
-    /// Parsing is CPU work: as many at once as there are cores. More only adds threads that
-    /// take turns on the same cores (and take them from the store writer, which every poll
-    /// waits for), each with its own allocator heap.
-    parsers: Arc<Semaphore>,
     /// How long a claimed source stays leased; a running poll renews it every third of this,
     /// so that no other process claims a source whose poll is merely slow.
     lease: Duration,
-    /// The most time parsing, normalizing and classifying one document may take.
-    parse_budget: Duration,
 }
 
 impl Ingestor {
     pub fn new(fetcher: Fetcher, store: Store, rules: Arc<Live<Rules>>, timing: Timing) -> Self {
         Self {
-            fetcher,
+            reader: Reader::new(fetcher, rules, Duration::from_secs(30)),
             // Web processes watch one shared row to learn that feeds changed; it is touched
             // once per transaction, at its end, so that its lock is held only to the commit.
             writes: Batcher::new(store.clone()).finishing_with(|conn, polls: &[UpsertCounts]| {
@@ -167,21 +148,16 @@ impl Ingestor {
                 Ok(())
             }),
             store,
-            rules,
             timing,
             websub: None,
-            parsers: Arc::new(Semaphore::new(
-                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
-            )),
             lease: Duration::from_secs(3600),
-            parse_budget: Duration::from_secs(30),
         }
     }
 
     /// The lease length claims use (renewed while a poll runs) and the parse budget.
     pub fn with_limits(mut self, lease: Duration, parse_budget: Duration) -> Self {
         self.lease = lease;
-        self.parse_budget = parse_budget;
+        self.reader.parse_budget = parse_budget;
         self
     }
 
@@ -197,7 +173,7 @@ impl Ingestor {
 
     /// The topic and tag rules in force.
     pub fn rules(&self) -> &Arc<Live<Rules>> {
-        &self.rules
+        &self.reader.rules
     }
 
     /// Poll one source that `owner` has claimed, record the outcome and release the lease. The
@@ -255,9 +231,10 @@ impl Ingestor {
                 };
                 let who = (id.clone(), source_tags, source.full_content());
                 match source.page_spec() {
-                    None => self.prepare(target, &validators, tz, now, who).await,
+                    None => self.reader.prepare(target, &validators, tz, now, who).await,
                     Some(Ok(spec)) => {
-                        self.prepare_page(target, &validators, &spec, (tz, now), who)
+                        self.reader
+                            .prepare_page(target, &validators, &spec, (tz, now), who)
                             .await
                     }
                     Some(Err(e)) => Err(IngestError::Parse(ParseError::Page(e))),
@@ -467,216 +444,6 @@ impl Ingestor {
             .map(|_| ())
     }
 
-    /// Fetch, then parse, normalize and classify on a blocking thread (CPU work).
-    /// `Ok(Err(_))` is a 304.
-    async fn prepare(
-        &self,
-        target: Target<'_>,
-        validators: &Validators,
-        tz: Tz,
-        now: DateTime<Utc>,
-        (source_id, source_tags, full_content): (String, Vec<String>, Option<FullContent>),
-    ) -> Result<Result<Prepared, NotModified>, IngestError> {
-        let (fetched, text, discovered) =
-            match fetch_document(&self.fetcher, target, validators).await? {
-                Document::NotModified(nm) => return Ok(Err(nm)),
-                Document::Feed {
-                    fetched,
-                    text,
-                    discovered,
-                } => (*fetched, text, discovered),
-            };
-        let rules = self.rules.get();
-        // Held here, not in the blocking task: a task past its budget gives up its slot when the
-        // poll fails, even while its thread is still busy.
-        let _permit = Arc::clone(&self.parsers)
-            .acquire_owned()
-            .await
-            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
-        let budget = self.parse_budget;
-        let deadline = Instant::now() + budget;
-        let task = tokio::task::spawn_blocking(move || {
-            let feed = parse::parse_text(&text, tz, now)?;
-            let source = (
-                SourceCtx {
-                    id: &source_id,
-                    tags: &source_tags,
-                },
-                full_content.as_ref(),
-            );
-            let (info, items, cuts) = feed_items(
-                &feed,
-                (&fetched.url, now),
-                &rules,
-                source,
-                (deadline, budget),
-                false,
-            )?;
-            let ttl = feed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));
-            let skip_hours = parse::skip_hours(&text);
-            Ok(Ok(Prepared {
-                fetched,
-                warning: cuts.warning(),
-                discovered,
-                info,
-                ttl,
-                skip_hours,
-                items,
-            }))
-        });
-        // The task checks the deadline between items; this catches one stage that overruns it.
-        match tokio::time::timeout(budget + Duration::from_secs(1), task).await {
-            Ok(joined) => joined.map_err(task_failure)?,
-            Err(_) => Err(IngestError::Budget(budget)),
-        }
-    }
-
-    /// A page source's poll: the list page fetched (conditionally) and read with the source's
-    /// selectors, then up to `max_pages - 1` more pages through `next` links, then the items
-    /// normalized and classified like a feed's. Each page is read under a parse slot of its
-    /// own, so that fetching the next page holds none. A later page that cannot be fetched or
-    /// read ends the walk with a warning on the source; the first page's failure fails the poll.
-    async fn prepare_page(
-        &self,
-        target: Target<'_>,
-        validators: &Validators,
-        spec: &PageSpec,
-        (tz, now): (Tz, DateTime<Utc>),
-        (source_id, source_tags, full_content): (String, Vec<String>, Option<FullContent>),
-    ) -> Result<Result<Prepared, NotModified>, IngestError> {
-        let compiled = Arc::new(
-            spec.compile()
-                .map_err(|e| ParseError::Page(format!("page.{}: {}", e.field, e.message)))?,
-        );
-        let budget = self.parse_budget;
-        let deadline = Instant::now() + budget;
-        let first = match self
-            .fetcher
-            .fetch(target.url, target.trusted, validators)
-            .await?
-        {
-            Outcome::NotModified { hints, moved_to } => {
-                return Ok(Err(NotModified { hints, moved_to }));
-            }
-            Outcome::Fetched(f) => f,
-        };
-        let mut scraped = self.scrape(&first, &compiled, (tz, now), deadline).await?;
-        let mut entries = std::mem::take(&mut scraped.feed.entries);
-        let mut seen_pages = vec![first.url.clone()];
-        let mut warning = None;
-        let mut next = scraped.next.take();
-        while let Some(url) = next.take() {
-            if seen_pages.len() >= usize::try_from(compiled.max_pages).unwrap_or(1)
-                || seen_pages.contains(&url)
-            {
-                break;
-            }
-            let page = seen_pages.len() + 1;
-            let read = async {
-                match self
-                    .fetcher
-                    .fetch(&url, target.trusted, &Validators::default())
-                    .await?
-                {
-                    Outcome::Fetched(f) => self.scrape(&f, &compiled, (tz, now), deadline).await,
-                    Outcome::NotModified { .. } => Err(IngestError::Parse(ParseError::Page(
-                        "answered 304 to a request that asked for no validation".into(),
-                    ))),
-                }
-            };
-            match read.await {
-                Ok(mut more) => {
-                    entries.append(&mut more.feed.entries);
-                    next = more.next;
-                    seen_pages.push(url);
-                }
-                Err(e) => {
-                    tracing::warn!(page, error = %e, "a later list page could not be read");
-                    warning = Some(format!("list page {page} could not be read: {e}"));
-                }
-            }
-        }
-        // An item is known by its canonical link (tracking parameters and the like removed),
-        // so that the same article linked two ways, or on two list pages, is stored once.
-        // The first listing wins (the newest, as lists run newest first).
-        let mut seen = std::collections::HashSet::new();
-        entries.retain_mut(|e| {
-            if let Some(canonical) = crate::dedupe::canonical_link(&e.id) {
-                e.id = canonical;
-            }
-            seen.insert(e.id.clone())
-        });
-        scraped.feed.entries = entries;
-
-        let rules = self.rules.get();
-        let _permit = Arc::clone(&self.parsers)
-            .acquire_owned()
-            .await
-            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
-        let task = tokio::task::spawn_blocking(move || {
-            let source = (
-                SourceCtx {
-                    id: &source_id,
-                    tags: &source_tags,
-                },
-                full_content.as_ref(),
-            );
-            // A list page's dates are read against the fetch time ("3小时前"): an item keeps
-            // the date it was first stored with.
-            let (info, items, cuts) = feed_items(
-                &scraped.feed,
-                (&first.url, now),
-                &rules,
-                source,
-                (deadline, budget),
-                true,
-            )?;
-            let warning = [cuts.warning(), warning]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join("; ");
-            Ok(Ok(Prepared {
-                fetched: first,
-                warning: Some(warning).filter(|w| !w.is_empty()),
-                discovered: None,
-                info,
-                ttl: None,
-                skip_hours: Vec::new(),
-                items,
-            }))
-        });
-        match tokio::time::timeout(budget + Duration::from_secs(1), task).await {
-            Ok(joined) => joined.map_err(task_failure)?,
-            Err(_) => Err(IngestError::Budget(budget)),
-        }
-    }
-
-    /// Read one fetched list page with `spec`, on a blocking thread under a parse slot.
-    async fn scrape(
-        &self,
-        fetched: &Fetched,
-        spec: &Arc<crate::domain::page::Compiled>,
-        (tz, now): (Tz, DateTime<Utc>),
-        deadline: Instant,
-    ) -> Result<page::Scraped, IngestError> {
-        let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
-        let url = fetched.url.clone();
-        let spec = Arc::clone(spec);
-        let _permit = Arc::clone(&self.parsers)
-            .acquire_owned()
-            .await
-            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
-        let left = deadline.saturating_duration_since(Instant::now());
-        let task = tokio::task::spawn_blocking(move || {
-            page::scrape(&text, &url, &spec, tz, now).map_err(IngestError::Parse)
-        });
-        match tokio::time::timeout(left + Duration::from_secs(1), task).await {
-            Ok(joined) => joined.map_err(task_failure)?,
-            Err(_) => Err(IngestError::Budget(self.parse_budget)),
-        }
-    }
-
     /// Poll `sources` (already claimed by `owner`) with at most `concurrency` at a time;
     /// `on_done` sees each report as it arrives.
     pub async fn poll_many(
@@ -708,74 +475,6 @@ impl Ingestor {
         }
         summary
     }
-}
-
-/// A parsed feed's (or list page's) items, normalized against the URL it came from (without
-/// its credentials and secret parameters), with their topics, tags and fingerprints; the
-/// deadline is checked between items. `keep_first_date` marks them to keep the dates they
-/// were first stored with.
-fn feed_items(
-    feed: &feed_rs::model::Feed,
-    (fetched_from, now): (&Url, DateTime<Utc>),
-    rules: &Rules,
-    (source, full_content): (SourceCtx<'_>, Option<&FullContent>),
-    (deadline, budget): (Instant, Duration),
-    keep_first_date: bool,
-) -> Result<(FeedInfo, Vec<items::Ready>, normalize::Cuts), IngestError> {
-    let base = without_secrets(fetched_from);
-    let ctx = normalize::Context {
-        fetch_url: &base,
-        fetched_at: now,
-    };
-    let info = normalize::feed_info(feed, &ctx);
-    let (normalized, cuts) = normalize::normalize_feed_noting_cuts(feed, &ctx);
-    let items = normalized
-        .into_iter()
-        .map(|(item, plain)| {
-            if Instant::now() > deadline {
-                return Err(IngestError::Budget(budget));
-            }
-            let folded = Folded::of(&item, &plain, rules.classifier.folder());
-            let (topics, tags) = rules.apply(&item, &folded, source);
-            let (canonical_link, signature) = crate::dedupe::fingerprint(&item, &folded);
-            let ready = items::Ready::from(Classified {
-                item,
-                topics,
-                tags,
-                canonical_link,
-                signature,
-            });
-            let ready = if keep_first_date {
-                ready.keeping_first_date()
-            } else {
-                ready
-            };
-            let wants_article = match full_content {
-                None => false,
-                Some(FullContent::Selector(_)) => true,
-                Some(FullContent::Auto) => !carries_full_text(&plain),
-            };
-            Ok(if wants_article {
-                ready.wanting_article()
-            } else {
-                ready
-            })
-        })
-        .collect::<Result<_, _>>()?;
-    Ok((info, items, cuts))
-}
-
-/// Content at least this long (in characters of text) may be the whole article.
-const FULL_TEXT_MIN_CHARS: usize = 500;
-
-/// Whether an item already carries its whole article, so that `full_content: auto` need not
-/// fetch it: content of at least [`FULL_TEXT_MIN_CHARS`] characters of text and at least twice
-/// as long as the summary. A feed that repeats its summary as content, or carries a teaser as
-/// either, does not.
-fn carries_full_text(plain: &crate::domain::PlainText) -> bool {
-    let chars = |t: &Option<String>| t.as_deref().map_or(0, |t| t.chars().count());
-    let content = chars(&plain.content);
-    content >= FULL_TEXT_MIN_CHARS && content >= 2 * chars(&plain.summary)
 }
 
 /// What fetching a source's URL came to.
@@ -840,12 +539,6 @@ pub async fn fetch_document(
         text,
         discovered: Some(feed_url),
     })
-}
-
-/// A 304 answer and what came with it.
-pub struct NotModified {
-    hints: CacheHints,
-    moved_to: Option<Url>,
 }
 
 /// When the upstream's own hints say the feed is fresh until.

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 use url::Url;
 
-use super::{IngestError, Ingestor, task_failure};
+use super::{IngestError, Ingestor, Reader, task_failure};
 use crate::classify::SourceCtx;
 use crate::domain::page::FullContent;
 use crate::fetch::{Outcome, Validators};
@@ -68,7 +68,7 @@ impl Ingestor {
             let limit = Arc::clone(&limit);
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let result = this.article(&d).await;
+                let result = this.reader.article_of(&d).await;
                 (d, result)
             });
         }
@@ -95,58 +95,10 @@ impl Ingestor {
         Ok(report)
     }
 
-    /// Fetch, extract and sanitize one article.
-    async fn article(&self, due: &articles::Due) -> Result<String, IngestError> {
-        let how = FullContent::from_stored(&due.full_content).ok_or_else(|| {
-            ParseError::Article(format!(
-                "unknown full_content setting {:?}",
-                due.full_content
-            ))
-        })?;
-        let link = Url::parse(&due.link).map_err(|_| IngestError::Url(due.link.clone()))?;
-        let trusted =
-            Url::parse(&due.source_url).map_err(|_| IngestError::Url(due.source_url.clone()))?;
-        if !matches!(link.scheme(), "http" | "https") {
-            return Err(ParseError::Article("the item's link is not http(s)".into()).into());
-        }
-        let fetched = match self
-            .fetcher
-            .fetch(&link, &trusted, &Validators::default())
-            .await?
-        {
-            Outcome::Fetched(f) => f,
-            Outcome::NotModified { .. } => {
-                return Err(
-                    ParseError::Article("answered 304 to an unconditional request".into()).into(),
-                );
-            }
-        };
-        let _permit = Arc::clone(&self.parsers)
-            .acquire_owned()
-            .await
-            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
-        let budget = self.parse_budget;
-        let task = tokio::task::spawn_blocking(move || {
-            let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
-            let body = article::extract(&text, &fetched.url, &how)?;
-            // The article's relative links and pictures resolve against the page it came from.
-            let clean = Sanitizer::new(&fetched.url).clean(&body);
-            let clean = clean.trim();
-            if clean.is_empty() {
-                return Err(ParseError::Article("nothing was left after sanitizing".into()).into());
-            }
-            Ok(clean.to_owned())
-        });
-        match tokio::time::timeout(budget, task).await {
-            Ok(joined) => joined.map_err(task_failure)?,
-            Err(_) => Err(IngestError::Budget(budget)),
-        }
-    }
-
     /// Store the article and re-run the item's topics over its full text (tags, search and the
     /// rest follow through the keyword job).
     async fn store_article(&self, due: &articles::Due, html: String) -> Result<(), IngestError> {
-        let rules = self.rules.get();
+        let rules = self.reader.rules.get();
         let (id, source_id) = (due.item_id, due.source_id.clone());
         self.store
             .run(move |c| {
@@ -191,6 +143,68 @@ impl Ingestor {
             .await
         {
             tracing::warn!(error = %e, "cannot record the failed article");
+        }
+    }
+}
+
+impl Reader {
+    /// The article of a claimed item.
+    async fn article_of(&self, due: &articles::Due) -> Result<String, IngestError> {
+        let how = FullContent::from_stored(&due.full_content).ok_or_else(|| {
+            ParseError::Article(format!(
+                "unknown full_content setting {:?}",
+                due.full_content
+            ))
+        })?;
+        self.article(&due.link, &due.source_url, &how).await
+    }
+
+    /// Fetch the article at `link` (an item of the source configured at `source_url`), extract
+    /// it as `how` says and sanitize it.
+    pub async fn article(
+        &self,
+        link: &str,
+        source_url: &str,
+        how: &FullContent,
+    ) -> Result<String, IngestError> {
+        let how = how.clone();
+        let link = Url::parse(link).map_err(|_| IngestError::Url(link.to_owned()))?;
+        let trusted =
+            Url::parse(source_url).map_err(|_| IngestError::Url(source_url.to_owned()))?;
+        if !matches!(link.scheme(), "http" | "https") {
+            return Err(ParseError::Article("the item's link is not http(s)".into()).into());
+        }
+        let fetched = match self
+            .fetcher
+            .fetch(&link, &trusted, &Validators::default())
+            .await?
+        {
+            Outcome::Fetched(f) => f,
+            Outcome::NotModified { .. } => {
+                return Err(
+                    ParseError::Article("answered 304 to an unconditional request".into()).into(),
+                );
+            }
+        };
+        let _permit = Arc::clone(&self.parsers)
+            .acquire_owned()
+            .await
+            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
+        let budget = self.parse_budget;
+        let task = tokio::task::spawn_blocking(move || {
+            let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
+            let body = article::extract(&text, &fetched.url, &how)?;
+            // The article's relative links and pictures resolve against the page it came from.
+            let clean = Sanitizer::new(&fetched.url).clean(&body);
+            let clean = clean.trim();
+            if clean.is_empty() {
+                return Err(ParseError::Article("nothing was left after sanitizing".into()).into());
+            }
+            Ok(clean.to_owned())
+        });
+        match tokio::time::timeout(budget, task).await {
+            Ok(joined) => joined.map_err(task_failure)?,
+            Err(_) => Err(IngestError::Budget(budget)),
         }
     }
 }

@@ -1,0 +1,345 @@
+//! Reading a source: fetching its document (a feed, an HTML page that advertises one, or a
+//! list page read with selectors) and turning it into items ready to store — parse, normalize,
+//! classify — on blocking threads under a parse slot and a time budget. Nothing here writes;
+//! the poll ([`super::Ingestor`]) stores what this returns, and `crossfeed preview` prints it.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::{Document, IngestError, Target, fetch_document, task_failure};
+use crate::classify::{Folded, SourceCtx};
+use crate::domain::Classified;
+use crate::domain::page::{FullContent, PageSpec};
+use crate::domain::redact::without_secrets;
+use crate::fetch::{CacheHints, Fetched, Fetcher, Outcome, Validators};
+use crate::normalize::{self, FeedInfo};
+use crate::parse::{self, ParseError, charset, page};
+use crate::rules::{Live, Rules};
+use crate::store::items;
+
+/// A fetched feed, parsed and classified, ready to store.
+pub(super) struct Prepared {
+    pub(super) fetched: Fetched,
+    /// What normalizing had to cut short, as the source's warning.
+    pub(super) warning: Option<String>,
+    /// The feed URL found on an HTML page, when the source pointed at one.
+    pub(super) discovered: Option<Url>,
+    pub(super) info: FeedInfo,
+    pub(super) ttl: Option<Duration>,
+    pub(super) skip_hours: Vec<u32>,
+    pub(super) items: Vec<items::Ready>,
+}
+
+/// A 304 answer and what came with it.
+pub struct NotModified {
+    pub(super) hints: CacheHints,
+    pub(super) moved_to: Option<Url>,
+}
+
+/// Fetches and reads sources' documents.
+pub struct Reader {
+    pub(super) fetcher: Fetcher,
+    pub(super) rules: Arc<Live<Rules>>,
+    /// Parsing is CPU work: as many at once as there are cores. More only adds threads that
+    /// take turns on the same cores (and take them from the store writer, which every poll
+    /// waits for), each with its own allocator heap.
+    pub(super) parsers: Arc<Semaphore>,
+    /// The most time parsing, normalizing and classifying one document may take.
+    pub(super) parse_budget: Duration,
+}
+
+impl Reader {
+    pub fn new(fetcher: Fetcher, rules: Arc<Live<Rules>>, parse_budget: Duration) -> Self {
+        Self {
+            fetcher,
+            rules,
+            parsers: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            )),
+            parse_budget,
+        }
+    }
+
+    /// Fetch, then parse, normalize and classify on a blocking thread (CPU work).
+    /// `Ok(Err(_))` is a 304.
+    pub(super) async fn prepare(
+        &self,
+        target: Target<'_>,
+        validators: &Validators,
+        tz: Tz,
+        now: DateTime<Utc>,
+        (source_id, source_tags, full_content): (String, Vec<String>, Option<FullContent>),
+    ) -> Result<Result<Prepared, NotModified>, IngestError> {
+        let (fetched, text, discovered) =
+            match fetch_document(&self.fetcher, target, validators).await? {
+                Document::NotModified(nm) => return Ok(Err(nm)),
+                Document::Feed {
+                    fetched,
+                    text,
+                    discovered,
+                } => (*fetched, text, discovered),
+            };
+        let rules = self.rules.get();
+        // Held here, not in the blocking task: a task past its budget gives up its slot when the
+        // poll fails, even while its thread is still busy.
+        let _permit = Arc::clone(&self.parsers)
+            .acquire_owned()
+            .await
+            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
+        let budget = self.parse_budget;
+        let deadline = Instant::now() + budget;
+        let task = tokio::task::spawn_blocking(move || {
+            let feed = parse::parse_text(&text, tz, now)?;
+            let source = (
+                SourceCtx {
+                    id: &source_id,
+                    tags: &source_tags,
+                },
+                full_content.as_ref(),
+            );
+            let (info, items, cuts) = feed_items(
+                &feed,
+                (&fetched.url, now),
+                &rules,
+                source,
+                (deadline, budget),
+                false,
+            )?;
+            let ttl = feed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));
+            let skip_hours = parse::skip_hours(&text);
+            Ok(Ok(Prepared {
+                fetched,
+                warning: cuts.warning(),
+                discovered,
+                info,
+                ttl,
+                skip_hours,
+                items,
+            }))
+        });
+        // The task checks the deadline between items; this catches one stage that overruns it.
+        match tokio::time::timeout(budget + Duration::from_secs(1), task).await {
+            Ok(joined) => joined.map_err(task_failure)?,
+            Err(_) => Err(IngestError::Budget(budget)),
+        }
+    }
+
+    /// A page source's poll: the list page fetched (conditionally) and read with the source's
+    /// selectors, then up to `max_pages - 1` more pages through `next` links, then the items
+    /// normalized and classified like a feed's. Each page is read under a parse slot of its
+    /// own, so that fetching the next page holds none. A later page that cannot be fetched or
+    /// read ends the walk with a warning on the source; the first page's failure fails the poll.
+    pub(super) async fn prepare_page(
+        &self,
+        target: Target<'_>,
+        validators: &Validators,
+        spec: &PageSpec,
+        (tz, now): (Tz, DateTime<Utc>),
+        (source_id, source_tags, full_content): (String, Vec<String>, Option<FullContent>),
+    ) -> Result<Result<Prepared, NotModified>, IngestError> {
+        let compiled = Arc::new(
+            spec.compile()
+                .map_err(|e| ParseError::Page(format!("page.{}: {}", e.field, e.message)))?,
+        );
+        let budget = self.parse_budget;
+        let deadline = Instant::now() + budget;
+        let first = match self
+            .fetcher
+            .fetch(target.url, target.trusted, validators)
+            .await?
+        {
+            Outcome::NotModified { hints, moved_to } => {
+                return Ok(Err(NotModified { hints, moved_to }));
+            }
+            Outcome::Fetched(f) => f,
+        };
+        let mut scraped = self.scrape(&first, &compiled, (tz, now), deadline).await?;
+        let mut entries = std::mem::take(&mut scraped.feed.entries);
+        let mut seen_pages = vec![first.url.clone()];
+        let mut warning = None;
+        let mut next = scraped.next.take();
+        while let Some(url) = next.take() {
+            if seen_pages.len() >= usize::try_from(compiled.max_pages).unwrap_or(1)
+                || seen_pages.contains(&url)
+            {
+                break;
+            }
+            let page = seen_pages.len() + 1;
+            let read = async {
+                match self
+                    .fetcher
+                    .fetch(&url, target.trusted, &Validators::default())
+                    .await?
+                {
+                    Outcome::Fetched(f) => self.scrape(&f, &compiled, (tz, now), deadline).await,
+                    Outcome::NotModified { .. } => Err(IngestError::Parse(ParseError::Page(
+                        "answered 304 to a request that asked for no validation".into(),
+                    ))),
+                }
+            };
+            match read.await {
+                Ok(mut more) => {
+                    entries.append(&mut more.feed.entries);
+                    next = more.next;
+                    seen_pages.push(url);
+                }
+                Err(e) => {
+                    tracing::warn!(page, error = %e, "a later list page could not be read");
+                    warning = Some(format!("list page {page} could not be read: {e}"));
+                }
+            }
+        }
+        // An item is known by its canonical link (tracking parameters and the like removed),
+        // so that the same article linked two ways, or on two list pages, is stored once.
+        // The first listing wins (the newest, as lists run newest first).
+        let mut seen = std::collections::HashSet::new();
+        entries.retain_mut(|e| {
+            if let Some(canonical) = crate::dedupe::canonical_link(&e.id) {
+                e.id = canonical;
+            }
+            seen.insert(e.id.clone())
+        });
+        scraped.feed.entries = entries;
+
+        let rules = self.rules.get();
+        let _permit = Arc::clone(&self.parsers)
+            .acquire_owned()
+            .await
+            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
+        let task = tokio::task::spawn_blocking(move || {
+            let source = (
+                SourceCtx {
+                    id: &source_id,
+                    tags: &source_tags,
+                },
+                full_content.as_ref(),
+            );
+            // A list page's dates are read against the fetch time ("3小时前"): an item keeps
+            // the date it was first stored with.
+            let (info, items, cuts) = feed_items(
+                &scraped.feed,
+                (&first.url, now),
+                &rules,
+                source,
+                (deadline, budget),
+                true,
+            )?;
+            let warning = [cuts.warning(), warning]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join("; ");
+            Ok(Ok(Prepared {
+                fetched: first,
+                warning: Some(warning).filter(|w| !w.is_empty()),
+                discovered: None,
+                info,
+                ttl: None,
+                skip_hours: Vec::new(),
+                items,
+            }))
+        });
+        match tokio::time::timeout(budget + Duration::from_secs(1), task).await {
+            Ok(joined) => joined.map_err(task_failure)?,
+            Err(_) => Err(IngestError::Budget(budget)),
+        }
+    }
+
+    /// Read one fetched list page with `spec`, on a blocking thread under a parse slot.
+    async fn scrape(
+        &self,
+        fetched: &Fetched,
+        spec: &Arc<crate::domain::page::Compiled>,
+        (tz, now): (Tz, DateTime<Utc>),
+        deadline: Instant,
+    ) -> Result<page::Scraped, IngestError> {
+        let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
+        let url = fetched.url.clone();
+        let spec = Arc::clone(spec);
+        let _permit = Arc::clone(&self.parsers)
+            .acquire_owned()
+            .await
+            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let task = tokio::task::spawn_blocking(move || {
+            page::scrape(&text, &url, &spec, tz, now).map_err(IngestError::Parse)
+        });
+        match tokio::time::timeout(left + Duration::from_secs(1), task).await {
+            Ok(joined) => joined.map_err(task_failure)?,
+            Err(_) => Err(IngestError::Budget(self.parse_budget)),
+        }
+    }
+}
+
+/// A parsed feed's (or list page's) items, normalized against the URL it came from (without
+/// its credentials and secret parameters), with their topics, tags and fingerprints; the
+/// deadline is checked between items. `keep_first_date` marks them to keep the dates they
+/// were first stored with.
+fn feed_items(
+    feed: &feed_rs::model::Feed,
+    (fetched_from, now): (&Url, DateTime<Utc>),
+    rules: &Rules,
+    (source, full_content): (SourceCtx<'_>, Option<&FullContent>),
+    (deadline, budget): (Instant, Duration),
+    keep_first_date: bool,
+) -> Result<(FeedInfo, Vec<items::Ready>, normalize::Cuts), IngestError> {
+    let base = without_secrets(fetched_from);
+    let ctx = normalize::Context {
+        fetch_url: &base,
+        fetched_at: now,
+    };
+    let info = normalize::feed_info(feed, &ctx);
+    let (normalized, cuts) = normalize::normalize_feed_noting_cuts(feed, &ctx);
+    let items = normalized
+        .into_iter()
+        .map(|(item, plain)| {
+            if Instant::now() > deadline {
+                return Err(IngestError::Budget(budget));
+            }
+            let folded = Folded::of(&item, &plain, rules.classifier.folder());
+            let (topics, tags) = rules.apply(&item, &folded, source);
+            let (canonical_link, signature) = crate::dedupe::fingerprint(&item, &folded);
+            let ready = items::Ready::from(Classified {
+                item,
+                topics,
+                tags,
+                canonical_link,
+                signature,
+            });
+            let ready = if keep_first_date {
+                ready.keeping_first_date()
+            } else {
+                ready
+            };
+            let wants_article = match full_content {
+                None => false,
+                Some(FullContent::Selector(_)) => true,
+                Some(FullContent::Auto) => !carries_full_text(&plain),
+            };
+            Ok(if wants_article {
+                ready.wanting_article()
+            } else {
+                ready
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((info, items, cuts))
+}
+
+/// Content at least this long (in characters of text) may be the whole article.
+const FULL_TEXT_MIN_CHARS: usize = 500;
+
+/// Whether an item already carries its whole article, so that `full_content: auto` need not
+/// fetch it: content of at least [`FULL_TEXT_MIN_CHARS`] characters of text and at least twice
+/// as long as the summary. A feed that repeats its summary as content, or carries a teaser as
+/// either, does not.
+fn carries_full_text(plain: &crate::domain::PlainText) -> bool {
+    let chars = |t: &Option<String>| t.as_deref().map_or(0, |t| t.chars().count());
+    let content = chars(&plain.content);
+    content >= FULL_TEXT_MIN_CHARS && content >= 2 * chars(&plain.summary)
+}
