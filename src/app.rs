@@ -575,6 +575,63 @@ pub async fn fetch_once(
     Ok(summary)
 }
 
+/// Fetch the source `id` now and read it as its poll would, storing nothing: one JSON object
+/// per item (the fields `parse` prints, with `topics` and `tags`), its content the article
+/// extracted from its link when the source has `full_content` (for the first
+/// `fetch.max_articles_per_poll` items that want one; an article that fails says why in
+/// `article_error`). For writing and checking selectors.
+pub async fn preview(config: &Config, id: &str) -> anyhow::Result<Vec<serde_json::Value>> {
+    let source = config
+        .sources
+        .iter()
+        .find(|s| s.id.as_str() == id)
+        .ok_or_else(|| anyhow::anyhow!("no configured source has the id {id:?}"))?;
+    let rules = Rules::new(config)?;
+    let reader = ingest::Reader::new(
+        Fetcher::new(&config.fetch)?,
+        Arc::new(Live::new(rules)),
+        config.fetch.parse_budget,
+    );
+    let ready = reader
+        .read(source, Utc::now())
+        .await
+        .with_context(|| format!("cannot read {id}"))?;
+    let mut articles_left = config.fetch.max_articles_per_poll;
+    let mut out = Vec::with_capacity(ready.len());
+    for r in ready {
+        let mut item = r.classified.item.clone();
+        let mut article_error = None;
+        if let (true, Some(how), Some(link)) = (
+            r.wants_article() && articles_left > 0,
+            source.full_content.as_ref(),
+            item.link.clone(),
+        ) {
+            articles_left -= 1;
+            match reader.article(&link, source.url.as_str(), how).await {
+                Ok(html) => item.content = Some(html),
+                Err(e) => article_error = Some(e.to_string()),
+            }
+        }
+        let mut value = serde_json::to_value(&item)?;
+        if let Some(object) = value.as_object_mut() {
+            let topics: Vec<&str> = r
+                .classified
+                .topics
+                .iter()
+                .map(|t| t.slug.as_str())
+                .collect();
+            let tags: Vec<&str> = r.classified.tags.iter().map(|t| t.label.as_str()).collect();
+            object.insert("topics".into(), serde_json::json!(topics));
+            object.insert("tags".into(), serde_json::json!(tags));
+            if let Some(e) = article_error {
+                object.insert("article_error".into(), serde_json::json!(e));
+            }
+        }
+        out.push(value);
+    }
+    Ok(out)
+}
+
 /// Rounds of article fetching `fetch` runs after its polls: each takes up to
 /// `fetch.max_articles_per_poll` per source.
 const ARTICLE_ROUNDS: usize = 10;

@@ -53,6 +53,13 @@ enum Command {
         #[arg(long, default_value = "UTC")]
         timezone: String,
     },
+    /// Fetch one configured source now and print what it would yield, one JSON object per
+    /// item (with topics, tags, and the extracted article for full_content sources); stores
+    /// nothing. For writing page selectors and checking full_content.
+    Preview {
+        /// The source's id.
+        id: String,
+    },
     /// Validate the configuration; errors name file, line and column.
     CheckConfig,
     /// Apply the store's pending migrations and exit (serve also applies them at start).
@@ -228,6 +235,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => health_url(load_config(&cli.config)?.server.listen),
             };
             health(&url, std::time::Duration::from_secs(timeout)).await
+        }
+        Command::Preview { id } => {
+            let config = Config::load(&cli.config)?;
+            let items = app::preview(&config, &id).await?;
+            let mut out = std::io::stdout().lock();
+            for item in &items {
+                serde_json::to_writer(&mut out, item)?;
+                writeln!(out)?;
+            }
+            eprintln!("{}: {} items (nothing stored)", id, items.len());
+            Ok(ExitCode::SUCCESS)
         }
         Command::CheckConfig => match Config::load(&cli.config) {
             Ok(c) => {

@@ -54,6 +54,41 @@ pub struct Reader {
 }
 
 impl Reader {
+    /// Read `source` now, as its poll would but unconditionally (no validators), and return its
+    /// items ready to store, for `crossfeed preview`.
+    pub async fn read(
+        &self,
+        source: &crate::config::SourceConfig,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<items::Ready>, IngestError> {
+        let target = Target {
+            url: &source.url,
+            trusted: &source.url,
+        };
+        let who = (
+            source.id.to_string(),
+            source.tags.clone(),
+            source.full_content.clone(),
+        );
+        let validators = Validators::default();
+        let prepared = match &source.page {
+            None => {
+                self.prepare(target, &validators, source.timezone, now, who)
+                    .await?
+            }
+            Some(spec) => {
+                self.prepare_page(target, &validators, spec, (source.timezone, now), who)
+                    .await?
+            }
+        };
+        match prepared {
+            Ok(p) => Ok(p.items),
+            Err(_) => {
+                Err(ParseError::Feed("answered 304 to an unconditional request".into()).into())
+            }
+        }
+    }
+
     pub fn new(fetcher: Fetcher, rules: Arc<Live<Rules>>, parse_budget: Duration) -> Self {
         Self {
             fetcher,

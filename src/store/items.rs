@@ -97,6 +97,11 @@ pub struct Ready {
 }
 
 impl Ready {
+    /// Whether this item's article is to be fetched from its link.
+    pub fn wants_article(&self) -> bool {
+        self.wants_article
+    }
+
     /// This item's article is to be fetched from its link.
     pub fn wanting_article(mut self) -> Self {
         self.wants_article = true;

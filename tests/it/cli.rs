@@ -687,3 +687,99 @@ async fn health_asks_a_running_server() {
         "{down:?}"
     );
 }
+
+/// `crossfeed preview ID` reads a page source with full content now and prints each item with
+/// its article, topics and tags; it stores nothing (the SQLite file is never created), and an
+/// unknown id is a clear error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_prints_what_a_source_would_yield_and_stores_nothing() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let upstream = common::Upstream::start().await;
+    for (at, file, content_type) in [
+        (
+            "/news/",
+            "pages/portal-list.html",
+            "text/html; charset=utf-8",
+        ),
+        (
+            "/news/2026/1204/3391.html",
+            "pages/article-3391.html",
+            "text/html",
+        ),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(at))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(common::fixture(file), content_type),
+            )
+            .mount(&upstream.server)
+            .await;
+    }
+    let db = common::TestDb::new(common::Backend::Sqlite);
+    let config = common::config(
+        &db,
+        &format!(
+            "  - id: portal\n    url: {}\n    timezone: Asia/Shanghai\n    page:\n      item: \"ul.news-list > li\"\n      title: \"h3 a\"\n      link: \"h3 a@href\"\n    full_content: auto\n",
+            upstream.url("/news/")
+        ),
+    );
+    let path = config.path.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        crossfeed()
+            .args(["--config", path.to_str().unwrap(), "preview", "portal"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let tiktok = &lines[0];
+    assert!(
+        tiktok["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("TikTok Shop 美区上线")
+    );
+    let content = tiktok["content"].as_str().unwrap_or_default();
+    assert!(content.contains("两个工作日内发出"), "{content}");
+    assert!(!content.contains("推荐阅读"), "{content}");
+    assert_eq!(tiktok["topics"], serde_json::json!(["tiktok"]));
+    // The second item's article URL serves nothing: it says why, and the item stays.
+    let amazon = &lines[1];
+    assert!(
+        amazon["article_error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("404"),
+        "{amazon}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3 items (nothing stored)"));
+    assert!(
+        !db.dir().join("crossfeed.db").exists(),
+        "preview created the store"
+    );
+
+    let path = config.path.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        crossfeed()
+            .args(["--config", path.to_str().unwrap(), "preview", "nobody"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no configured source has the id \"nobody\"")
+    );
+}
