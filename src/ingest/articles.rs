@@ -15,7 +15,8 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use super::{IngestError, Ingestor, Reader, task_failure};
-use crate::classify::SourceCtx;
+use crate::classify::{Folded, SourceCtx};
+use crate::domain::PlainText;
 use crate::domain::page::FullContent;
 use crate::fetch::{Outcome, Validators};
 use crate::normalize::html::Sanitizer;
@@ -117,7 +118,13 @@ impl Ingestor {
                 };
                 let (topics, _) = rules.apply_full(&stored.item, ctx);
                 let sort_at = stored.sort_at.naive_utc();
-                item_topics::replace_many(c, &[(id, sort_at, topics.as_slice())])
+                item_topics::replace_many(c, &[(id, sort_at, topics.as_slice())])?;
+                // Duplicate folding reads the article too.
+                let plain = PlainText::of(&stored.item);
+                let folded = Folded::of(&stored.item, &plain, rules.classifier.folder());
+                let (_, signature) = crate::dedupe::fingerprint(&stored.item, &folded);
+                let hex = signature.as_ref().map(crate::domain::Signature::to_hex);
+                articles::resign(c, id, hex.as_deref())
             })
             .await
             .map_err(IngestError::Store)

@@ -6,7 +6,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{items, sources};
+use super::schema::{item_bands, items, sources};
 use super::{DbConn, StoreError, meta};
 
 /// An article to fetch.
@@ -125,6 +125,39 @@ pub fn store(
             meta::touch_items(conn)?;
         }
         Ok(n > 0)
+    })
+}
+
+/// Give `item_id` the signature of its full text. An item that is a story of its own goes back
+/// to the clustering job, which may now fold it into another story (a repost whose lead matched
+/// the article, not the teaser) or make it a story again with the new signature's bands; an
+/// item already part of a larger story stays where it is.
+pub fn resign(conn: &mut DbConn, item_id: i64, signature: Option<&str>) -> Result<(), StoreError> {
+    super::transaction(conn, |conn| {
+        diesel::update(items::table.find(item_id))
+            .set(items::signature.eq(signature))
+            .execute(conn)?;
+        let cluster: Option<Option<i64>> = items::table
+            .find(item_id)
+            .select(items::cluster_id)
+            .first(conn)
+            .optional()?;
+        if cluster != Some(Some(item_id)) {
+            return Ok(());
+        }
+        let others: i64 = items::table
+            .filter(items::cluster_id.eq(item_id))
+            .filter(items::id.ne(item_id))
+            .count()
+            .get_result(conn)?;
+        if others == 0 {
+            diesel::delete(item_bands::table.filter(item_bands::item_id.eq(item_id)))
+                .execute(conn)?;
+            diesel::update(items::table.find(item_id))
+                .set(items::cluster_id.eq(None::<i64>))
+                .execute(conn)?;
+        }
+        Ok(())
     })
 }
 

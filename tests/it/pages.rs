@@ -585,3 +585,83 @@ on_both_backends!(
     full_content_by_selector_and_not_when_the_feed_is_full,
     full_content_by_selector_and_not_when_the_feed_is_full
 );
+
+/// Duplicate folding reads the article: a teaser item whose article is the body another source
+/// carries in full, under another headline, folds into one story with it once the article
+/// arrives (its teaser alone shares nothing with the other item's text). The running server's
+/// background jobs do the fetching and folding.
+async fn a_teaser_folds_with_the_full_repost_once_its_article_arrives(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let site = up.server.uri();
+    let teaser = format!(
+        r#"<rss version="2.0"><channel><title>跨境眼</title>
+<item><title>美区新标签：海外仓发货</title><link>{site}/news/2026/1204/3391.html</link>
+<description>点击阅读全文。</description></item></channel></rss>"#
+    );
+    let body: String = String::from_utf8(common::fixture("pages/article-3391.html"))
+        .unwrap()
+        .split("<div class=\"article-content\">")
+        .nth(1)
+        .unwrap()
+        .split("</div>")
+        .next()
+        .unwrap()
+        .to_owned();
+    let wire = format!(
+        r#"<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>出海通讯社</title>
+<item><title>TikTok Shop 美国站推出本地仓标识，评分看时效</title><link>https://wire.example.com/a/77</link>
+<description>TikTok Shop 美国站推出本地仓标识。</description>
+<content:encoded><![CDATA[{body}]]></content:encoded></item></channel></rss>"#
+    );
+    serve_html(
+        &up,
+        "/teaser.xml",
+        teaser.into_bytes(),
+        "application/rss+xml",
+    )
+    .await;
+    serve_html(&up, "/wire.xml", wire.into_bytes(), "application/rss+xml").await;
+    serve_articles(&up).await;
+    let yaml = format!(
+        "  - id: teaser\n    url: {}\n    full_content: auto\n  - id: wire\n    url: {}\n",
+        up.url("/teaser.xml"),
+        up.url("/wire.xml")
+    );
+    let app = common::TestApp::spawn(common::config(&db, &yaml)).await;
+    let mut clusters = Vec::new();
+    for _ in 0..300 {
+        clusters = app
+            .running
+            .store
+            .run(|c| {
+                items::latest(
+                    c,
+                    &ItemQuery {
+                        limit: 10,
+                        ..ItemQuery::default()
+                    },
+                )
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.item.content.is_some(), s.cluster_id))
+            .collect::<Vec<_>>();
+        if clusters.len() == 2
+            && clusters.iter().all(|(full, c)| *full && c.is_some())
+            && clusters[0].1 == clusters[1].1
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(clusters.len(), 2, "{clusters:?}");
+    assert!(clusters.iter().all(|(full, _)| *full), "{clusters:?}");
+    assert_eq!(clusters[0].1, clusters[1].1, "not folded: {clusters:?}");
+    app.stop().await;
+}
+on_both_backends!(
+    a_teaser_folds_with_the_full_repost_once_its_article_arrives,
+    a_teaser_folds_with_the_full_repost_once_its_article_arrives
+);
