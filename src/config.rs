@@ -61,12 +61,16 @@ pub struct RetentionConfig {
 pub struct SiteConfig {
     /// The zone pages show times in.
     pub timezone: Tz,
+    /// A directory of sample web pages served at `/samples/` (the shipped configuration's page
+    /// source reads them, so that a fresh clone shows page sources offline); None: not served.
+    pub sample_pages: Option<PathBuf>,
 }
 
 impl Default for SiteConfig {
     fn default() -> Self {
         Self {
             timezone: chrono_tz::Asia::Shanghai,
+            sample_pages: None,
         }
     }
 }
@@ -260,6 +264,9 @@ pub struct SourceConfig {
     pub page: Option<PageSpec>,
     /// Fetch each item's article from its link and store it as the content.
     pub full_content: Option<FullContent>,
+    /// The URL was written as a path on this server (`/samples/…`), resolved against
+    /// `server.public_url`.
+    pub on_this_server: bool,
 }
 
 /// One topic: which items belong to it. See `config/crossfeed.yaml` for how the rules combine.
@@ -486,6 +493,14 @@ impl Config {
         if let Some(public) = env("CROSSFEED_PUBLIC_URL").filter(|v| !v.is_empty()) {
             self.server.public_url = parse_public_url(&public)
                 .map_err(|e| format!("CROSSFEED_PUBLIC_URL={public:?}: {e}"))?;
+            for s in self.sources.iter_mut().filter(|s| s.on_this_server) {
+                let path = &s.url[url::Position::BeforePath..];
+                s.url = self
+                    .server
+                    .public_url
+                    .join(path)
+                    .map_err(|e| format!("source {}: {e}", s.id))?;
+            }
         }
         Ok(())
     }
@@ -552,6 +567,7 @@ struct RawRetention {
 #[serde(deny_unknown_fields)]
 struct RawSite {
     timezone: Option<Spanned<String>>,
+    sample_pages: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -855,7 +871,11 @@ impl Validator {
             Duration::from_secs(7 * 24 * 3600),
         );
 
-        let sources = self.sources(base_dir, raw.sources, default_schedule.as_ref());
+        let sources = self.sources(
+            (base_dir, public_url.as_ref()),
+            raw.sources,
+            default_schedule.as_ref(),
+        );
         let source_ids: Vec<String> = sources.iter().map(|s| s.id.to_string()).collect();
         let topics = self.topics(raw.topics, &source_ids);
         let classify = self.classify(&raw.classify);
@@ -888,6 +908,20 @@ impl Validator {
                     .map_err(|_| "not an IANA time zone name (e.g. Asia/Shanghai, UTC)")
             }),
             None => Some(SiteConfig::default().timezone),
+        };
+        let sample_pages = match &raw.site.sample_pages {
+            Some(d) => self
+                .check(d, "site.sample_pages", |v| {
+                    let dir =
+                        std::path::absolute(base_dir.join(v.trim())).map_err(|e| e.to_string())?;
+                    if dir.is_dir() {
+                        Ok(dir)
+                    } else {
+                        Err(format!("{} is not a directory", dir.display()))
+                    }
+                })
+                .map(Some),
+            None => Some(None),
         };
         let log_format = match &raw.log.format {
             Some(s) => self.check(s, "log.format", |v| match v.trim() {
@@ -958,6 +992,7 @@ impl Validator {
             discovery: discovery?,
             site: SiteConfig {
                 timezone: site_timezone?,
+                sample_pages: sample_pages?,
             },
             retention: RetentionConfig {
                 max_age: retention_age?,
@@ -1134,7 +1169,7 @@ impl Validator {
 
     fn sources(
         &mut self,
-        base_dir: &Path,
+        (base_dir, public_url): (&Path, Option<&Url>),
         raw: Vec<RawSource>,
         default_schedule: Option<&Schedule>,
     ) -> Vec<SourceConfig> {
@@ -1143,7 +1178,16 @@ impl Validator {
         for s in raw {
             let id = self.check(&s.id, "source id", |v| SourceId::parse(v));
             self.unique(&mut seen, &s.id, "source id");
-            let url = self.check(&s.url, "source url", |v| resolve_source_url(v, base_dir));
+            let on_this_server = is_server_path(&s.url.value);
+            let url = self.check(&s.url, "source url", |v| {
+                if on_this_server {
+                    // Checked against the public URL again once the environment has spoken.
+                    let public = public_url.ok_or("a path needs a valid server.public_url")?;
+                    public.join(v.trim()).map_err(|e| e.to_string())
+                } else {
+                    resolve_source_url(v, base_dir)
+                }
+            });
             let schedule = match &s.schedule {
                 Some(sch) => self.check(sch, "source schedule", |v| Schedule::parse(v)),
                 None => default_schedule.cloned(),
@@ -1199,6 +1243,7 @@ impl Validator {
                     weight,
                     page,
                     full_content,
+                    on_this_server,
                 });
             }
         }
@@ -1341,6 +1386,12 @@ fn clean_list(items: Vec<String>) -> Vec<String> {
         }
     }
     out
+}
+
+/// A source URL written as a path on this server: `/samples/portal/news.html` (not `//host`).
+fn is_server_path(raw: &str) -> bool {
+    let raw = raw.trim();
+    raw.starts_with('/') && !raw.starts_with("//")
 }
 
 fn parse_public_url(raw: &str) -> Result<Url, String> {

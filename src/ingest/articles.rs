@@ -21,7 +21,7 @@ use crate::domain::page::FullContent;
 use crate::fetch::{Outcome, Validators};
 use crate::normalize::html::Sanitizer;
 use crate::parse::{ParseError, article, charset};
-use crate::store::{StoreError, articles, item_topics, items, sources};
+use crate::store::{StoreError, articles, item_topics, items, meta, sources, transaction};
 
 /// Attempts at one article before it is given up.
 pub const MAX_ATTEMPTS: i32 = 3;
@@ -103,28 +103,32 @@ impl Ingestor {
         let (id, source_id) = (due.item_id, due.source_id.clone());
         self.store
             .run(move |c| {
-                if !articles::store(c, id, &html, Utc::now())? {
-                    return Ok(());
-                }
-                let Some(stored) = items::by_ids(c, &[id])?.into_iter().next() else {
-                    return Ok(());
-                };
-                let tags = sources::get(c, &source_id)?
-                    .map(|s| s.tags().unwrap_or_default())
-                    .unwrap_or_default();
-                let ctx = SourceCtx {
-                    id: &source_id,
-                    tags: &tags,
-                };
-                let (topics, _) = rules.apply_full(&stored.item, ctx);
-                let sort_at = stored.sort_at.naive_utc();
-                item_topics::replace_many(c, &[(id, sort_at, topics.as_slice())])?;
-                // Duplicate folding reads the article too.
-                let plain = PlainText::of(&stored.item);
-                let folded = Folded::of(&stored.item, &plain, rules.classifier.folder());
-                let (_, signature) = crate::dedupe::fingerprint(&stored.item, &folded);
-                let hex = signature.as_ref().map(crate::domain::Signature::to_hex);
-                articles::resign(c, id, hex.as_deref())
+                transaction(c, |c| {
+                    if !articles::store(c, id, &html, Utc::now())? {
+                        return Ok(());
+                    }
+                    let Some(stored) = items::by_ids(c, &[id])?.into_iter().next() else {
+                        return Ok(());
+                    };
+                    let tags = sources::get(c, &source_id)?
+                        .map(|s| s.tags().unwrap_or_default())
+                        .unwrap_or_default();
+                    let ctx = SourceCtx {
+                        id: &source_id,
+                        tags: &tags,
+                    };
+                    let (topics, _) = rules.apply_full(&stored.item, ctx);
+                    let sort_at = stored.sort_at.naive_utc();
+                    item_topics::replace_many(c, &[(id, sort_at, topics.as_slice())])?;
+                    // Duplicate folding reads the article too.
+                    let plain = PlainText::of(&stored.item);
+                    let folded = Folded::of(&stored.item, &plain, rules.classifier.folder());
+                    let (_, signature) = crate::dedupe::fingerprint(&stored.item, &folded);
+                    let hex = signature.as_ref().map(crate::domain::Signature::to_hex);
+                    articles::resign(c, id, hex.as_deref())?;
+                    // At the end, so that caches rebuild from the item with its new topics.
+                    meta::touch_items(c)
+                })
             })
             .await
             .map_err(IngestError::Store)

@@ -7,6 +7,7 @@ mod discovery;
 mod error;
 mod feeds;
 mod health;
+mod samples;
 pub mod trends;
 
 use std::net::TcpListener;
@@ -145,6 +146,7 @@ pub fn routes(data: web::Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig)
             .configure(discovery::config)
             .configure(api::config)
             .configure(health::config)
+            .configure(samples::config)
             .configure(crate::web::config)
             .default_service(web::to(|req: actix_web::HttpRequest| async move {
                 // A browser gets a page; a program gets the JSON error.

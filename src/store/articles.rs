@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{item_bands, items, sources};
-use super::{DbConn, StoreError, meta};
+use super::{DbConn, StoreError};
 
 /// An article to fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,8 +101,9 @@ pub fn claim(
 }
 
 /// Store `article` (sanitized HTML) for `item_id`: it is shown as the item's content from now
-/// on, the item counts as changed (feeds and caches show it), and the keyword job indexes the
-/// new text. False when the item is gone.
+/// on, the item counts as changed, and the keyword job indexes the new text. False when the
+/// item is gone. Run it in the transaction that also rewrites the item's topics, and touch
+/// [`meta::touch_items`] at its end, so that no reader sees the item between the two.
 pub fn store(
     conn: &mut DbConn,
     item_id: i64,
@@ -110,30 +111,26 @@ pub fn store(
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let now = now.naive_utc();
-    super::transaction(conn, |conn| {
-        let n = diesel::update(items::table.find(item_id))
-            .set((
-                items::article.eq(Some(article)),
-                items::article_due_at.eq(None::<NaiveDateTime>),
-                items::article_attempts.eq(items::article_attempts + 1),
-                items::article_error.eq(None::<String>),
-                items::changed_at.eq(now),
-                items::keywords_at.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)?;
-        if n > 0 {
-            meta::touch_items(conn)?;
-        }
-        Ok(n > 0)
-    })
+    let n = diesel::update(items::table.find(item_id))
+        .set((
+            items::article.eq(Some(article)),
+            items::article_due_at.eq(None::<NaiveDateTime>),
+            items::article_attempts.eq(items::article_attempts + 1),
+            items::article_error.eq(None::<String>),
+            items::changed_at.eq(now),
+            items::keywords_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    Ok(n > 0)
 }
 
 /// Give `item_id` the signature of its full text. An item that is a story of its own goes back
 /// to the clustering job, which may now fold it into another story (a repost whose lead matched
 /// the article, not the teaser) or make it a story again with the new signature's bands; an
 /// item already part of a larger story stays where it is.
+/// Run it in a transaction.
 pub fn resign(conn: &mut DbConn, item_id: i64, signature: Option<&str>) -> Result<(), StoreError> {
-    super::transaction(conn, |conn| {
+    {
         diesel::update(items::table.find(item_id))
             .set(items::signature.eq(signature))
             .execute(conn)?;
@@ -158,7 +155,7 @@ pub fn resign(conn: &mut DbConn, item_id: i64, signature: Option<&str>) -> Resul
                 .execute(conn)?;
         }
         Ok(())
-    })
+    }
 }
 
 /// Record a failed attempt: try again at `retry_at`, or, given None, give up (the item keeps

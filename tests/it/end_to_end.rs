@@ -377,14 +377,78 @@ async fn the_shipped_configuration_serves_the_bundled_samples_offline(backend: B
     let db = TestDb::new(backend);
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/crossfeed.yaml");
     let mut config = crossfeed::config::Config::load(&path).unwrap();
-    config.database.url = db.url.clone();
-    config.server.listen = "127.0.0.1:0".parse().unwrap();
+    // The sample portal is a page on this server: it must answer at the public URL.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("127.0.0.1:{port}");
+    let public = format!("http://{address}");
+    config
+        .apply_env(|k| match k {
+            "DATABASE_URL" => Some(db.url.clone()),
+            "CROSSFEED_LISTEN" => Some(address.clone()),
+            "CROSSFEED_PUBLIC_URL" => Some(public.clone()),
+            _ => None,
+        })
+        .unwrap();
     let app = TestApp::spawn(config).await;
     app.wait_for_first_polls().await;
 
     let rows = app.running.store.run(sources::list).await.unwrap();
-    assert_eq!(rows.len(), 6);
+    assert_eq!(rows.len(), 7);
     assert!(rows.iter().all(|r| r.last_error.is_none()), "{rows:?}");
+
+    // The portal without a feed: both list pages read, the advert left out, every article
+    // fetched by the background job (one of them a GBK page).
+    let mut portal = Vec::new();
+    for _ in 0..200 {
+        portal = app
+            .running
+            .store
+            .run(|c| {
+                crossfeed::store::items::latest(
+                    c,
+                    &crossfeed::store::items::ItemQuery {
+                        source: Some("kuajingyan-portal".into()),
+                        limit: 50,
+                        ..Default::default()
+                    },
+                )
+            })
+            .await
+            .unwrap();
+        if portal.len() == 5 && portal.iter().all(|i| i.item.content.is_some()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(portal.len(), 5);
+    // Only files inside the samples directory are served.
+    for escape in [
+        "/samples/portal/..%2F..%2Fcrossfeed.yaml",
+        "/samples/%2E%2E/crossfeed.yaml",
+        "/samples/.hidden",
+        "/samples/portal/",
+    ] {
+        assert_eq!(app.get(escape).await.status(), 404, "{escape}");
+    }
+    let page = app.get("/samples/portal/news.html").await;
+    assert_eq!(page.headers()["content-type"], "text/html");
+    for item in &portal {
+        let link = item.item.link.as_deref().unwrap();
+        assert!(
+            link.starts_with(&format!("{public}/samples/portal/a/")),
+            "{link}"
+        );
+        let content = item.item.content.as_deref().unwrap_or_default();
+        assert!(content.contains("<p>"), "{link}: {content}");
+        assert!(
+            !content.contains("推荐阅读") && !content.contains("版权所有"),
+            "{content}"
+        );
+    }
 
     let feed = |slug: &'static str| {
         let app = &app;
@@ -406,6 +470,7 @@ async fn the_shipped_configuration_serves_the_bundled_samples_offline(backend: B
             "TikTok东南亚直播电商：泰国站服饰类目增长最快".into(),
             "TikTok Shop opens cross-border selling in Japan to Chinese merchants".into(),
             "TikTok Shop Malaysia hands live sellers a lower commission in December".into(),
+            "TikTok Shop 美区上线“海外仓发货”标签，履约时效纳入店铺评分".into(),
             "抖音电商“全球购”新增宠物用品类目，跨境商家可申请首批白名单".into(),
             "Ep. 87: Working with TikTok affiliate creators without burning cash".into(),
         ])
@@ -417,6 +482,7 @@ async fn the_shipped_configuration_serves_the_bundled_samples_offline(backend: B
             "Amazon to open two fulfillment centers near Monterrey".into(),
             "亚马逊日本站开放中国卖家新品牌孵化计划".into(),
             "亚马逊公布2027年FBA费用调整：小号标准件配送费小幅下调".into(),
+            "亚马逊欧洲站调整入仓配置费，轻小商品计划同步更新".into(),
             "What Prime Big Deal Days taught small brands about ad budgets".into(),
             "Ep. 86: Amazon PPC after the 2026 placement changes".into(),
         ]),
@@ -431,6 +497,7 @@ async fn the_shipped_configuration_serves_the_bundled_samples_offline(backend: B
             "Lazada adds a cross-border returns hub in Shenzhen".into(),
             "Lazada放宽LazMall跨境入驻门槛，新增越南、泰国本地仓选项".into(),
             "来赞达越南站年终大促报名开启，跨境卖家可享免佣".into(),
+            "Lazada 越南站推出大促前备货补贴".into(),
         ])
     );
     let all = titles(
@@ -440,7 +507,7 @@ async fn the_shipped_configuration_serves_the_bundled_samples_offline(backend: B
             .await
             .unwrap(),
     );
-    assert_eq!(all.len(), 27);
+    assert_eq!(all.len(), 32);
     app.stop().await;
 }
 on_both_backends!(

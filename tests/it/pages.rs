@@ -171,6 +171,8 @@ async fn a_page_source_yields_the_items_of_its_list_pages(backend: Backend) {
     let body = app.get("/api/sources").await.bytes().await.unwrap();
     let listed: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(listed["items"][0]["kind"], "page");
+    // Without site.sample_pages there are no sample pages to serve.
+    assert_eq!(app.get("/samples/portal/news.html").await.status(), 404);
     assert_eq!(listed["items"][0]["items"], 4);
     app.stop().await;
 }
