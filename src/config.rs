@@ -25,6 +25,8 @@ pub const DEFAULT_PATH: &str = "config/crossfeed.yaml";
 pub struct Config {
     /// The file it was read from.
     pub path: PathBuf,
+    /// The files its `include` globs matched, in the order they were read.
+    pub includes: Vec<PathBuf>,
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub fetch: FetchConfig,
@@ -393,6 +395,8 @@ pub fn compile_topic_regex(pattern: &str) -> Result<regex::Regex, String> {
 /// A place in a configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
+    /// The included file the problem is in; None for the configuration file itself.
+    pub file: Option<PathBuf>,
     pub line: u64,
     pub column: u64,
     pub message: String,
@@ -422,7 +426,10 @@ impl ConfigError {
 fn render_issues(path: &Path, issues: &[Issue]) -> String {
     let lines: Vec<String> = issues
         .iter()
-        .map(|i| format!("{}:{}:{}: {}", path.display(), i.line, i.column, i.message))
+        .map(|i| {
+            let file = i.file.as_deref().unwrap_or(path);
+            format!("{}:{}:{}: {}", file.display(), i.line, i.column, i.message)
+        })
         .collect();
     lines.join("\n")
 }
@@ -454,6 +461,7 @@ impl Config {
         };
         let raw: RawConfig = if text.trim().is_empty() {
             return Err(invalid(vec![Issue {
+                file: None,
                 line: 1,
                 column: 1,
                 message: "the configuration file is empty".into(),
@@ -462,6 +470,7 @@ impl Config {
             serde_saphyr::from_str(text).map_err(|e| {
                 let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
                 invalid(vec![Issue {
+                    file: None,
                     line,
                     column,
                     message: syntax_message(&e),
@@ -526,6 +535,9 @@ fn syntax_message(e: &serde_saphyr::Error) -> String {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    /// Globs of further files holding `sources:` and `topics:`, relative to this file.
+    #[serde(default)]
+    include: Vec<Spanned<String>>,
     #[serde(default)]
     server: RawServer,
     #[serde(default)]
@@ -693,6 +705,16 @@ enum RawFullContent {
     Text(String),
 }
 
+/// An included file: more sources and topics.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawIncluded {
+    #[serde(default)]
+    sources: Vec<RawSource>,
+    #[serde(default)]
+    topics: Vec<RawTopic>,
+}
+
 /// `sources[].page`: see [`PageSpec`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -748,11 +770,19 @@ pub fn default_user_agent() -> String {
 #[derive(Default)]
 struct Validator {
     issues: Vec<Issue>,
+    /// The included file being read; None for the configuration file itself.
+    file: Option<PathBuf>,
+    /// Source ids and topic slugs seen so far, over every file, with where.
+    seen_sources: HashMap<String, String>,
+    seen_topics: HashMap<String, String>,
+    /// The files `include` brought in.
+    included_files: Vec<PathBuf>,
 }
 
 impl Validator {
     fn push<T>(&mut self, at: &Spanned<T>, message: impl fmt::Display) {
         self.issues.push(Issue {
+            file: self.file.clone(),
             line: at.referenced.line(),
             column: at.referenced.column(),
             message: message.to_string(),
@@ -871,13 +901,33 @@ impl Validator {
             Duration::from_secs(7 * 24 * 3600),
         );
 
-        let sources = self.sources(
+        let included = self.included(base_dir, &raw.include);
+        let mut sources = self.sources(
             (base_dir, public_url.as_ref()),
             raw.sources,
             default_schedule.as_ref(),
         );
+        let mut raw_topics = Vec::new();
+        for (file, content) in included {
+            self.file = Some(file.clone());
+            let dir = file.parent().unwrap_or(base_dir);
+            sources.extend(self.sources(
+                (dir, public_url.as_ref()),
+                content.sources,
+                default_schedule.as_ref(),
+            ));
+            raw_topics.push((Some(file), content.topics));
+        }
+        self.file = None;
+        raw_topics.insert(0, (None, raw.topics));
         let source_ids: Vec<String> = sources.iter().map(|s| s.id.to_string()).collect();
-        let topics = self.topics(raw.topics, &source_ids);
+        let mut topics = Vec::new();
+        for (file, raw) in raw_topics {
+            self.file = file;
+            topics.extend(self.topics(raw, &source_ids));
+        }
+        self.file = None;
+        let includes: Vec<PathBuf> = self.included_files.clone();
         let classify = self.classify(&raw.classify);
         let tags = self.tags(raw.tags);
         let dedupe = self.dedupe(&raw.dedupe);
@@ -944,6 +994,7 @@ impl Validator {
 
         Some(Config {
             path: path.to_owned(),
+            includes,
             server: ServerConfig {
                 listen: listen?,
                 public_url: public_url?,
@@ -1100,17 +1151,27 @@ impl Validator {
     }
 
     /// Record a duplicate of a name already `seen`, pointing at the first definition.
-    fn unique(&mut self, seen: &mut HashMap<String, u64>, name: &Spanned<String>, what: &str) {
-        match seen.get(&name.value) {
+    /// Record `name` as defined here, or report it as defined before.
+    fn unique(&mut self, topics: bool, name: &Spanned<String>, what: &str) {
+        let here = match &self.file {
+            Some(f) => format!("{}:{}", f.display(), name.referenced.line()),
+            None => format!("line {}", name.referenced.line()),
+        };
+        let seen = if topics {
+            &mut self.seen_topics
+        } else {
+            &mut self.seen_sources
+        };
+        match seen.get(&name.value).cloned() {
             Some(first) => self.push(
                 name,
                 format!(
-                    "duplicate {what} {:?} (first defined at line {first})",
+                    "duplicate {what} {:?} (first defined at {first})",
                     name.value
                 ),
             ),
             None => {
-                seen.insert(name.value.clone(), name.referenced.line());
+                seen.insert(name.value.clone(), here);
             }
         }
     }
@@ -1173,11 +1234,10 @@ impl Validator {
         raw: Vec<RawSource>,
         default_schedule: Option<&Schedule>,
     ) -> Vec<SourceConfig> {
-        let mut seen: HashMap<String, u64> = HashMap::new();
         let mut out = Vec::with_capacity(raw.len());
         for s in raw {
             let id = self.check(&s.id, "source id", |v| SourceId::parse(v));
-            self.unique(&mut seen, &s.id, "source id");
+            self.unique(false, &s.id, "source id");
             let on_this_server = is_server_path(&s.url.value);
             let url = self.check(&s.url, "source url", |v| {
                 if on_this_server {
@@ -1250,6 +1310,70 @@ impl Validator {
         out
     }
 
+    /// The files `include` names, read and parsed, in order (each glob's matches sorted). A
+    /// glob that matches nothing is an error, so that a reload never drops sources because a
+    /// directory moved; so is a file that does not parse, with its own line and column.
+    fn included(
+        &mut self,
+        base_dir: &Path,
+        patterns: &[Spanned<String>],
+    ) -> Vec<(PathBuf, RawIncluded)> {
+        let mut out = Vec::new();
+        for pattern in patterns {
+            let joined = base_dir.join(pattern.value.trim());
+            let files = match glob::glob(&joined.to_string_lossy()) {
+                Ok(paths) => {
+                    let mut files: Vec<PathBuf> = paths.flatten().filter(|p| p.is_file()).collect();
+                    files.sort();
+                    files
+                }
+                Err(e) => {
+                    self.push(pattern, format!("include: not a glob: {e}"));
+                    continue;
+                }
+            };
+            if files.is_empty() {
+                self.push(
+                    pattern,
+                    format!("include: {} matches no file", joined.display()),
+                );
+            }
+            for file in files {
+                if self.included_files.contains(&file) {
+                    continue;
+                }
+                self.included_files.push(file.clone());
+                let text = match std::fs::read_to_string(&file) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.push(
+                            pattern,
+                            format!("include: cannot read {}: {e}", file.display()),
+                        );
+                        continue;
+                    }
+                };
+                if text.trim().is_empty() {
+                    continue;
+                }
+                match serde_saphyr::from_str::<RawIncluded>(&text) {
+                    Ok(content) => out.push((file, content)),
+                    Err(e) => {
+                        let (line, column) =
+                            e.location().map_or((1, 1), |l| (l.line(), l.column()));
+                        self.issues.push(Issue {
+                            file: Some(file),
+                            line,
+                            column,
+                            message: syntax_message(&e),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// A page source's selectors, each compiled here so that an error points at its own line.
     fn page(&mut self, raw: &RawPage) -> Option<PageSpec> {
         let value = |s: &Option<Spanned<String>>| s.as_ref().map(|s| s.value.clone());
@@ -1285,6 +1409,7 @@ impl Validator {
         }
         .unwrap_or((raw.item.referenced.line(), raw.item.referenced.column()));
         self.issues.push(Issue {
+            file: self.file.clone(),
             line,
             column,
             message: format!("page.{}: {}", error.field, error.message),
@@ -1293,11 +1418,10 @@ impl Validator {
     }
 
     fn topics(&mut self, raw: Vec<RawTopic>, source_ids: &[String]) -> Vec<TopicConfig> {
-        let mut seen: HashMap<String, u64> = HashMap::new();
         let mut out = Vec::with_capacity(raw.len());
         for t in raw {
             let slug = self.check(&t.slug, "topic slug", |v| TopicSlug::parse(v));
-            self.unique(&mut seen, &t.slug, "topic slug");
+            self.unique(true, &t.slug, "topic slug");
             let keywords = clean_list(
                 t.keywords
                     .as_ref()
@@ -1589,6 +1713,110 @@ sources:
         assert!(found[0].2.contains("title"), "{found:?}");
         let found = issues(&good.replace("max_pages: 3", "max_page: 3"));
         assert!(found[0].2.contains("max_page"), "{found:?}");
+    }
+
+    #[test]
+    fn included_files_add_sources_and_topics_and_errors_name_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("sources/feeds")).unwrap();
+        std::fs::write(
+            root.join("crossfeed.yaml"),
+            "include: [\"sources/*.yaml\"]\nsources:\n  - id: main\n    url: https://a.example.com/rss\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("sources/b.yaml"),
+            "sources:\n  - id: portal\n    url: file:feeds/portal.xml\ntopics:\n  - slug: shopee\n    keywords: [Shopee]\n    sources: [main, portal]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("sources/a.yaml"),
+            "sources:\n  - id: wire\n    url: https://wire.example.com/feed\n",
+        )
+        .unwrap();
+        let c = Config::load(&root.join("crossfeed.yaml")).unwrap();
+        let ids: Vec<&str> = c.sources.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["main", "wire", "portal"],
+            "main file first, then a.yaml, b.yaml"
+        );
+        // A file: URL in an included file is relative to that file.
+        assert!(
+            c.sources[2]
+                .url
+                .path()
+                .ends_with("/sources/feeds/portal.xml"),
+            "{}",
+            c.sources[2].url
+        );
+        assert_eq!(c.topics[0].slug.as_str(), "shopee");
+        assert_eq!(c.includes.len(), 2);
+
+        // A duplicate id in an included file names both places.
+        std::fs::write(
+            root.join("sources/c.yaml"),
+            "sources:\n  - id: main\n    url: https://c.example.com/rss\n",
+        )
+        .unwrap();
+        let e = Config::load(&root.join("crossfeed.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "sources/c.yaml:2:9: duplicate source id \"main\" (first defined at line 3)"
+            ),
+            "{e}"
+        );
+        // A bad value or broken YAML in an included file: that file's line and column.
+        std::fs::write(
+            root.join("sources/c.yaml"),
+            "sources:\n  - id: c\n    url: ftp://c.example.com/rss\n",
+        )
+        .unwrap();
+        let e = Config::load(&root.join("crossfeed.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("sources/c.yaml:3:10: source url"), "{e}");
+        std::fs::write(
+            root.join("sources/c.yaml"),
+            "sources:\n  - id: c\n   url: [\n",
+        )
+        .unwrap();
+        let e = Config::load(&root.join("crossfeed.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("sources/c.yaml:"), "{e}");
+        std::fs::remove_file(root.join("sources/c.yaml")).unwrap();
+        // Only sources and topics belong in an included file.
+        std::fs::write(
+            root.join("sources/d.yaml"),
+            "server:\n  listen: \"127.0.0.1:1\"\n",
+        )
+        .unwrap();
+        let e = Config::load(&root.join("crossfeed.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("sources/d.yaml:1:1") && e.contains("server"),
+            "{e}"
+        );
+        std::fs::remove_file(root.join("sources/d.yaml")).unwrap();
+
+        // A glob that matches nothing is refused, so that a reload never drops sources.
+        std::fs::write(
+            root.join("crossfeed.yaml"),
+            "include:\n  - \"moved/*.yaml\"\nsources: []\n",
+        )
+        .unwrap();
+        let e = Config::load(&root.join("crossfeed.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("crossfeed.yaml:2:5: include:") && e.contains("matches no file"),
+            "{e}"
+        );
     }
 
     #[test]
