@@ -25,6 +25,7 @@ pub mod fetch;
 pub mod ingest;
 pub mod metrics;
 pub mod normalize;
+pub mod opml;
 pub mod parse;
 pub mod reclassify;
 pub mod render;

@@ -1,7 +1,7 @@
 //! The `crossfeed` command: parses the command line and calls into the library.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -84,6 +84,32 @@ enum Command {
         /// Only this topic's membership.
         #[arg(long)]
         topic: Option<String>,
+    },
+    /// Exchange subscription lists with other feed readers (OPML 2.0).
+    Opml {
+        #[command(subcommand)]
+        action: OpmlAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum OpmlAction {
+    /// Print the configured sources as OPML 2.0. A page source or a `file:` source is listed
+    /// as crossfeed's own feed of it; secrets in URLs are masked.
+    Export {
+        /// Print URLs with their credentials and secret parameters.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Print `sources:` entries for the feeds of an OPML file (ids made from titles, feeds
+    /// already configured left out), to append to the configuration.
+    Import {
+        /// The OPML file.
+        file: PathBuf,
+        /// Write the entries to this new file (one the configuration's `include:` reads)
+        /// instead of printing them.
+        #[arg(long)]
+        write: Option<PathBuf>,
     },
 }
 
@@ -196,6 +222,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Opml { action } => opml(&cli.config, action),
         Command::Reclassify { dry_run, topic } => {
             let config = load_config(&cli.config)?;
             let report = app::reclassify_stored(&config, topic.as_deref(), dry_run).await?;
@@ -344,4 +371,61 @@ async fn fetch(config: &Config, only: Option<&str>) -> anyhow::Result<ExitCode> 
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn opml(config_path: &Path, action: OpmlAction) -> anyhow::Result<ExitCode> {
+    let config = load_config(config_path)?;
+    match action {
+        OpmlAction::Export { show_secrets } => {
+            print!("{}", crossfeed::opml::export(&config, show_secrets));
+        }
+        OpmlAction::Import { file, write } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let found = crossfeed::opml::feeds(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let imported = crossfeed::opml::import(&config, &found);
+            let counts = format!(
+                "{} feeds to add, {} already configured, {} not http(s)",
+                imported.added, imported.skipped, imported.refused
+            );
+            match write {
+                None => {
+                    print!("{}", imported.yaml);
+                    eprintln!("{counts}");
+                }
+                Some(out) => {
+                    let mut f = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&out)
+                        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", out.display()))?;
+                    f.write_all(imported.yaml.as_bytes())?;
+                    eprintln!("{counts}; written to {}", out.display());
+                    // Whether the configuration reads it already, and whether it still loads.
+                    match Config::load(config_path) {
+                        Ok(c) => {
+                            let written = std::path::absolute(&out)?;
+                            let included = c
+                                .includes
+                                .iter()
+                                .any(|p| std::path::absolute(p).ok().as_ref() == Some(&written));
+                            if !included {
+                                eprintln!(
+                                    "{} does not include it yet: add its path (relative to the \
+                                     configuration's directory) to `include:`",
+                                    config_path.display()
+                                );
+                            }
+                        }
+                        Err(e) => {
+                            eprintln!("{e}");
+                            return Ok(ExitCode::FAILURE);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -783,3 +783,87 @@ async fn preview_prints_what_a_source_would_yield_and_stores_nothing() {
         String::from_utf8_lossy(&out.stderr).contains("no configured source has the id \"nobody\"")
     );
 }
+
+/// `opml export` lists the configured sources (secrets masked); `opml import` prints the
+/// sources of another reader's OPML that are not configured yet, and `--write` saves them as a
+/// file the configuration's `include:` reads, after which they are configured.
+#[test]
+fn opml_export_and_import_round_trip_through_an_included_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("sources")).unwrap();
+    std::fs::write(
+        root.join("crossfeed.yaml"),
+        "include: [\"sources/*.yaml\"]\nsources:\n  - id: wire\n    title: 出海通讯社\n    url: https://wire.example.com/rss?token=s3cret\n    tags: [跨境电商]\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("sources/empty.yaml"), "sources: []\n").unwrap();
+    let config = root.join("crossfeed.yaml");
+    let run = |args: &[&str]| {
+        crossfeed()
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["opml", "export"]);
+    assert!(out.status.success());
+    let opml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        opml.contains("xmlUrl=\"https://wire.example.com/rss?token=***\""),
+        "{opml}"
+    );
+    assert!(opml.contains("text=\"出海通讯社\""), "{opml}");
+    assert!(!opml.contains("s3cret"));
+    assert!(
+        String::from_utf8(run(&["opml", "export", "--show-secrets"]).stdout)
+            .unwrap()
+            .contains("s3cret")
+    );
+
+    let theirs = root.join("theirs.opml");
+    std::fs::write(
+        &theirs,
+        "<opml version=\"2.0\"><body><outline text=\"Marketplaces\">\
+         <outline type=\"rss\" text=\"Marketplace Pulse\" xmlUrl=\"https://mp.example.com/feed\"/>\
+         <outline type=\"rss\" text=\"出海通讯社\" xmlUrl=\"https://wire.example.com/rss?token=s3cret\"/>\
+         </outline></body></opml>",
+    )
+    .unwrap();
+    let out = run(&["opml", "import", theirs.to_str().unwrap()]);
+    assert!(out.status.success());
+    let yaml = String::from_utf8(out.stdout).unwrap();
+    assert!(yaml.contains("  - id: marketplace-pulse\n"), "{yaml}");
+    assert!(!yaml.contains("wire.example.com"), "{yaml}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 feeds to add, 1 already configured"));
+
+    let written = root.join("sources/imported.yaml");
+    let out = run(&[
+        "opml",
+        "import",
+        theirs.to_str().unwrap(),
+        "--write",
+        written.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("does not include it"));
+    let check = run(&["check-config"]);
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("OK (2 sources"),
+        "{check:?}"
+    );
+    // Written once: a second --write to the same file is refused rather than overwriting it.
+    let again = run(&[
+        "opml",
+        "import",
+        theirs.to_str().unwrap(),
+        "--write",
+        written.to_str().unwrap(),
+    ]);
+    assert!(!again.status.success());
+}
