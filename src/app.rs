@@ -561,12 +561,12 @@ pub async fn fetch_once(
         .await;
     tracing::debug!(elapsed = ?started.elapsed(), "polls done");
     // The articles the polls asked for (full_content), as the server's background job would
-    // fetch them; at most a few rounds, so that the command ends.
+    // fetch them; bounded in time, so that the command ends.
     let articles = ingest::articles::drain(
         &ingestor,
-        config.fetch.max_concurrency,
+        ARTICLES_PER_ROUND,
         config.fetch.max_articles_per_poll,
-        ARTICLE_ROUNDS,
+        usize::MAX,
         std::time::Instant::now() + lease_length(config),
     )
     .await;
@@ -632,9 +632,9 @@ pub async fn preview(config: &Config, id: &str) -> anyhow::Result<Vec<serde_json
     Ok(out)
 }
 
-/// Rounds of article fetching `fetch` runs after its polls: each takes up to
-/// `fetch.max_articles_per_poll` per source.
-const ARTICLE_ROUNDS: usize = 10;
+/// Articles `fetch` claims at a time after its polls (each round at most
+/// `fetch.max_articles_per_poll` per source), until none is due or a lease's length has passed.
+const ARTICLES_PER_ROUND: usize = 256;
 
 /// Parse and normalize one feed (a file path, a `file:` URL or an http(s) URL; an HTML page is
 /// followed to the feed it advertises) without a store, reading zone-less dates in `tz`.

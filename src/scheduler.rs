@@ -31,8 +31,12 @@ const ENRICH_EVERY: &str = "*/3 * * * * *";
 /// How often the article job looks for articles to fetch (sources with `full_content`).
 const ARTICLES_EVERY: &str = "*/5 * * * * *";
 
-/// Articles one run of the job fetches at most, over all sources.
-const ARTICLES_PER_RUN: usize = 64;
+/// Articles one round of the job claims at most, over all sources (each source at most
+/// `fetch.max_articles_per_poll`), and rounds per run while articles are due and the run's
+/// budget lasts: a cold start's backlog drains at up to 512 articles a run, politely.
+const ARTICLES_PER_ROUND: usize = 64;
+const ARTICLE_ROUNDS_PER_RUN: usize = 8;
+const ARTICLES_RUN_BUDGET: Duration = Duration::from_secs(60);
 
 /// Batches one run of the keyword job does at most, so that it never runs long.
 const BATCHES_PER_RUN: usize = 50;
@@ -183,15 +187,17 @@ pub async fn start(
             if running.swap(true, Ordering::AcqRel) {
                 return;
             }
-            match ingestor
-                .fetch_articles(ARTICLES_PER_RUN, articles_per_source)
-                .await
-            {
-                Ok(r) if r.claimed() > 0 => {
-                    tracing::debug!(stored = r.stored, failed = r.failed, "articles fetched");
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "articles: cannot claim; retrying next run"),
+            let deadline = std::time::Instant::now() + ARTICLES_RUN_BUDGET;
+            let r = crate::ingest::articles::drain(
+                &ingestor,
+                ARTICLES_PER_ROUND,
+                articles_per_source,
+                ARTICLE_ROUNDS_PER_RUN,
+                deadline,
+            )
+            .await;
+            if r.claimed() > 0 {
+                tracing::debug!(stored = r.stored, failed = r.failed, "articles fetched");
             }
             running.store(false, Ordering::Release);
         })

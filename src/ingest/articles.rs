@@ -32,8 +32,9 @@ const RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
 /// How long a claimed article stays claimed (longer than any fetch and extraction can take).
 const CLAIM: Duration = Duration::from_secs(15 * 60);
 
-/// Articles fetched at once by one run.
-const AT_ONCE: usize = 8;
+/// Articles fetched at once by one run (over all hosts; each host's share is bounded by
+/// `fetch.per_host_concurrency` in the fetcher).
+const AT_ONCE: usize = 16;
 
 /// What one run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
