@@ -85,7 +85,7 @@ fn ingestor(
     store: Store,
     rules: Arc<Live<Rules>>,
 ) -> anyhow::Result<Arc<Ingestor>> {
-    ingestor_with(config, Fetcher::new(&config.fetch)?, store, rules)
+    ingestor_with(config, Fetcher::new(&config.fetch)?, store, rules, false)
 }
 
 fn ingestor_with(
@@ -93,9 +93,13 @@ fn ingestor_with(
     fetcher: Fetcher,
     store: Store,
     rules: Arc<Live<Rules>>,
+    force: bool,
 ) -> anyhow::Result<Arc<Ingestor>> {
     let mut ingestor = Ingestor::new(fetcher, store, rules, config.timing)
         .with_limits(lease_length(config), config.fetch.parse_budget);
+    if force {
+        ingestor = ingestor.forcing();
+    }
     if let Some(hub) = &config.websub.hub {
         ingestor = ingestor.with_websub(crate::websub::Publisher::new(
             hub.clone(),
@@ -511,6 +515,18 @@ pub async fn fetch_once(
     on_start: impl FnOnce(usize, &[String]),
     on_done: impl FnMut(&PollReport),
 ) -> anyhow::Result<Summary> {
+    fetch_with(config, (only, false), on_start, on_done).await
+}
+
+/// [`fetch_once`], and with `force` every source is fetched whole and read again, ignoring its
+/// stored ETag and Last-Modified, so that its stored items get what a newer crossfeed reads
+/// differently (changed items are updated; unchanged ones stay as they are).
+pub async fn fetch_with(
+    config: &Config,
+    (only, force): (Option<&str>, bool),
+    on_start: impl FnOnce(usize, &[String]),
+    on_done: impl FnMut(&PollReport),
+) -> anyhow::Result<Summary> {
     let started = std::time::Instant::now();
     // The topic rules and the HTTP client (whose TLS roots come from the system's certificate
     // store) take a few tens of milliseconds to build: done on another thread while the
@@ -555,7 +571,7 @@ pub async fn fetch_once(
     on_start(claimed.len(), &skipped);
     tracing::debug!(elapsed = ?started.elapsed(), claimed = claimed.len(), "sources claimed");
     let (rules, fetcher) = prepared.await.context("the start-up task failed")??;
-    let ingestor = ingestor_with(config, fetcher, store, Arc::new(Live::new(rules)))?;
+    let ingestor = ingestor_with(config, fetcher, store, Arc::new(Live::new(rules)), force)?;
     let mut summary = ingestor
         .poll_many(claimed, &owner, config.fetch.max_concurrency, on_done)
         .await;

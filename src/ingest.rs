@@ -133,6 +133,8 @@ pub struct Ingestor {
     /// How long a claimed source stays leased; a running poll renews it every third of this,
     /// so that no other process claims a source whose poll is merely slow.
     lease: Duration,
+    /// Poll without the stored validators (`fetch --force`).
+    force: bool,
 }
 
 impl Ingestor {
@@ -151,6 +153,7 @@ impl Ingestor {
             timing,
             websub: None,
             lease: Duration::from_secs(3600),
+            force: false,
         }
     }
 
@@ -158,6 +161,12 @@ impl Ingestor {
     pub fn with_limits(mut self, lease: Duration, parse_budget: Duration) -> Self {
         self.lease = lease;
         self.reader.parse_budget = parse_budget;
+        self
+    }
+
+    /// Fetch whole, ignoring the stored ETag and Last-Modified (`crossfeed fetch --force`).
+    pub fn forcing(mut self) -> Self {
+        self.force = true;
         self
     }
 
@@ -215,9 +224,15 @@ impl Ingestor {
             .or_else(|_| Schedule::parse(FALLBACK_SCHEDULE))
             .ok();
         let id = source.id.clone();
-        let validators = Validators {
-            etag: source.etag.clone(),
-            last_modified: source.last_modified.clone(),
+        // Forced: fetched and read whole even when the upstream would answer 304, so that items
+        // stored before a parsing fix get it.
+        let validators = if self.force {
+            Validators::default()
+        } else {
+            Validators {
+                etag: source.etag.clone(),
+                last_modified: source.last_modified.clone(),
+            }
         };
 
         // The configured URL's host is the one the operator vouched for; a remembered

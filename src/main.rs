@@ -44,6 +44,10 @@ enum Command {
         /// Only this source.
         #[arg(long)]
         source: Option<String>,
+        /// Fetch whole and read again, ignoring the stored ETag and Last-Modified, so that
+        /// stored items get what this version reads differently (after an upgrade).
+        #[arg(long)]
+        force: bool,
     },
     /// Parse and normalize one feed without a store; print one JSON object per item.
     Parse {
@@ -204,7 +208,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             app::start(config, role).await?.wait().await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Fetch { source } => fetch(&load_config(&cli.config)?, source.as_deref()).await,
+        Command::Fetch { source, force } => {
+            fetch(&load_config(&cli.config)?, (source.as_deref(), force)).await
+        }
         Command::Parse { target, timezone } => {
             let tz: Tz = timezone
                 .parse()
@@ -325,14 +331,14 @@ async fn health(url: &str, timeout: std::time::Duration) -> anyhow::Result<ExitC
     }
 }
 
-async fn fetch(config: &Config, only: Option<&str>) -> anyhow::Result<ExitCode> {
+async fn fetch(config: &Config, only: (Option<&str>, bool)) -> anyhow::Result<ExitCode> {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
             .context("progress template")?
             .progress_chars("=> "),
     );
-    let summary = app::fetch_once(
+    let summary = app::fetch_with(
         config,
         only,
         |n, skipped| {

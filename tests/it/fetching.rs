@@ -720,3 +720,72 @@ on_both_backends!(
     oversized_parts_are_capped_and_the_source_warned,
     oversized_parts_are_capped_and_the_source_warned
 );
+
+/// `fetch --force` reads a source whole even when the upstream would answer 304: an upstream
+/// that kept its ETag while its items changed (as a feed does to a newer crossfeed that reads it
+/// differently) updates the stored items only when forced.
+async fn a_forced_fetch_ignores_validators_and_updates_items(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let serve = |body: Vec<u8>| {
+        let server = &up.server;
+        async move {
+            server.reset().await;
+            Mock::given(method("GET"))
+                .and(path("/feed.xml"))
+                .and(header("If-None-Match", "\"v1\""))
+                .respond_with(ResponseTemplate::new(304).insert_header("ETag", "\"v1\""))
+                .with_priority(1)
+                .mount(server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path("/feed.xml"))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .insert_header("ETag", "\"v1\"")
+                        .set_body_raw(body, "application/rss+xml"),
+                )
+                .with_priority(2)
+                .mount(server)
+                .await;
+        }
+    };
+    let original = common::fixture(GOOD_RSS);
+    serve(original.clone()).await;
+    let config = common::config(&db, &source_yaml("s", &up.url("/feed.xml")));
+    let first = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(first.new, 4);
+
+    let changed = String::from_utf8(original)
+        .unwrap()
+        .replacen("<title>", "<title>[更正] ", 2)
+        .into_bytes();
+    serve(changed).await;
+    let polite = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((polite.not_modified, polite.updated), (1, 0), "{polite:?}");
+    let forced = app::fetch_with(&config, (Some("s"), true), |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (forced.not_modified, forced.updated, forced.new),
+        (0, 1, 0),
+        "{forced:?}"
+    );
+    let requests = up.server.received_requests().await.unwrap();
+    assert!(
+        requests
+            .last()
+            .unwrap()
+            .headers
+            .get("if-none-match")
+            .is_none()
+    );
+}
+on_both_backends!(
+    a_forced_fetch_ignores_validators_and_updates_items,
+    a_forced_fetch_ignores_validators_and_updates_items
+);
