@@ -529,15 +529,26 @@ impl<'a, R: BufRead> Element<'a, R> {
         self.source.text_node()
     }
 
-    /// Return the text of a node, or if it contains children the serialized content of the node.
-    ///
-    /// This function is a hack to deal with invalid feeds. In all cases we **should** know if we should take the text or serialize the children.
-    pub(crate) fn child_as_text_sloppy(&self) -> XmlResult<Option<String>> {
-        if let Some(s) = self.source.text_node() {
-            return Ok(Some(s));
+    /// crossfeed: the whole content of an element that should hold text but may hold markup
+    /// (`<title>Hello <b>World</b> again</title>`, `<description>Line one<br/>Line two</description>`
+    /// as sloppy feeds write them): the text alone when there is no child element, else the text
+    /// escaped and followed by the re-serialised children, flagged as markup. `child_as_text` stops
+    /// at the first child element and loses the rest.
+    pub(crate) fn child_as_mixed(&self) -> XmlResult<Option<(String, bool)>> {
+        let text = self.source.text_node();
+        let mut rest = String::new();
+        self.source.children_as_string(self.depth + 1, &mut rest)?;
+        if rest.is_empty() {
+            return Ok(text.map(|t| (t, false)));
         }
-
-        self.children_as_string()
+        let mut all = text.map(|t| quick_xml::escape::minimal_escape(&t).into_owned()).unwrap_or_default();
+        all.push_str(&rest);
+        // Empty elements come back as `<br></br>`, and an HTML parser reads `</br>` as a second
+        // line break: void elements lose their end tags.
+        for void in ["br", "img", "hr", "wbr", "source", "input", "col", "area", "embed", "track"] {
+            all = all.replace(&format!("</{void}>"), "");
+        }
+        Ok(Some((all, true)))
     }
 
     /// Returns an iterator over children of this element (i.e. descends a level in the hierarchy)
@@ -548,16 +559,7 @@ impl<'a, R: BufRead> Element<'a, R> {
         }
     }
 
-    /// Concatenates the children of this node into a string
-    ///
-    /// NOTE: the input stream is parsed then re-serialised so the output will not be identical to the input
-    pub(crate) fn children_as_string(&self) -> XmlResult<Option<String>> {
-        // Fill the buffer with the XML content below this element
-        let mut buffer = String::new();
-        self.source.children_as_string(self.depth + 1, &mut buffer)?;
-
-        Ok(Some(buffer))
-    }
+    // crossfeed: `child_as_text_sloppy` and `children_as_string` gave way to `child_as_mixed`.
 
     /// Concatenates the children of this node into a string
     ///

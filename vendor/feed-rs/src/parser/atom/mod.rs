@@ -371,18 +371,12 @@ pub(crate) fn handle_text<R: BufRead>(element: Element<R>) -> ParseFeedResult<Op
 
     let position = element.buffer_pos;
     match type_attr {
-        "text" => {
-            let s = element
-                .child_as_text_sloppy()?
-                .ok_or(ParseFeedError::ParseError(ParseErrorKind::MissingContent { position, reference: "text" }))?;
-
-            let mut text = Text::new(s);
-            text.content_type = MediaTypeBuf::new(names::TEXT, names::PLAIN);
-            Ok(Some(text))
-        }
+        // crossfeed: a text construct allows only text, html and xhtml (RFC 4287 3.1.1), so any
+        // other type is read as text; and unescaped markup inside text or html keeps all its text
+        // (`child_as_text_sloppy` stopped at the first child element).
         "html" | "text/html" => {
-            let s = element
-                .child_as_text_sloppy()?
+            let (s, _) = element
+                .child_as_mixed()?
                 .ok_or(ParseFeedError::ParseError(ParseErrorKind::MissingContent { position, reference: "text" }))?;
 
             let mut text = Text::new(s);
@@ -399,10 +393,18 @@ pub(crate) fn handle_text<R: BufRead>(element: Element<R>) -> ParseFeedResult<Op
             Ok(Some(text))
         }
 
-        // Unknown content type
-        _ => Err(ParseFeedError::ParseError(ParseErrorKind::UnknownMimeType {
-            position,
-            mime: type_attr.into(),
-        })),
+        _ => {
+            let (s, markup) = element
+                .child_as_mixed()?
+                .ok_or(ParseFeedError::ParseError(ParseErrorKind::MissingContent { position, reference: "text" }))?;
+
+            let mut text = Text::new(s);
+            text.content_type = if markup {
+                MediaTypeBuf::new(names::TEXT, names::HTML)
+            } else {
+                MediaTypeBuf::new(names::TEXT, names::PLAIN)
+            };
+            Ok(Some(text))
+        }
     }
 }

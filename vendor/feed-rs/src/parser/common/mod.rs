@@ -6,7 +6,8 @@ use std::io::BufRead;
 
 /// Handles <content:encoded>
 pub(crate) fn handle_encoded<R: BufRead>(element: Element<R>) -> ParseFeedResult<Option<Text>> {
-    Ok(element.child_as_text().map(Text::html))
+    // crossfeed: unescaped markup inside the element is part of the HTML, not the end of it.
+    Ok(element.child_as_mixed()?.map(|(html, _)| Text::html(html)))
 }
 
 // Handles episode elements in the Podcast or iTunes namespace
@@ -35,8 +36,10 @@ pub fn handle_season<R: BufRead>(element: Element<R>) -> Option<Season> {
 }
 
 // Handles <title>, <description> etc
-pub(crate) fn handle_text<R: BufRead>(element: Element<R>) -> Option<Text> {
-    element.child_as_text().map(Text::new)
+pub(crate) fn handle_text<R: BufRead>(element: Element<R>) -> ParseFeedResult<Option<Text>> {
+    // crossfeed: a text element with unescaped markup in it keeps all its text, as HTML (whose
+    // text the reader takes).
+    Ok(element.child_as_mixed()?.map(|(content, markup)| if markup { Text::html(content) } else { Text::new(content) }))
 }
 
 /// Handles date/time

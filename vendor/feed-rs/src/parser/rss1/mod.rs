@@ -34,11 +34,11 @@ fn handle_channel<R: BufRead>(parser: &Parser, feed: &mut Feed, channel: Element
     for child in channel.children() {
         let child = child?;
         match child.ns_and_tag() {
-            (NS::RSS, "title") => feed.title = common::handle_text(child),
+            (NS::RSS, "title") => feed.title = common::handle_text(child)?,
 
             (NS::RSS, "link") => if_some_then(common::handle_link(None, child), |link| feed.links.push(link)),
 
-            (NS::RSS, "description") => feed.description = common::handle_text(child),
+            (NS::RSS, "description") => feed.description = common::handle_text(child)?,
 
             (NS::DublinCore, "creator") => if_some_then(child.child_as_text(), |name| feed.authors.push(Person::parse(&name).role("creator"))),
 
@@ -46,7 +46,7 @@ fn handle_channel<R: BufRead>(parser: &Parser, feed: &mut Feed, channel: Element
 
             (NS::DublinCore, "language") => feed.language = child.child_as_text(),
 
-            (NS::DublinCore, "rights") => feed.rights = common::handle_text(child),
+            (NS::DublinCore, "rights") => feed.rights = common::handle_text(child)?,
 
             // Nothing required for unknown elements
             _ => {}
@@ -90,11 +90,11 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
     for child in element.children() {
         let child = child?;
         match child.ns_and_tag() {
-            (NS::RSS, "title") => entry.title = common::handle_text(child),
+            (NS::RSS, "title") => entry.title = common::handle_text(child)?,
 
             (NS::RSS, "link") => if_some_then(common::handle_link(None, child), |link| entry.links.push(link)),
 
-            (NS::RSS, "description") => entry.summary = common::handle_text(child),
+            (NS::RSS, "description") => entry.summary = common::handle_text(child)?,
 
             (NS::Content, "encoded") => content_encoded = common::handle_encoded(child)?,
 
@@ -102,9 +102,9 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
 
             (NS::DublinCore, "date") => entry.published = common::handle_timestamp(parser, child),
 
-            (NS::DublinCore, "description") if entry.summary.is_none() => entry.summary = common::handle_text(child),
+            (NS::DublinCore, "description") if entry.summary.is_none() => entry.summary = common::handle_text(child)?,
 
-            (NS::DublinCore, "rights") => entry.rights = common::handle_text(child),
+            (NS::DublinCore, "rights") => entry.rights = common::handle_text(child)?,
 
             // Nothing required for unknown elements
             _ => {}

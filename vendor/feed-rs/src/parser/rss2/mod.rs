@@ -35,17 +35,17 @@ fn handle_channel<R: BufRead>(parser: &Parser, channel: Element<R>) -> ParseFeed
     for child in channel.children() {
         let child = child?;
         match child.ns_and_tag() {
-            (NS::RSS, "title") => feed.title = common::handle_text(child),
+            (NS::RSS, "title") => feed.title = common::handle_text(child)?,
 
             (NS::RSS, "link") => if_some_then(common::handle_link(None, child), |link| feed.links.push(link)),
 
             (NS::Atom, "link") => if_some_then(atom::handle_link(child), |link| feed.links.push(link)),
 
-            (NS::RSS, "description") => feed.description = common::handle_text(child),
+            (NS::RSS, "description") => feed.description = common::handle_text(child)?,
 
             (NS::RSS, "language") => feed.language = child.child_as_text().map(|text| text.to_lowercase()),
 
-            (NS::RSS, "copyright") => feed.rights = common::handle_text(child),
+            (NS::RSS, "copyright") => feed.rights = common::handle_text(child)?,
 
             (NS::RSS, "managingEditor") => if_some_then(handle_contact("managingEditor", child), |person| feed.contributors.push(person)),
 
@@ -214,7 +214,7 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
     for child in element.children() {
         let child = child?;
         match child.ns_and_tag() {
-            (NS::RSS, "title") => entry.title = common::handle_text(child),
+            (NS::RSS, "title") => entry.title = common::handle_text(child)?,
 
             (NS::RSS, "link") => if_some_then(common::handle_link(None, child), |link| entry.links.push(link)),
 
