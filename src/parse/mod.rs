@@ -80,11 +80,10 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
     let text = drop_userland_namespace(&text);
     let text = upgrade_atom03(&text);
     let text = atom_text_types(&text);
-    // RSS 0.90 is RSS 1.0's shape under another namespace.
-    let text = if text.contains(RSS090_NS) {
-        Cow::Owned(text.replace(RSS090_NS, "http://purl.org/rss/1.0/"))
-    } else {
-        text
+    // RSS 0.90 is RSS 1.0's shape under another namespace (two of them are seen in the wild).
+    let text = match RSS090_NS.iter().find(|ns| text.contains(*ns)) {
+        Some(ns) => Cow::Owned(text.replace(ns, "http://purl.org/rss/1.0/")),
+        None => text,
     };
     let text = rss1_links(&text);
     let parser = feed_rs::parser::Builder::new()
@@ -534,8 +533,12 @@ fn entry_attributes(feed: &mut Feed, text: &str, item_tag: &str) {
     }
 }
 
-/// The RSS 0.90 namespace, which feed-rs does not know.
-const RSS090_NS: &str = "http://my.netscape.com/rdf/simple/0.9/";
+/// The RSS 0.90 namespaces, which feed-rs does not know: the specification's, and the one
+/// Netscape's own channels used.
+const RSS090_NS: [&str; 2] = [
+    "http://my.netscape.com/rdf/simple/0.9/",
+    "http://channel.netscape.com/rdf/simple/0.9/",
+];
 
 /// The Atom 0.3 namespace, which feed-rs does not know.
 const ATOM03_NS: &str = "http://purl.org/atom/ns#";
@@ -618,16 +621,23 @@ fn atom_text_types(text: &str) -> Cow<'_, str> {
     let decoded = whole.replace_all(text, |c: &regex::Captures<'_>| {
         let attrs = &c[2];
         let (ty, mode) = (attr(attrs, "type"), attr(attrs, "mode"));
+        // Atom 0.3 says so with mode="base64"; Atom 1.0 only for atom:content of a media type
+        // that is not text (RFC 4287 4.1.3.3). Text constructs (title, summary, …) allow only
+        // text, html and xhtml, so another type there is read as text, never decoded.
         let base64 = mode.as_deref() == Some("base64")
-            || ty
-                .as_deref()
-                .is_some_and(|t| !standard(Some(t)) && !is_text_type(t));
+            || (&c[1] == "content"
+                && ty
+                    .as_deref()
+                    .is_some_and(|t| !standard(Some(t)) && !is_text_type(t)));
         let body = c[3].split_whitespace().collect::<String>();
-        let bytes = base64::engine::general_purpose::STANDARD.decode(body.as_bytes());
-        match (base64 && attr(attrs, "src").is_none(), bytes) {
-            (true, Ok(bytes)) => {
+        // Only text that decodes, and decodes to UTF-8: anything else was not base64.
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(body.as_bytes())
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok());
+        match (base64 && attr(attrs, "src").is_none(), decoded) {
+            (true, Some(decoded)) => {
                 changed = true;
-                let decoded = String::from_utf8_lossy(&bytes);
                 // No type means text, as in both Atom versions; a type that is not text at all
                 // says nothing, so markup in it decides.
                 let kind = match ty.as_deref() {

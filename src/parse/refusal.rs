@@ -92,6 +92,13 @@ fn not_a_feed(text: &str) -> String {
             let what = match name.to_ascii_lowercase().as_str() {
                 "opml" => " (an OPML subscription list; subscribe to the feeds it lists)",
                 "urlset" | "sitemapindex" => " (a sitemap)",
+                // The right root with what a feed needs missing.
+                "rss" => return "an <rss> document without a <channel> element".to_owned(),
+                "rdf:rdf" => {
+                    return "an <rdf:RDF> document without an RSS 1.0 or 0.90 <channel> \
+                            (its namespace is missing or unknown)"
+                        .to_owned();
+                }
                 _ => "",
             };
             return format!("the root element is <{name}>{what}, not <rss>, <feed> or <rdf:RDF>");
@@ -141,6 +148,14 @@ mod tests {
             let message = refusal(&doc);
             assert!(!message.contains("SECRET"), "{message}\nfrom {doc}");
         }
+    }
+
+    #[test]
+    fn a_feed_root_with_its_content_missing_says_what_is_missing() {
+        assert_eq!(
+            refusal("<rss version=\"2.0\"></rss>"),
+            "not a feed: an <rss> document without a <channel> element"
+        );
     }
 
     #[test]
