@@ -222,6 +222,10 @@ fn normalize_entry(
             content.as_deref().or(summary.as_deref()).unwrap_or("")
         ),
     };
+    // An item with none of those (no guid, link, title, date or text) is told apart by what it
+    // has (authors, categories, enclosures), or items that differ only there would merge. Only
+    // then, so that every other item keeps the identity it is stored under.
+    let bare = identity_key == "hash\n\n\n";
 
     let declared = e
         .language
@@ -231,7 +235,7 @@ fn normalize_entry(
         .filter(|l| !l.is_empty());
 
     let mut item = Item {
-        id: identity(&identity_key),
+        id: String::new(),
         guid,
         title,
         link,
@@ -261,6 +265,17 @@ fn normalize_entry(
         })),
         language: None,
         enclosures: enclosures(e, &base),
+    };
+    item.id = if bare {
+        let urls: Vec<&str> = item.enclosures.iter().map(|e| e.url.as_str()).collect();
+        identity(&format!(
+            "{identity_key}{}\n{}\n{}",
+            item.authors.join("\u{1f}"),
+            item.categories.join("\u{1f}"),
+            urls.join("\u{1f}")
+        ))
+    } else {
+        identity(&identity_key)
     };
     let plain = PlainText::of(&item);
     item.language = declared.or_else(|| {
@@ -475,6 +490,9 @@ fn resolve(href: &str, base: &Url) -> Option<Url> {
         return None;
     }
     let url = match unplaceholder(href) {
+        // An empty reference (`<enclosure url=""/>`, which feed-rs resolved to its placeholder
+        // base) points at nothing, not at the feed's own page.
+        Some(relative) if relative.is_empty() => return None,
         Some(relative) => base.join(&relative).ok()?,
         None => base.join(href).ok()?,
     };
