@@ -78,6 +78,7 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
     let text = entities::expand_internal_entities(&text);
     let text = fix_rss_version(&text);
     let text = drop_userland_namespace(&text);
+    let text = canonical_prefixes(&text);
     let text = upgrade_atom03(&text);
     let text = atom_text_types(&text);
     // RSS 0.90 is RSS 1.0's shape under another namespace (two of them are seen in the wild).
@@ -689,6 +690,71 @@ fn atom_text_types(text: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(text)
     }
+}
+
+/// The extension namespaces crossfeed reads, with the prefixes its own scans look for.
+const EXTENSIONS: [(&str, &str); 5] = [
+    ("dc", "http://purl.org/dc/elements/1.1/"),
+    ("content", "http://purl.org/rss/1.0/modules/content/"),
+    ("media", "http://search.yahoo.com/mrss/"),
+    ("itunes", "http://www.itunes.com/dtds/podcast-1.0.dtd"),
+    ("atom", "http://www.w3.org/2005/Atom"),
+];
+
+/// A namespace is its URI, not its prefix: a feed that binds Dublin Core to `dublincore:` (or
+/// media RSS to `m:`) means the same as one that writes `dc:`. feed-rs reads by URI already;
+/// the supplementary scans here look for the usual prefixes, so other prefixes bound to those
+/// URIs are renamed to them — unless the usual prefix is bound to something else in the same
+/// document, when that extension is left as it is. Elements only (prefixed attributes on these
+/// extensions carry nothing crossfeed reads). One pass per renamed prefix.
+fn canonical_prefixes(text: &str) -> Cow<'_, str> {
+    use std::sync::OnceLock;
+    if !text.contains("xmlns:") {
+        return Cow::Borrowed(text);
+    }
+    static DECL: OnceLock<Option<regex::Regex>> = OnceLock::new();
+    let Some(decl) = DECL
+        .get_or_init(|| {
+            regex::Regex::new(
+                r#"xmlns:([A-Za-z_][A-Za-z0-9_.-]{0,39})\s*=\s*["']([^"'<>]{1,200})["']"#,
+            )
+            .ok()
+        })
+        .as_ref()
+    else {
+        return Cow::Borrowed(text);
+    };
+    // Prefix → URI, for the first binding of each prefix (a document that rebinds one inside
+    // is rare; it is read as bound at first).
+    let mut bound: Vec<(&str, &str)> = Vec::new();
+    for c in decl.captures_iter(text).take(64) {
+        let (Some(prefix), Some(uri)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        if !bound.iter().any(|(p, _)| *p == prefix.as_str()) {
+            bound.push((prefix.as_str(), uri.as_str().trim()));
+        }
+    }
+    let mut renames: Vec<(String, &str)> = Vec::new();
+    for (usual, uri) in EXTENSIONS {
+        let usual_free = bound.iter().all(|(p, u)| *p != usual || *u == uri);
+        for (prefix, bound_uri) in &bound {
+            if *bound_uri == uri && *prefix != usual && usual_free {
+                renames.push(((*prefix).to_owned(), usual));
+            }
+        }
+    }
+    if renames.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = text.to_owned();
+    for (from, to) in renames {
+        out = out
+            .replace(&format!("<{from}:"), &format!("<{to}:"))
+            .replace(&format!("</{from}:"), &format!("</{to}:"))
+            .replace(&format!("xmlns:{from}="), &format!("xmlns:{to}="));
+    }
+    Cow::Owned(out)
 }
 
 /// RSS 2.0 put in the UserLand namespace (`xmlns="http://backend.userland.com/rss2"`), which

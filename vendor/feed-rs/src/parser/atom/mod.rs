@@ -74,7 +74,7 @@ fn handle_base_attr<R: BufRead>(element: &Element<R>) -> Option<String> {
 }
 
 // Handles an Atom <category>
-fn handle_category<R: BufRead>(element: Element<R>) -> Option<Category> {
+pub(crate) fn handle_category<R: BufRead>(element: Element<R>) -> Option<Category> {
     // Always need a term
     if let Some(term) = element.attr_value("term") {
         let mut category = Category::new(&term);
@@ -330,7 +330,7 @@ pub(crate) fn handle_link<R: BufRead>(element: Element<R>) -> Option<Link> {
 }
 
 // Handles an Atom <author> or <contributor>
-fn handle_person<R: BufRead>(role: &str, element: Element<R>) -> ParseFeedResult<Option<Person>> {
+pub(crate) fn handle_person<R: BufRead>(role: &str, element: Element<R>) -> ParseFeedResult<Option<Person>> {
     let mut maybe_name = None;
     let mut maybe_uri = None;
     let mut maybe_email = None;

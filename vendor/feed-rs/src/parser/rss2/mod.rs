@@ -211,6 +211,12 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
     // Note we have started a new MediaRSS entry scope
     parser.mediarss.entry_begin();
 
+    // crossfeed: Atom fallbacks, used where the item has no RSS value of its own.
+    let mut atom_published = None;
+    let mut atom_authors = Vec::new();
+    let mut atom_categories = Vec::new();
+    let mut atom_links = Vec::new();
+
     for child in element.children() {
         let child = child?;
         match child.ns_and_tag() {
@@ -236,6 +242,13 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
 
             (NS::DublinCore, "creator") => if_some_then(child.child_as_text(), |name| entry.authors.push(Person::parse(&name).role("creator"))),
 
+            // crossfeed: Atom elements inside an RSS item, where RSS has no value of its own
+            // (the RSS element wins when both are there; see below for published).
+            (NS::Atom, "published") => atom_published = common::handle_timestamp(parser, child),
+            (NS::Atom, "author") => if_some_then(atom::handle_person("author", child)?, |person| atom_authors.push(person)),
+            (NS::Atom, "category") => if_some_then(atom::handle_category(child), |category| atom_categories.push(category)),
+            (NS::Atom, "link") => if_some_then(atom::handle_link(child), |link| atom_links.push(link)),
+
             // iTunes elements populate the corresponding MediaObject
             (NS::Itunes, _) => handle_itunes_item_element(child, &mut itunes_media_obj)?,
 
@@ -255,6 +268,21 @@ fn handle_item<R: BufRead>(parser: &Parser, element: Element<R>) -> ParseFeedRes
             // Nothing required for unknown elements
             _ => {}
         }
+    }
+
+    if entry.published.is_none() {
+        entry.published = atom_published;
+    }
+    if entry.authors.is_empty() {
+        entry.authors = atom_authors;
+    }
+    if entry.categories.is_empty() {
+        entry.categories = atom_categories;
+    }
+    // An Atom link is the item's link only where RSS gave none; `rel="self"` and the like keep
+    // their relation.
+    if !entry.links.iter().any(|l| l.rel.is_none() || l.rel.as_deref() == Some("alternate")) {
+        entry.links.extend(atom_links);
     }
 
     // Finalise parsing the MediaRSS namespace, emitting MediaObjects if found
