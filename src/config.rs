@@ -47,6 +47,10 @@ pub struct Config {
     pub retention: RetentionConfig,
 }
 
+/// Bounds on what `include` reads: files per glob, and bytes per file.
+const MAX_INCLUDED_FILES: usize = 1000;
+const MAX_INCLUDED_BYTES: u64 = 4 << 20;
+
 /// The least `retention.max_items_per_source` may be: the longest feed page (`limit` 200), which
 /// retention never cuts into anyway.
 const MIN_ITEMS_PER_SOURCE: u64 = 200;
@@ -1320,10 +1324,29 @@ impl Validator {
     ) -> Vec<(PathBuf, RawIncluded)> {
         let mut out = Vec::new();
         for pattern in patterns {
+            // `**` walks whole trees: a typo such as "/**" must not read the disk end to end.
+            if pattern.value.contains("**") {
+                self.push(
+                    pattern,
+                    "include: `**` is not supported; name the directory (e.g. \"sources/*.yaml\")",
+                );
+                continue;
+            }
             let joined = base_dir.join(pattern.value.trim());
             let files = match glob::glob(&joined.to_string_lossy()) {
                 Ok(paths) => {
-                    let mut files: Vec<PathBuf> = paths.flatten().filter(|p| p.is_file()).collect();
+                    let mut files: Vec<PathBuf> = paths
+                        .flatten()
+                        .filter(|p| p.is_file())
+                        .take(MAX_INCLUDED_FILES + 1)
+                        .collect();
+                    if files.len() > MAX_INCLUDED_FILES {
+                        self.push(
+                            pattern,
+                            format!("include: matches more than {MAX_INCLUDED_FILES} files"),
+                        );
+                        continue;
+                    }
                     files.sort();
                     files
                 }
@@ -1343,6 +1366,14 @@ impl Validator {
                     continue;
                 }
                 self.included_files.push(file.clone());
+                let too_big = std::fs::metadata(&file).is_ok_and(|m| m.len() > MAX_INCLUDED_BYTES);
+                if too_big {
+                    self.push(
+                        pattern,
+                        format!("include: {} is larger than 4 MiB", file.display()),
+                    );
+                    continue;
+                }
                 let text = match std::fs::read_to_string(&file) {
                     Ok(t) => t,
                     Err(e) => {
@@ -1817,6 +1848,12 @@ sources:
             e.contains("crossfeed.yaml:2:5: include:") && e.contains("matches no file"),
             "{e}"
         );
+        // Nor may a glob walk whole trees.
+        std::fs::write(root.join("crossfeed.yaml"), "include: [\"/**/*.yaml\"]\n").unwrap();
+        let e = Config::load(&root.join("crossfeed.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`**` is not supported"), "{e}");
     }
 
     #[test]

@@ -16,9 +16,14 @@ fuzz_target!(|text: &str| {
             assert!(issue.line >= 1 && issue.column >= 1, "no position: {e}");
             assert!(!issue.message.is_empty(), "no message: {e}");
         }
-        assert!(
-            e.to_string().starts_with("/etc/crossfeed/crossfeed.yaml:"),
-            "the file is not named: {e}"
-        );
+        // Each line names its file: the configuration, or a file it includes.
+        let rendered = e.to_string();
+        for (line, issue) in rendered.lines().zip(issues) {
+            let file = issue.file.as_deref().unwrap_or(path);
+            assert!(
+                line.starts_with(&format!("{}:", file.display())),
+                "the file is not named: {line}"
+            );
+        }
     }
 });
