@@ -129,7 +129,7 @@ impl Reader {
         let budget = self.parse_budget;
         let deadline = Instant::now() + budget;
         let task = tokio::task::spawn_blocking(move || {
-            let feed = parse::parse_text(&text, tz, now)?;
+            let (feed, repairs) = parse::parse_text_noting(&text, tz, now)?;
             let source = (
                 SourceCtx {
                     id: &source_id,
@@ -147,9 +147,15 @@ impl Reader {
             )?;
             let ttl = feed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));
             let skip_hours = parse::skip_hours(&text);
+            // What had to be repaired or dropped to read the document, then what was cut.
+            let warning = repairs
+                .into_iter()
+                .chain(cuts.warning())
+                .collect::<Vec<_>>()
+                .join("; ");
             Ok(Ok(Prepared {
                 fetched,
-                warning: cuts.warning(),
+                warning: Some(warning).filter(|w| !w.is_empty()),
                 discovered,
                 info,
                 ttl,

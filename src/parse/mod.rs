@@ -68,13 +68,24 @@ pub const PLACEHOLDER_BASE: &str = "https://base.crossfeed.invalid/__crossfeed__
 
 /// Parse text already decoded to UTF-8.
 pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseError> {
+    parse_text_noting(text, tz, now).map(|(feed, _)| feed)
+}
+
+/// [`parse_text`], with what was repaired or dropped to read the document at all (a JSON Feed
+/// attachment without a `mime_type`, a bare `"version": "1.1"`, …), for the source's warnings.
+pub fn parse_text_noting(
+    text: &str,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<(Feed, Vec<String>), ParseError> {
     if text.trim().is_empty() {
         return Err(ParseError::Empty);
     }
     if discover::looks_like_html(text) {
         return Err(ParseError::Html);
     }
-    let (text, json_images) = prepare_json(text);
+    let mut repairs = Vec::new();
+    let (text, json_images) = prepare_json(text, &mut repairs);
     let text = entities::expand_internal_entities(&text);
     let text = fix_rss_version(&text);
     let text = drop_userland_namespace(&text);
@@ -123,7 +134,7 @@ pub fn parse_text(text: &str, tz: Tz, now: DateTime<Utc>) -> Result<Feed, ParseE
         }
         feed_rs::model::FeedType::JSON => json_media(&mut feed, json_images),
     }
-    Ok(feed)
+    Ok((feed, repairs))
 }
 
 /// RSS 2.0: a `<guid>` is a permalink unless it says `isPermaLink="false"`; an item without a
@@ -294,17 +305,20 @@ fn supplement_media(feed: &mut Feed, text: &str, item_tag: &str) {
 /// JSON Feed, before feed-rs reads it: item ids that are numbers become strings (the spec tells
 /// readers to coerce them; feed-rs refuses the whole feed), and each item's `image` (else
 /// `banner_image`), which feed-rs ignores, is returned by position.
-fn prepare_json(text: &str) -> (Cow<'_, str>, Vec<Option<String>>) {
+fn prepare_json<'a>(
+    text: &'a str,
+    repairs: &mut Vec<String>,
+) -> (Cow<'a, str>, Vec<Option<String>>) {
     if !text.trim_start().starts_with('{') {
         return (Cow::Borrowed(text), Vec::new());
     }
     let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(text) else {
         return (Cow::Borrowed(text), Vec::new());
     };
+    let mut changed = json_feed_leniency(&mut doc, repairs);
     let Some(items) = doc.get_mut("items").and_then(|i| i.as_array_mut()) else {
         return (Cow::Borrowed(text), Vec::new());
     };
-    let mut changed = false;
     let mut images = Vec::with_capacity(items.len());
     for item in items.iter_mut() {
         images.push(["image", "banner_image"].iter().find_map(|k| {
@@ -331,6 +345,61 @@ fn prepare_json(text: &str) -> (Cow<'_, str>, Vec<Option<String>>) {
         Cow::Borrowed(text)
     };
     (text, images)
+}
+
+/// Where JSON Feed readers are lenient, so is crossfeed: one malformed part must not lose the
+/// whole feed. A bare version ("1", "1.0", "1.1") is read as jsonfeed.org's, a missing title
+/// as an empty one, and an attachment without a `url` or `mime_type` (both required) is
+/// dropped with its item kept; each repair is noted for the source's warnings. A document
+/// without any `version` or without an `items` list is no JSON Feed and stays refused.
+fn json_feed_leniency(doc: &mut serde_json::Value, repairs: &mut Vec<String>) -> bool {
+    use serde_json::Value;
+    let Some(feed) = doc.as_object_mut() else {
+        return false;
+    };
+    if !feed.get("items").is_some_and(Value::is_array) {
+        return false;
+    }
+    let mut changed = false;
+    if let Some(Value::String(version)) = feed.get_mut("version") {
+        let bare = version.trim().trim_start_matches(['v', 'V']);
+        if matches!(bare, "1" | "1.0" | "1.1") {
+            let full = if bare == "1.1" {
+                "https://jsonfeed.org/version/1.1"
+            } else {
+                "https://jsonfeed.org/version/1"
+            };
+            repairs.push(format!("JSON Feed: \"version\": \"{bare}\" read as {full}"));
+            *version = full.to_owned();
+            changed = true;
+        }
+    }
+    if feed.get("title").is_none_or(Value::is_null) {
+        repairs.push("JSON Feed: no \"title\"; read as empty".to_owned());
+        feed.insert("title".into(), Value::String(String::new()));
+        changed = true;
+    }
+    let mut dropped = 0;
+    if let Some(Value::Array(items)) = feed.get_mut("items") {
+        for item in items.iter_mut() {
+            let Some(Value::Array(attachments)) = item.get_mut("attachments") else {
+                continue;
+            };
+            let before = attachments.len();
+            attachments.retain(|a| {
+                a.get("url").is_some_and(Value::is_string)
+                    && a.get("mime_type").is_some_and(Value::is_string)
+            });
+            dropped += before - attachments.len();
+        }
+    }
+    if dropped > 0 {
+        repairs.push(format!(
+            "JSON Feed: {dropped} attachment(s) without \"url\" or \"mime_type\" dropped (their items kept)"
+        ));
+        changed = true;
+    }
+    changed
 }
 
 /// JSON Feed after feed-rs: attachments (which feed-rs lists among the links, with a media

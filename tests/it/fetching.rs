@@ -789,3 +789,59 @@ on_both_backends!(
     a_forced_fetch_ignores_validators_and_updates_items,
     a_forced_fetch_ignores_validators_and_updates_items
 );
+
+/// A JSON Feed with a bare `"version": "1.1"`, no title and an attachment without a
+/// `mime_type` loses nothing but that attachment: both items are stored, the good attachment
+/// kept, and the source's warning says what was repaired.
+async fn a_sloppy_json_feed_is_read_and_the_repairs_noted(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    up.serve(
+        "/feed.json",
+        "corpus/json-feed-lenient.json",
+        "application/feed+json",
+    )
+    .await;
+    let config = common::config(&db, &source_yaml("pod", &up.url("/feed.json")));
+    let summary = app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((summary.new, summary.failed), (2, 0), "{summary:?}");
+    let warning = row(&db, "pod").last_warning.unwrap_or_default();
+    assert!(
+        warning.contains("\"version\": \"1.1\" read as"),
+        "{warning}"
+    );
+    assert!(warning.contains("no \"title\""), "{warning}");
+    assert!(warning.contains("1 attachment(s)"), "{warning}");
+    let items = db
+        .store()
+        .with_conn(|c| {
+            crossfeed::store::items::latest(
+                c,
+                &crossfeed::store::items::ItemQuery {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap();
+    let ep90 = items
+        .iter()
+        .find(|i| i.item.title.as_deref().unwrap_or("").starts_with("Ep. 90"))
+        .unwrap();
+    let urls: Vec<&str> = ep90
+        .item
+        .enclosures
+        .iter()
+        .map(|e| e.url.as_str())
+        .collect();
+    assert_eq!(
+        urls,
+        ["https://podcast-crossborder.example.com/audio/90.m4a"]
+    );
+}
+on_both_backends!(
+    a_sloppy_json_feed_is_read_and_the_repairs_noted,
+    a_sloppy_json_feed_is_read_and_the_repairs_noted
+);
