@@ -789,7 +789,7 @@ impl Validator {
             file: self.file.clone(),
             line: at.referenced.line(),
             column: at.referenced.column(),
-            message: message.to_string(),
+            message: one_line(&message.to_string()),
         });
     }
 
@@ -1443,7 +1443,7 @@ impl Validator {
             file: self.file.clone(),
             line,
             column,
-            message: format!("page.{}: {}", error.field, error.message),
+            message: one_line(&format!("page.{}: {}", error.field, error.message)),
         });
         None
     }
@@ -1541,6 +1541,12 @@ fn clean_list(items: Vec<String>) -> Vec<String> {
         }
     }
     out
+}
+
+/// `text` on one line: every issue is one `file:line:column: message` line, whatever a
+/// library's error text holds (a CSS parser's error spans lines).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A source URL written as a path on this server: `/samples/portal/news.html` (not `//host`).
@@ -1734,6 +1740,12 @@ sources:
             found[0].2.starts_with("page.link: not a CSS selector"),
             "{found:?}"
         );
+
+        // A selector the CSS parser finds empty: its multi-line error comes out on one line.
+        let found = issues(&good.replace("\"a.next@href\"", "\"a.nex,@href\""));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(!found[0].2.contains('\n'), "{found:?}");
+        assert!(found[0].2.starts_with("page.next:"), "{found:?}");
 
         let found = issues(&good.replace("max_pages: 3", "max_pages: 50"));
         assert_eq!(found[0].0, 9, "{found:?}");
