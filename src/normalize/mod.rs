@@ -241,17 +241,7 @@ fn normalize_entry(
         link,
         published,
         updated,
-        authors: dedupe(
-            e.authors
-                .iter()
-                .filter_map(|p| person_name(p.name.as_deref(), p.email.as_deref()))
-                .chain(
-                    e.media
-                        .iter()
-                        .flat_map(|m| m.credits.iter().map(|c| c.entity.as_str())),
-                )
-                .map(html::plain_text),
-        ),
+        authors: authors(e),
         image: image(e, &base, content.as_deref().or(summary.as_deref())),
         summary,
         content,
@@ -568,6 +558,25 @@ fn enclosures(e: &Entry, base: &Url) -> Vec<Enclosure> {
         }
     }
     out
+}
+
+/// The item's authors; media credits (`itunes:author`, `media:credit`) only stand in for an item
+/// that names none of its own.
+fn authors(e: &Entry) -> Vec<String> {
+    let own = dedupe(
+        e.authors
+            .iter()
+            .filter_map(|p| person_name(p.name.as_deref(), p.email.as_deref()))
+            .map(html::plain_text),
+    );
+    if !own.is_empty() {
+        return own;
+    }
+    dedupe(
+        e.media
+            .iter()
+            .flat_map(|m| m.credits.iter().map(|c| html::plain_text(&c.entity))),
+    )
 }
 
 /// The item's picture: the widest media:thumbnail (itunes:image counts as one), else an image

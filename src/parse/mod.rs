@@ -108,18 +108,24 @@ pub fn parse_text_noting(
     let mut feed = parser
         .parse(text.as_bytes())
         .map_err(|e| ParseError::Feed(refusal::describe(&text, &e)))?;
+    if feed.entries.is_empty()
+        && feed.feed_type != feed_rs::model::FeedType::JSON
+        && let Some(message) = refusal::unread_items(&text)
+    {
+        return Err(ParseError::Feed(message));
+    }
     match feed.feed_type {
         feed_rs::model::FeedType::RSS2 | feed_rs::model::FeedType::RSS0 => {
             supplement_media(&mut feed, &text, "item");
             permalink_guids(&mut feed, &text);
             dcterms_dates(&mut feed, &text, tz, now);
-            item_categories_and_titles(&mut feed, &text);
+            item_extension_fallbacks(&mut feed, &text);
             entry_attributes(&mut feed, &text, "item");
         }
         feed_rs::model::FeedType::RSS1 => {
             rdf_about_ids(&mut feed, &text);
             dcterms_dates(&mut feed, &text, tz, now);
-            item_categories_and_titles(&mut feed, &text);
+            item_extension_fallbacks(&mut feed, &text);
             entry_attributes(&mut feed, &text, "item");
         }
         feed_rs::model::FeedType::Atom => {
@@ -476,12 +482,20 @@ fn rss1_links(text: &str) -> Cow<'_, str> {
 /// A link given to RSS 1.0 items that have none, so feed-rs keeps them; not a web address.
 pub const NO_LINK: &str = "urn:crossfeed:no-link";
 
-/// Dublin Core subjects (`dc:subject`) are categories, and a `dc:title` (else a
-/// `media:title`) is the title of an item that has no `<title>`; feed-rs ignores them.
-fn item_categories_and_titles(feed: &mut Feed, text: &str) {
-    if !text.contains("<dc:subject")
-        && !text.contains("<dc:title")
-        && !text.contains("<media:title")
+/// Dublin Core and iTunes elements that stand in for an RSS item's own, which feed-rs ignores:
+/// `dc:subject` is a category; `dc:title` (else `media:title`) is the title of an item without
+/// `<title>`; `dc:description` is the summary of an item without `<description>`; and the
+/// comma-separated `itunes:keywords` are the categories of an item that has none of its own.
+fn item_extension_fallbacks(feed: &mut Feed, text: &str) {
+    if ![
+        "<dc:subject",
+        "<dc:title",
+        "<media:title",
+        "<dc:description",
+        "<itunes:keywords",
+    ]
+    .iter()
+    .any(|t| text.contains(t))
     {
         return;
     }
@@ -490,6 +504,11 @@ fn item_categories_and_titles(feed: &mut Feed, text: &str) {
         return;
     }
     let item_of = |at: usize| item_at(&items, at);
+    let typed = |main, sub, content| feed_rs::model::Text {
+        content_type: mediatype::MediaTypeBuf::new(main, sub),
+        src: None,
+        content,
+    };
     let titles = tags::find_tags(text, "dc:title")
         .into_iter()
         .map(|t| (t, "dc:title"))
@@ -502,14 +521,25 @@ fn item_categories_and_titles(feed: &mut Feed, text: &str) {
         if let (Some(i), Some(title)) = (item_of(tag.start), element_text(text, &items, &tag, name))
             && feed.entries[i].title.is_none()
         {
-            feed.entries[i].title = Some(feed_rs::model::Text {
-                content_type: mediatype::MediaTypeBuf::new(
-                    mediatype::names::TEXT,
-                    mediatype::names::PLAIN,
-                ),
-                src: None,
-                content: title,
-            });
+            feed.entries[i].title = Some(typed(
+                mediatype::names::TEXT,
+                mediatype::names::PLAIN,
+                title,
+            ));
+        }
+    }
+    for tag in tags::find_tags(text, "dc:description") {
+        if let (Some(i), Some(summary)) = (
+            item_of(tag.start),
+            element_text(text, &items, &tag, "dc:description"),
+        ) && feed.entries[i].summary.is_none()
+        {
+            // Like RSS's own description: HTML, escaped or not.
+            feed.entries[i].summary = Some(typed(
+                mediatype::names::TEXT,
+                mediatype::names::HTML,
+                summary,
+            ));
         }
     }
     for tag in tags::find_tags(text, "dc:subject") {
@@ -526,11 +556,27 @@ fn item_categories_and_titles(feed: &mut Feed, text: &str) {
                 .push(feed_rs::model::Category::new(&subject));
         }
     }
+    for tag in tags::find_tags(text, "itunes:keywords") {
+        let (Some(i), Some(keywords)) = (
+            item_of(tag.start),
+            element_text(text, &items, &tag, "itunes:keywords"),
+        ) else {
+            continue;
+        };
+        let entry = &mut feed.entries[i];
+        if !entry.categories.is_empty() {
+            continue;
+        }
+        for keyword in keywords.split([',', '，']).map(str::trim) {
+            if !keyword.is_empty() && !entry.categories.iter().any(|c| c.term == keyword) {
+                entry
+                    .categories
+                    .push(feed_rs::model::Category::new(keyword));
+            }
+        }
+    }
 }
 
-/// Which of `items` (start tags, in document order) holds byte `at`: the last one that starts
-/// before it. A binary search, so that a pass over every element of a kind stays linear however
-/// many items the document has.
 fn item_at(items: &[std::ops::Range<usize>], at: usize) -> Option<usize> {
     items.partition_point(|r| r.start < at).checked_sub(1)
 }

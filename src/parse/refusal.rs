@@ -69,6 +69,22 @@ fn quote_names_only(message: &str) -> String {
     out
 }
 
+/// A feed that parsed with no items although the document has `<item>` or `<entry>` elements:
+/// they are in a namespace the format does not know (an RDF feed under an invented RSS
+/// namespace), and reading nothing in silence would look like a quiet upstream.
+pub(super) fn unread_items(text: &str) -> Option<String> {
+    ["item", "entry"].into_iter().find_map(|name| {
+        let n = super::tags::find_tags(text, name).len();
+        (n > 0).then(|| {
+            format!(
+                "{n} <{name}> element{} but none read: their namespace is not the feed \
+                 format's (RSS 1.0, RSS 0.90 or Atom)",
+                if n == 1 { "" } else { "s" }
+            )
+        })
+    })
+}
+
 fn not_a_feed(text: &str) -> String {
     let body = text.trim_start();
     if body.starts_with(['{', '[']) {
