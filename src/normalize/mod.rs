@@ -169,7 +169,20 @@ fn normalize_entry(
     let guid = Some(e.id.trim())
         .filter(|g| !g.is_empty())
         .map(String::from);
+    // An entry whose only pointer to its article is out-of-line HTML content (`<content
+    // type="text/html" src=…>`) has that page as its link.
     let link = alternate_link(&e.links, &base)
+        .or_else(|| {
+            // The type as written: feed-rs calls out-of-line content without one HTML.
+            let src = e.content.as_ref()?.src.as_ref()?;
+            let written = src.media_type.as_deref()?.trim().to_ascii_lowercase();
+            matches!(
+                written.as_str(),
+                "html" | "xhtml" | "text/html" | "application/xhtml+xml"
+            )
+            .then(|| resolve(&src.href, &base))
+            .flatten()
+        })
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .map(String::from);
     // Without a title of its own, an entry's media:title names it.
@@ -301,14 +314,20 @@ fn title_text(t: &feed_rs::model::Text, atom: bool) -> (String, bool) {
     }
 }
 
-/// A person's display name: RSS `<author>` is "e-mail (Name)", which readers show as the name;
-/// an e-mail alone is kept.
+/// A person's display name: RSS `<author>` is "e-mail (Name)", which readers show as the name,
+/// and a byline written the other way round ("Name (e-mail)") shows the name too; an e-mail
+/// alone is kept.
 fn person_name<'a>(name: Option<&'a str>, email: Option<&'a str>) -> Option<&'a str> {
     let raw = name.or(email)?.trim();
-    let named = raw
-        .rsplit_once('(')
+    let split = raw.rsplit_once('(');
+    let named = split
         .filter(|(head, _)| head.is_empty() || head.contains('@'))
         .and_then(|(_, tail)| tail.strip_suffix(')'))
+        .or_else(|| {
+            split
+                .filter(|(head, tail)| !head.contains('@') && tail.contains('@'))
+                .map(|(head, _)| head)
+        })
         .map(str::trim)
         .filter(|n| !n.is_empty());
     match named {
@@ -632,6 +651,21 @@ mod tests {
     use crate::parse::parse_feed;
     use chrono::TimeZone;
     use chrono_tz::Tz;
+
+    #[test]
+    fn person_names_read_either_byline_order() {
+        let cases = [
+            ((Some("editor@x.cn (周编辑)"), None), Some("周编辑")),
+            ((Some("周编辑 (editor@x.cn)"), None), Some("周编辑")),
+            ((Some("Lee (Jordan)"), None), Some("Lee (Jordan)")),
+            ((Some("  "), Some("desk@x.cn")), Some("desk@x.cn")),
+            ((None, Some("desk@x.cn")), Some("desk@x.cn")),
+            ((None, None), None),
+        ];
+        for ((name, email), want) in cases {
+            assert_eq!(person_name(name, email), want, "{name:?} {email:?}");
+        }
+    }
 
     fn items(xml: &str) -> Vec<Item> {
         let base = Url::parse("https://news.example.com/feed.xml").unwrap();

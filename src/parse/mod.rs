@@ -492,7 +492,10 @@ fn item_extension_fallbacks(feed: &mut Feed, text: &str) {
         "<dc:title",
         "<media:title",
         "<dc:description",
+        "<dc:author",
         "<itunes:keywords",
+        "<itunes:category",
+        "<media:category",
     ]
     .iter()
     .any(|t| text.contains(t))
@@ -556,6 +559,62 @@ fn item_extension_fallbacks(feed: &mut Feed, text: &str) {
                 .push(feed_rs::model::Category::new(&subject));
         }
     }
+    // dc:author is not Dublin Core (dc:creator is), but feeds write it for the byline.
+    for tag in tags::find_tags(text, "dc:author") {
+        if let (Some(i), Some(name)) = (
+            item_of(tag.start),
+            element_text(text, &items, &tag, "dc:author"),
+        ) && feed.entries[i].authors.is_empty()
+        {
+            feed.entries[i].authors.push(feed_rs::model::Person {
+                name: Some(name),
+                uri: None,
+                email: None,
+                role: None,
+            });
+        }
+    }
+    // Apple defines itunes:category for the channel; items that carry one (nested for a
+    // subcategory) mean it as theirs. A media:category is named by its label, else its text.
+    let mut own_categories: Vec<bool> = feed
+        .entries
+        .iter()
+        .map(|e| !e.categories.is_empty())
+        .collect();
+    let attr = |tag: &std::ops::Range<usize>, name: &str| {
+        tags::attributes(&text[tag.clone()])
+            .into_iter()
+            .find(|a| a.name == name)
+            .map(|a| html_escape::decode_html_entities(a.value.trim()).into_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let extension_categories = tags::find_tags(text, "itunes:category")
+        .into_iter()
+        .map(|tag| (attr(&tag, "text"), tag))
+        .chain(
+            tags::find_tags(text, "media:category")
+                .into_iter()
+                .map(|tag| {
+                    let term = attr(&tag, "label")
+                        .or_else(|| element_text(text, &items, &tag, "media:category"));
+                    (term, tag)
+                }),
+        );
+    for (term, tag) in extension_categories {
+        let (Some(i), Some(term)) = (item_of(tag.start).filter(|&i| !own_categories[i]), term)
+        else {
+            continue;
+        };
+        let entry = &mut feed.entries[i];
+        if !entry.categories.iter().any(|c| c.term == term) {
+            entry.categories.push(feed_rs::model::Category::new(&term));
+        }
+    }
+    own_categories = feed
+        .entries
+        .iter()
+        .map(|e| !e.categories.is_empty())
+        .collect();
     for tag in tags::find_tags(text, "itunes:keywords") {
         let (Some(i), Some(keywords)) = (
             item_of(tag.start),
@@ -563,10 +622,10 @@ fn item_extension_fallbacks(feed: &mut Feed, text: &str) {
         ) else {
             continue;
         };
-        let entry = &mut feed.entries[i];
-        if !entry.categories.is_empty() {
+        if own_categories[i] {
             continue;
         }
+        let entry = &mut feed.entries[i];
         for keyword in keywords.split([',', '，']).map(str::trim) {
             if !keyword.is_empty() && !entry.categories.iter().any(|c| c.term == keyword) {
                 entry
@@ -776,7 +835,9 @@ fn atom_text_types(text: &str) -> Cow<'_, str> {
         let name = &c[1];
         let attrs = c.get(2).map_or("", |m| m.as_str());
         let (ty, mode) = (attr(attrs, "type"), attr(attrs, "mode"));
-        if standard(ty.as_deref()) && mode.is_none() {
+        // Out-of-line content keeps its media type: it says what the link points at.
+        let out_of_line = name == "content" && attr(attrs, "src").is_some();
+        if (standard(ty.as_deref()) && mode.is_none()) || out_of_line {
             return c[0].to_owned();
         }
         changed = true;
@@ -798,7 +859,12 @@ fn atom_text_types(text: &str) -> Cow<'_, str> {
             .filter(|a| a.name != "type" && a.name != "mode")
             .map(|a| format!(" {}=\"{}\"", a.name, a.value))
             .collect();
-        format!("<{name}{rest} type=\"{kind}\">")
+        let close = if attrs.trim_end().ends_with('/') {
+            "/>"
+        } else {
+            ">"
+        };
+        format!("<{name}{rest} type=\"{kind}\"{close}")
     });
     if changed {
         Cow::Owned(out.into_owned())
@@ -808,11 +874,14 @@ fn atom_text_types(text: &str) -> Cow<'_, str> {
 }
 
 /// The extension namespaces crossfeed reads, with the prefixes its own scans look for.
-const EXTENSIONS: [(&str, &str); 5] = [
+const EXTENSIONS: [(&str, &str); 7] = [
     ("dc", "http://purl.org/dc/elements/1.1/"),
     ("content", "http://purl.org/rss/1.0/modules/content/"),
     ("media", "http://search.yahoo.com/mrss/"),
     ("itunes", "http://www.itunes.com/dtds/podcast-1.0.dtd"),
+    // As feeds often spell them (feed-rs reads both forms).
+    ("itunes", "http://www.itunes.com/DTDs/Podcast-1.0.dtd"),
+    ("media", "http://search.yahoo.com/mrss"),
     ("atom", "http://www.w3.org/2005/Atom"),
 ];
 
@@ -852,7 +921,9 @@ fn canonical_prefixes(text: &str) -> Cow<'_, str> {
     }
     let mut renames: Vec<(String, &str)> = Vec::new();
     for (usual, uri) in EXTENSIONS {
-        let usual_free = bound.iter().all(|(p, u)| *p != usual || *u == uri);
+        let usual_free = bound
+            .iter()
+            .all(|(p, u)| *p != usual || EXTENSIONS.contains(&(usual, *u)));
         for (prefix, bound_uri) in &bound {
             if *bound_uri == uri && *prefix != usual && usual_free {
                 renames.push(((*prefix).to_owned(), usual));

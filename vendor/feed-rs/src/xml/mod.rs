@@ -625,8 +625,11 @@ impl NS {
             // Extension namespaces
             "http://purl.org/rss/1.0/modules/content/" => NS::Content,
             "http://purl.org/dc/elements/1.1/" => NS::DublinCore,
-            "http://search.yahoo.com/mrss/" => NS::MediaRSS,
-            "http://www.itunes.com/dtds/podcast-1.0.dtd" => NS::Itunes,
+            // crossfeed: many feeds bind media RSS without the trailing slash.
+            "http://search.yahoo.com/mrss/" | "http://search.yahoo.com/mrss" => NS::MediaRSS,
+            // crossfeed: Apple's own documents spelled it "DTDs/Podcast-1.0.dtd" for years,
+            // and feeds still do.
+            "http://www.itunes.com/dtds/podcast-1.0.dtd" | "http://www.itunes.com/DTDs/Podcast-1.0.dtd" => NS::Itunes,
             "https://podcastindex.org/namespace/1.0" => NS::Podcast,
             "http://wellformedweb.org/CommentAPI/" => NS::WellFormedWebComments,
 

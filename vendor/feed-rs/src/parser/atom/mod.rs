@@ -103,13 +103,14 @@ fn handle_content<R: BufRead>(element: Element<R>) -> ParseFeedResult<Option<Con
 
     if let Some(src) = element.attr_value("src") {
         // > If the "src" attribute is present, the "type" attribute SHOULD be provided and MUST be a MIME media type, rather than "text", "html", or "xhtml".
-        let mime = match &content_type {
-            Some(ct) => ct.parse::<MediaTypeBuf>().map_err(|_| {
-                ParseFeedError::ParseError(ParseErrorKind::UnknownMimeType {
-                    position: element.buffer_pos,
-                    mime: ct.into(),
-                })
-            })?,
+        // crossfeed: "text", "html" and "xhtml" (which the spec forbids here, but feeds write)
+        // name their media types, and a type that is no media type is read as HTML, rather
+        // than failing the whole feed over an element that carries no text.
+        let mime = match content_type.as_deref() {
+            Some("text") => MediaTypeBuf::new(names::TEXT, names::PLAIN),
+            Some("html") => MediaTypeBuf::new(names::TEXT, names::HTML),
+            Some("xhtml") => MediaTypeBuf::new(names::APPLICATION, names::XHTML),
+            Some(ct) => ct.parse::<MediaTypeBuf>().unwrap_or_else(|_| MediaTypeBuf::new(names::TEXT, names::HTML)),
             None => {
                 // According to the spec the content type only SHOULD be provided.
                 // Unfortunately `Content` has media type as required. So we treat a missing type as text/html as that is probably the most common. Not to mention that `body` will be `None` so we are just providing a content type for nothing.
@@ -117,14 +118,9 @@ fn handle_content<R: BufRead>(element: Element<R>) -> ParseFeedResult<Option<Con
             }
         };
 
-        if element.child_as_text().is_some() {
-            // > If the "src" attribute is present, atom:content MUST be empty.
-            // `ParseFeedError` has no appropriate error type, so use `MissingContent` which is what would have been returned before support for `src` was added.
-            return Err(ParseFeedError::ParseError(ParseErrorKind::MissingContent {
-                position: element.buffer_pos,
-                reference: "non-empty atom:content with src",
-            }));
-        }
+        // crossfeed: "If the "src" attribute is present, atom:content MUST be empty"; text given
+        // anyway is read past and ignored rather than failing the whole feed.
+        let _ = element.child_as_text();
 
         let content = Content {
             body: None,
@@ -147,58 +143,31 @@ fn handle_content<R: BufRead>(element: Element<R>) -> ParseFeedResult<Option<Con
     // from http://www.atomenabled.org/developers/syndication/#contentElement
     match content_type.as_deref() {
         // Should be handled as a text element per "In the most common case, the type attribute is either text, html, xhtml, in which case the content element is defined identically to other text constructs"
-        Some("text") | Some("html") | Some("xhtml") | Some("text/html") | None => {
-            let buffer_pos = element.buffer_pos;
-            handle_text(element)?
-                .map(|text| {
-                    let mut content = Content::default();
-                    content.body = Some(text.content);
-                    content.content_type = text.content_type;
-                    Some(content)
-                })
-                // The text is required for a text or HTML element
-                .ok_or(ParseFeedError::ParseError(ParseErrorKind::MissingContent {
-                    position: buffer_pos,
-                    reference: "content.text",
-                }))
-        }
+        // crossfeed: empty content is no content, not an error that loses the whole feed.
+        Some("text") | Some("html") | Some("xhtml") | Some("text/html") | None => Ok(handle_text(element)?.map(|text| {
+            let mut content = Content::default();
+            content.body = Some(text.content);
+            content.content_type = text.content_type;
+            content
+        })),
 
         // XML per "Otherwise, if the type attribute ends in +xml or /xml, then an xml document of this type is contained inline."
-        Some(ct) if ct.ends_with(" +xml") || ct.ends_with("/xml") => {
-            let buffer_pos = element.buffer_pos;
-            handle_text(element)?
-                .map(|body| {
-                    let mut content = Content::default();
-                    content.body = Some(body.content);
-                    content.content_type = MediaTypeBuf::new(names::TEXT, names::XML);
-                    Some(content)
-                })
-                // The XML is required for an XML content element
-                .ok_or(ParseFeedError::ParseError(ParseErrorKind::MissingContent {
-                    position: buffer_pos,
-                    reference: "content.xml",
-                }))
-        }
+        Some(ct) if ct.ends_with(" +xml") || ct.ends_with("/xml") => Ok(handle_text(element)?.map(|body| {
+            let mut content = Content::default();
+            content.body = Some(body.content);
+            content.content_type = MediaTypeBuf::new(names::TEXT, names::XML);
+            content
+        })),
 
         // Escaped text per "Otherwise, if the type attribute starts with text, then an escaped document of this type is contained inline." and
         // also handles base64 encoded document of the indicated mime type per "Otherwise, a base64 encoded document of the indicated media type is contained inline."
         Some(ct) => {
             if let Ok(mime) = ct.parse::<MediaTypeBuf>() {
-                element
-                    .child_as_text()
-                    .map(|body| {
-                        let content = Content {
-                            body: Some(body),
-                            content_type: mime,
-                            ..Default::default()
-                        };
-                        Some(content)
-                    })
-                    // The text is required for an inline text or base64 element
-                    .ok_or(ParseFeedError::ParseError(ParseErrorKind::MissingContent {
-                        position: element.buffer_pos,
-                        reference: "content.inline",
-                    }))
+                Ok(element.child_as_text().map(|body| Content {
+                    body: Some(body),
+                    content_type: mime,
+                    ..Default::default()
+                }))
             } else {
                 Err(ParseFeedError::ParseError(ParseErrorKind::UnknownMimeType {
                     position: element.buffer_pos,
@@ -369,24 +338,24 @@ pub(crate) fn handle_text<R: BufRead>(element: Element<R>) -> ParseFeedResult<Op
     // Find type, defaulting to "text" if not present
     let type_attr = element.attributes.iter().find(|a| &a.name == "type").map_or("text", |a| a.value.as_str());
 
-    let position = element.buffer_pos;
     match type_attr {
         // crossfeed: a text construct allows only text, html and xhtml (RFC 4287 3.1.1), so any
-        // other type is read as text; and unescaped markup inside text or html keeps all its text
-        // (`child_as_text_sloppy` stopped at the first child element).
+        // other type is read as text; unescaped markup inside text or html keeps all its text
+        // (`child_as_text_sloppy` stopped at the first child element); and an empty one is no
+        // text, not an error that loses the whole feed.
         "html" | "text/html" => {
-            let (s, _) = element
-                .child_as_mixed()?
-                .ok_or(ParseFeedError::ParseError(ParseErrorKind::MissingContent { position, reference: "text" }))?;
+            let Some((s, _)) = element.child_as_mixed()? else {
+                return Ok(None);
+            };
 
             let mut text = Text::new(s);
             text.content_type = MediaTypeBuf::new(names::TEXT, names::HTML);
             Ok(Some(text))
         }
         "xhtml" => {
-            let xml = element
-                .children_as_xhtml()?
-                .ok_or(ParseFeedError::ParseError(ParseErrorKind::MissingContent { position, reference: "text" }))?;
+            let Some(xml) = element.children_as_xhtml()? else {
+                return Ok(None);
+            };
 
             let mut text = Text::new(xml);
             text.content_type = MediaTypeBuf::new(names::APPLICATION, names::XHTML);
@@ -394,9 +363,9 @@ pub(crate) fn handle_text<R: BufRead>(element: Element<R>) -> ParseFeedResult<Op
         }
 
         _ => {
-            let (s, markup) = element
-                .child_as_mixed()?
-                .ok_or(ParseFeedError::ParseError(ParseErrorKind::MissingContent { position, reference: "text" }))?;
+            let Some((s, markup)) = element.child_as_mixed()? else {
+                return Ok(None);
+            };
 
             let mut text = Text::new(s);
             text.content_type = if markup {
