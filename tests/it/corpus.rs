@@ -206,7 +206,10 @@ async fn fidelity_fixtures_reach_feeds_api_and_website(backend: crate::common::B
                 .unwrap();
             // Compared as text: the template escapes in its own way.
             let text = html_escape::decode_html_entities(&page);
-            assert!(text.contains(title.as_str()), "{id}: {title:?} not on its page");
+            assert!(
+                text.contains(title.as_str()),
+                "{id}: {title:?} not on its page"
+            );
         }
     }
 

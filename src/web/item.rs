@@ -1,0 +1,190 @@
+//! `/items/{id}`: one article with its topics, tags, story and recommended reading.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, route, web};
+use askama::Template;
+use chrono::Utc;
+
+use crate::discovery;
+use crate::server::AppState;
+use crate::store::{items, sources, stats};
+use crate::views::Client;
+
+use super::i18n::Texts;
+use super::{Card, Crumb, Ctx, Link, Page, cut, encode, error_page, html, sidebar, unavailable};
+
+#[derive(Template)]
+#[template(path = "item.html")]
+struct ItemPage {
+    t: &'static Texts,
+    page: Page,
+    title: String,
+    source: String,
+    time: String,
+    time_iso: String,
+    views: i64,
+    author: Option<String>,
+    tags: Vec<Link>,
+    topics: Vec<Link>,
+    body_html: Option<String>,
+    original_href: Option<String>,
+    also: Vec<Link>,
+    related: Vec<Card>,
+    hot: Vec<Card>,
+    trending: Vec<Link>,
+}
+
+/// `/items/{id}`: the article, its tags and topics, the other reports of its story and
+/// recommended reading. Opening it counts a view.
+#[route("/items/{id}", method = "GET", method = "HEAD")]
+pub(super) async fn item_page(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let ctx = Ctx::new(&req, &state);
+    let raw = id.into_inner();
+    let Some(id) = raw.parse::<i64>().ok().filter(|n| *n > 0) else {
+        let message = format!("{} /items/{raw}", ctx.t.not_found);
+        return error_page(&ctx, &state, StatusCode::NOT_FOUND, &message);
+    };
+    let now = Utc::now();
+    let trends = sidebar::Trends::of(&state);
+    let loaded = state
+        .store
+        .run(move |c| {
+            let Some(item) = items::get(c, id)? else {
+                return Ok(None);
+            };
+            let views = stats::views_of(c, &[id])?.get(&id).copied().unwrap_or(0);
+            let related = discovery::related(c, id, 6, now)?.unwrap_or_default();
+            Ok(Some((
+                item,
+                views,
+                related,
+                sidebar::read(c, None, now, &trends)?,
+                sources::titles(c)?,
+            )))
+        })
+        .await;
+    let (item, stored_views, related, mut side, titles) = match loaded {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            let message = format!("{} /items/{id}", ctx.t.not_found);
+            return error_page(&ctx, &state, StatusCode::NOT_FOUND, &message);
+        }
+        Err(e) => return unavailable(&ctx, &state, &e),
+    };
+    let (address, agent) = crate::server::client_of(&req, &state);
+    state.views.view(
+        id,
+        &Client {
+            address: &address,
+            agent: agent.as_deref(),
+        },
+        now,
+    );
+    let views = stored_views + i64::try_from(state.views.pending_views(id)).unwrap_or(0);
+    let config = state.config.get();
+    let source = titles
+        .get(&item.source_id)
+        .cloned()
+        .unwrap_or_else(|| item.source_id.clone());
+    let summary_text = item.item.summary_text();
+    let title = item
+        .item
+        .title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| cut(&summary_text, 40));
+    let topics: Vec<Link> = item
+        .topics
+        .iter()
+        .map(|t| Link {
+            href: ctx.href(&format!("/topics/{}", t.slug)),
+            title: config
+                .topic(&t.slug)
+                .map_or_else(|| t.slug.clone(), |c| c.title.clone()),
+            current: false,
+        })
+        .collect();
+    let tags = item
+        .tags
+        .iter()
+        .map(|t| Link {
+            href: ctx.href(&format!("/tags/{}", encode(&t.key))),
+            title: t.label.clone(),
+            current: false,
+        })
+        .collect();
+    let also = item
+        .also_reported_by
+        .iter()
+        .map(|m| Link {
+            href: ctx.href(&format!("/items/{}", m.id)),
+            title: titles
+                .get(&m.source_id)
+                .cloned()
+                .unwrap_or_else(|| m.source_id.clone()),
+            current: false,
+        })
+        .collect();
+    let description = cut(&summary_text, 150);
+    let mut page = ctx.page(
+        &state,
+        format!("{title} - {}", ctx.t.site_name),
+        if description.is_empty() {
+            title.clone()
+        } else {
+            description
+        },
+        &format!("/items/{id}"),
+    );
+    page.og_type = "article";
+    page.image = item.item.image.clone();
+    match topics.first() {
+        Some(t) => page.crumbs.push(Crumb {
+            href: Some(t.href.clone()),
+            title: t.title.clone(),
+        }),
+        None => page.crumbs.push(Crumb {
+            href: Some(ctx.href("/topics/all")),
+            title: ctx.t.news.to_owned(),
+        }),
+    }
+    page.crumbs.push(Crumb {
+        href: None,
+        title: cut(&title, 30),
+    });
+    if let Some(t) = item.topics.first() {
+        page.feeds = ctx.feeds(&t.slug, &t.slug);
+    }
+    let body_html = item
+        .item
+        .content
+        .clone()
+        .or_else(|| item.item.summary.clone())
+        .filter(|h| !h.trim().is_empty());
+    let body = ItemPage {
+        t: ctx.t,
+        title,
+        source,
+        time: ctx.time(item.sort_at),
+        time_iso: item
+            .sort_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        views,
+        author: item.item.authors.first().cloned(),
+        tags,
+        topics,
+        body_html,
+        original_href: item.item.link.as_ref().map(|_| format!("/go/{id}")),
+        also,
+        related: ctx.scored_cards(related, &titles),
+        hot: ctx.hot_cards(&mut side, &titles),
+        trending: ctx.trending_links(&side),
+        page,
+    }
+    .render();
+    html(StatusCode::OK, body)
+}
