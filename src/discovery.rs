@@ -116,6 +116,63 @@ pub fn hot(
     Ok(best_per_story(scored, limit))
 }
 
+/// Stories for a hot-reads box that real views do not fill (a fresh install has none): first
+/// the stories most sources told in the last week, most sources first, then the newest. One
+/// item per story, none of the stories in `taken` (those the box already shows). Ranked here,
+/// over the newest stories the store hands over, so that it is the same on both stores.
+pub fn told_most(
+    candidates: Vec<StoredItem>,
+    taken: &HashSet<i64>,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Vec<StoredItem> {
+    let recent = now - chrono::Duration::days(7);
+    let mut seen = taken.clone();
+    let mut stories: Vec<(usize, StoredItem)> = candidates
+        .into_iter()
+        .filter(|i| seen.insert(story(i)))
+        .map(|i| {
+            let sources = story_sources(&i);
+            // Only a recent story told more than once ranks by how many told it.
+            let told = if i.sort_at >= recent && sources > 1 {
+                sources
+            } else {
+                1
+            };
+            (told, i)
+        })
+        .collect();
+    stories.sort_by(|(ta, a), (tb, b)| {
+        tb.cmp(ta)
+            .then(b.sort_at.cmp(&a.sort_at))
+            .then(b.id.cmp(&a.id))
+    });
+    stories.into_iter().take(limit).map(|(_, i)| i).collect()
+}
+
+/// Searches to suggest where too few people have searched yet: the operator's list first, then
+/// each topic's leading keyword, in order; none already in `shown` (compared folded), none
+/// twice, none that [`is_junk_query`] would hide.
+pub fn suggested_searches<'a>(
+    operator: &'a [String],
+    topic_keywords: impl IntoIterator<Item = &'a str>,
+    shown: &[String],
+    limit: usize,
+) -> Vec<String> {
+    let fold = |q: &str| search::normalize_query(q);
+    let mut seen: HashSet<String> = shown.iter().map(|q| fold(q)).collect();
+    operator
+        .iter()
+        .map(String::as_str)
+        .chain(topic_keywords)
+        .map(str::trim)
+        .filter(|q| !q.is_empty() && !is_junk_query(q))
+        .filter(|q| seen.insert(fold(q)))
+        .take(limit)
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Matches read from the index per search; results are ranked among these (the newest
 /// matches). A query matching more than this ranks its newest matches only.
 pub const SEARCH_CANDIDATES: i64 = 500;
@@ -577,6 +634,89 @@ mod tests {
         for fine in ["物流", "tiktok shop 美区", "618", "q4 peak", "税"] {
             assert_eq!(is_junk_query(fine), fine == "618", "{fine}");
         }
+    }
+
+    fn stored(id: i64, hours_ago: i64, sources: &[&str], now: DateTime<Utc>) -> StoredItem {
+        let at = now - chrono::Duration::hours(hours_ago);
+        StoredItem {
+            id,
+            source_id: sources[0].to_owned(),
+            item: crate::domain::Item {
+                id: id.to_string(),
+                guid: None,
+                title: Some(format!("story {id}")),
+                link: None,
+                published: Some(at),
+                updated: None,
+                authors: Vec::new(),
+                summary: None,
+                content: None,
+                categories: Vec::new(),
+                language: None,
+                enclosures: Vec::new(),
+                image: None,
+            },
+            sort_at: at,
+            date_is_first_seen: false,
+            first_seen_at: at,
+            changed_at: at,
+            topics: Vec::new(),
+            tags: Vec::new(),
+            cluster_id: (sources.len() > 1).then_some(id),
+            also_reported_by: (1_i64..)
+                .zip(&sources[1..])
+                .map(|(n, other)| items::ClusterMember {
+                    id: id * 100 + n,
+                    source_id: (*other).to_owned(),
+                    title: None,
+                    link: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn fallback_stories_are_the_most_told_recent_ones_then_the_newest() {
+        let now = Utc::now();
+        let candidates = vec![
+            stored(1, 1, &["a"], now),
+            stored(2, 5, &["a", "b"], now),
+            stored(3, 30, &["a", "b", "c"], now),
+            // Told by four, but a month ago: no more than any old story.
+            stored(4, 24 * 30, &["a", "b", "c", "d"], now),
+            stored(5, 2, &["b"], now),
+            // Already in the box.
+            stored(6, 3, &["a", "b", "c", "d", "e"], now),
+        ];
+        let taken = HashSet::from([6]);
+        let ids: Vec<i64> = told_most(candidates, &taken, 10, now)
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(ids, [3, 2, 1, 5, 4]);
+        assert_eq!(told_most(Vec::new(), &taken, 10, now).len(), 0);
+    }
+
+    #[test]
+    fn suggested_searches_come_from_the_operator_then_the_topics_without_repeats() {
+        let operator = vec![
+            "TikTok Shop".to_owned(),
+            "  ".to_owned(),
+            "亚马逊".to_owned(),
+        ];
+        let topics = [
+            "TikTok",
+            "tiktok shop",
+            "Amazon",
+            "https://x.example",
+            "Shopee",
+        ];
+        let shown = vec!["amazon".to_owned()];
+        assert_eq!(
+            suggested_searches(&operator, topics, &shown, 4),
+            ["TikTok Shop", "亚马逊", "TikTok", "Shopee"]
+        );
+        assert!(suggested_searches(&[], topics, &shown, 0).is_empty());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use subtle::ConstantTimeEq;
 use super::{ApiError, AppState};
 use crate::domain::redact::redact;
 use crate::domain::{Enclosure, Matched};
-use crate::store::{item_tags, item_topics, items, sources};
+use crate::store::{item_tags, item_topics, items, sources, stats};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(topics)
@@ -131,6 +131,8 @@ struct ItemOut {
     topics: Vec<TopicRef>,
     tags: Vec<TagRef>,
     image: Option<String>,
+    /// Page views: stored counts plus those not yet flushed, as the lists and the item page say.
+    views: i64,
     /// The story: the id of its first-seen item, how many items tell it, and the others.
     cluster_id: Option<i64>,
     cluster_size: usize,
@@ -178,7 +180,7 @@ async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpR
             name: "id".into(),
             message: format!("an item id is a positive integer, got {raw:?}"),
         })?;
-    let (found, source) = state
+    let (found, source, stored_views) = state
         .store
         .run(move |c| {
             let found = items::get(c, id)?;
@@ -186,9 +188,11 @@ async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpR
                 Some(i) => sources::get(c, &i.source_id)?,
                 None => None,
             };
-            Ok((found, source))
+            let views = stats::views_of(c, &[id])?.get(&id).copied().unwrap_or(0);
+            Ok((found, source, views))
         })
         .await?;
+    let views = stored_views + i64::try_from(state.views.pending_views(id)).unwrap_or(0);
     let stored = found.ok_or_else(|| ApiError::NotFound(format!("no item with id {id}")))?;
     let config = state.config.get();
     let time = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -206,6 +210,7 @@ async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpR
     let i = stored.item;
     let out = ItemOut {
         image: i.image.clone(),
+        views,
         cluster_id: stored.cluster_id,
         cluster_size,
         also_reported_by,

@@ -12,8 +12,9 @@ use crate::store::items::{Cursor, ItemQuery};
 use crate::store::{items, sources, stats};
 
 use super::i18n::Texts;
+use super::sidebar::Aside;
 use super::{
-    Card, Ctx, FEATURED_ITEMS, FEATURED_TOPICS, FRONT_ITEMS, Link, Page, html, sidebar, unavailable,
+    Card, Ctx, FEATURED_ITEMS, FEATURED_TOPICS, FRONT_ITEMS, Page, html, sidebar, unavailable,
 };
 
 struct Featured {
@@ -30,8 +31,7 @@ struct IndexPage {
     latest: Vec<Card>,
     more_href: String,
     featured: Vec<Featured>,
-    hot: Vec<Card>,
-    trending: Vec<Link>,
+    aside: Aside,
 }
 
 /// `/`: latest articles, featured topics, hot reads, popular searches.
@@ -113,8 +113,7 @@ pub(super) async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
         .collect();
     let body = IndexPage {
         t: ctx.t,
-        hot: ctx.hot_cards(&mut side, &titles),
-        trending: ctx.trending_links(&side),
+        aside: ctx.aside(&mut side, &titles),
         latest: ctx.cards(latest, &views, &titles),
         more_href,
         featured,

@@ -74,6 +74,12 @@ pub struct Texts {
     pub featured: &'static str,
     pub hot: &'static str,
     pub trending: &'static str,
+    /// The hot box's heading when no real views fill it: what it shows instead.
+    pub top_stories: &'static str,
+    /// The searches box's heading, and its label for suggestions, when they are not counts.
+    pub suggested_searches: &'static str,
+    /// A stand-in story told by one source: why it is there.
+    pub new_story: &'static str,
     pub more: &'static str,
     pub nothing_yet: &'static str,
     pub views: &'static str,
@@ -129,6 +135,9 @@ pub static ZH: Texts = Texts {
     featured: "精选专题",
     hot: "热门阅读",
     trending: "大家都在搜",
+    top_stories: "近期要闻",
+    suggested_searches: "推荐搜索",
+    new_story: "新发布",
     more: "更多文章",
     nothing_yet: "暂无文章。",
     views: "浏览",
@@ -184,6 +193,9 @@ pub static EN: Texts = Texts {
     featured: "Featured topics",
     hot: "Hot reads",
     trending: "Popular searches",
+    top_stories: "Top stories",
+    suggested_searches: "Suggested searches",
+    new_story: "New",
     more: "More articles",
     nothing_yet: "No articles yet.",
     views: " views",

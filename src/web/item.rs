@@ -11,6 +11,7 @@ use crate::store::{items, sources, stats};
 use crate::views::Client;
 
 use super::i18n::Texts;
+use super::sidebar::Aside;
 use super::{Card, Crumb, Ctx, Link, Page, cut, encode, error_page, html, sidebar, unavailable};
 
 #[derive(Template)]
@@ -30,8 +31,7 @@ struct ItemPage {
     original_href: Option<String>,
     also: Vec<Link>,
     related: Vec<Card>,
-    hot: Vec<Card>,
-    trending: Vec<Link>,
+    aside: Aside,
 }
 
 /// `/items/{id}`: the article, its tags and topics, the other reports of its story and
@@ -181,8 +181,7 @@ pub(super) async fn item_page(
         original_href: item.item.link.as_ref().map(|_| format!("/go/{id}")),
         also,
         related: ctx.scored_cards(related, &titles),
-        hot: ctx.hot_cards(&mut side, &titles),
-        trending: ctx.trending_links(&side),
+        aside: ctx.aside(&mut side, &titles),
         page,
     }
     .render();

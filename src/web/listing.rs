@@ -11,9 +11,10 @@ use crate::store::items::{Cursor, ItemQuery};
 use crate::store::{items, sources, stats};
 
 use super::i18n::Texts;
+use super::sidebar::Aside;
 use super::{
-    Card, Crumb, Ctx, FeedLink, LIST_ITEMS, Link, Page, PageParams, encode, error_page, html,
-    sidebar, unavailable,
+    Card, Crumb, Ctx, FeedLink, LIST_ITEMS, Page, PageParams, encode, error_page, html, sidebar,
+    unavailable,
 };
 
 #[derive(Template)]
@@ -30,8 +31,7 @@ pub(super) struct ListingPage {
     pub(super) next_href: Option<String>,
     pub(super) side_heading: String,
     pub(super) side: Vec<Card>,
-    pub(super) hot: Vec<Card>,
-    pub(super) trending: Vec<Link>,
+    pub(super) aside: Aside,
 }
 
 /// What a listing page lists.
@@ -153,8 +153,7 @@ async fn listing(
         next_href,
         side_heading,
         side: ctx.scored_cards(side, &titles),
-        hot: ctx.hot_cards(&mut bar, &titles),
-        trending: ctx.trending_links(&bar),
+        aside: ctx.aside(&mut bar, &titles),
         page,
     }
     .render();

@@ -131,6 +131,8 @@ pub struct Card {
     pub time_iso: String,
     pub views: i64,
     pub cluster_size: usize,
+    /// Shown instead of the views where a card stands in for a count it does not have.
+    pub note: Option<String>,
 }
 
 /// The request's language and where links go.
@@ -316,6 +318,7 @@ impl Ctx {
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             cluster_size: discovery::story_sources(&item),
             views,
+            note: None,
         }
     }
 

@@ -20,6 +20,8 @@ use super::{Crumb, Ctx, LIST_ITEMS, encode, error_page, html, sidebar, unavailab
 struct SearchParams {
     q: Option<String>,
     cursor: Option<String>,
+    /// `suggested` when the search is a suggestion followed: not counted for trending.
+    from: Option<String>,
 }
 
 /// `/search?q=`: results with highlighted snippets, paged; popular searches beside.
@@ -31,6 +33,7 @@ pub(super) async fn search_page(
 ) -> HttpResponse {
     let ctx = Ctx::new(&req, &state);
     let raw = params.q.clone().unwrap_or_default();
+    let suggested = params.from.as_deref() == Some(sidebar::SUGGESTED);
     let now = Utc::now();
     let offset = match params
         .cursor
@@ -82,7 +85,7 @@ pub(super) async fn search_page(
         .map_or_else(String::new, |q| q.normalized.clone());
     let (items, next_href, total) = match (found, &query) {
         (Some(found), Some(q)) => {
-            if found.total > 0 && offset == 0 {
+            if found.total > 0 && offset == 0 && !suggested {
                 let (address, agent) = crate::server::client_of(&req, &state);
                 state.views.search(
                     &q.normalized,
@@ -160,8 +163,7 @@ pub(super) async fn search_page(
         next_href,
         side_heading: String::new(),
         side: Vec::new(),
-        hot: ctx.hot_cards(&mut side, &titles),
-        trending: ctx.trending_links(&side),
+        aside: ctx.aside(&mut side, &titles),
         page,
     }
     .render();

@@ -82,6 +82,27 @@ async fn chromium_shows_every_page_without_errors_on_desktop_and_phone() {
     let app = TestApp::spawn(common::config(&db, &sources)).await;
     app.wait_for_first_polls().await;
 
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("website-screenshots");
+    let _ = std::fs::remove_dir_all(&out);
+
+    // A fresh install, before anyone has read or searched: both sidebar boxes are filled with
+    // their labelled stand-ins.
+    let fresh = check_pages(&app.base, &out.join("fresh-install"), vec!["/".to_owned()]).await;
+    assert_eq!(fresh["pages"].as_array().unwrap().len(), 2, "{fresh}");
+    let home = reqwest::Client::new()
+        .get(format!("{}/", app.base))
+        .header("User-Agent", BROWSER)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("近期要闻") && home.contains("推荐搜索"),
+        "{home}"
+    );
+
     // Something in every part of the pages: indexed items, a view (hot reads), a search
     // (popular searches).
     let client = reqwest::Client::new();
@@ -116,17 +137,23 @@ async fn chromium_shows_every_page_without_errors_on_desktop_and_phone() {
     get(format!("/items/{item}")).await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("website-screenshots");
-    let _ = std::fs::remove_dir_all(&out);
     let pages = [
         "/".to_owned(),
         "/topics/tiktok".to_owned(),
         format!("/items/{item}"),
         "/search?q=%E7%89%A9%E6%B5%81".to_owned(),
     ];
-    let base = app.base.clone();
+    let report = check_pages(&app.base, &out, pages.to_vec()).await;
+    assert_eq!(report["pages"].as_array().unwrap().len(), 8, "{report}");
+    println!("screenshots in {}", out.display());
+    app.stop().await;
+}
+
+/// Chromium loads each page at desktop and phone widths (tests/browser/check.mjs); nothing may
+/// go wrong, and each screenshot saved under `out` must be a real picture. The report.
+async fn check_pages(base: &str, out: &std::path::Path, pages: Vec<String>) -> serde_json::Value {
     let script = node_modules().join("check.mjs");
-    let out_arg = out.clone();
+    let (base, out_arg) = (base.to_owned(), out.to_owned());
     let result = tokio::task::spawn_blocking(move || {
         Command::new("node")
             .arg(script)
@@ -145,7 +172,6 @@ async fn chromium_shows_every_page_without_errors_on_desktop_and_phone() {
         String::from_utf8_lossy(&result.stderr)
     );
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
-    assert_eq!(report["pages"].as_array().unwrap().len(), 8, "{report}");
     assert!(report["problems"].as_array().unwrap().is_empty());
     for page in report["pages"].as_array().unwrap() {
         assert_eq!(page["status"], 200, "{page}");
@@ -157,6 +183,5 @@ async fn chromium_shows_every_page_without_errors_on_desktop_and_phone() {
             shot.display()
         );
     }
-    println!("screenshots in {}", out.display());
-    app.stop().await;
+    report
 }

@@ -583,6 +583,9 @@ async fn clicks_count_survive_a_restart_and_rank_hot_reads(backend: Backend) {
             .unwrap()
     };
     assert_eq!(views_of(&listed, w3), 3);
+    // One item says the same number, pending counts included.
+    let one = json(&s.app, &format!("/api/items/{w3}")).await;
+    assert_eq!(one["views"], 3, "{one}");
     let Setup {
         db,
         _upstream,
@@ -602,6 +605,10 @@ async fn clicks_count_survive_a_restart_and_rank_hot_reads(backend: Backend) {
         [3, 2, 2, 2]
     );
     assert_eq!(views_of(&listed, ids["w1"]), 0);
+    for id in [w3, w4, ids["w1"]] {
+        let one = json(&app, &format!("/api/items/{id}")).await;
+        assert_eq!(one["views"].as_i64(), Some(views_of(&listed, id)), "{one}");
+    }
 
     // Hot: the FBA story (4 views, 2 sources) beats w3 (3 views, 1 source), which beats w4;
     // one entry per story; never-viewed items are absent.

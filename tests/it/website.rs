@@ -194,6 +194,104 @@ async fn the_front_page_shows_latest_featured_hot_and_searches(backend: Backend)
     assert_eq!(gz.headers()["content-encoding"], "gzip");
     app.stop().await;
 }
+/// The sidebar of a page (everything after `<aside>`).
+fn aside(html: &str) -> &str {
+    html.split_once("<aside>").map_or("", |(_, a)| a)
+}
+
+/// A fresh install's boxes are full from the first minute, and say what they show: stand-in
+/// stories marked with how many sources told them under "近期要闻", suggested searches under
+/// "推荐搜索". Real views and searches take over as they arrive, stand-ins fill what is left,
+/// a followed suggestion is never counted as a search, and the APIs give real counts only.
+async fn a_fresh_install_fills_both_boxes_honestly(backend: Backend) {
+    let (_db, _up, app) = app(backend).await;
+    let (status, _, html) = page(&app, "/", "10.0.0.1").await;
+    assert_eq!(status, 200);
+    let side = aside(&html);
+    assert!(
+        side.contains("近期要闻") && !side.contains("热门阅读"),
+        "{side}"
+    );
+    assert!(
+        side.contains("推荐搜索") && !side.contains("大家都在搜"),
+        "{side}"
+    );
+    assert!(
+        side.contains(r#"<span class="note">"#),
+        "stand-ins carry a note, not views"
+    );
+    assert!(
+        !side.contains("浏览"),
+        "no view counts where there are none: {side}"
+    );
+    // The topics' leading keywords, as searches a click will not count.
+    for keyword in ["TikTok", "Amazon", "Lazada"] {
+        assert!(
+            side.contains(&format!(r#"href="/search?q={keyword}&#38;from=suggested""#)),
+            "{keyword} suggested: {side}"
+        );
+    }
+    let stand_ins = side.matches(r#"<span class="note">"#).count();
+    assert!((1..=8).contains(&stand_ins), "{stand_ins} stand-ins");
+    // The same on every page that has the boxes.
+    let items: serde_json::Value = app.get("/api/items?limit=200").await.json_body().await;
+    let bnpl = item_id(&items, "先买后付");
+    for path in ["/topics/all", "/search?q=%E7%89%A9%E6%B5%81&from=suggested"] {
+        let html = page(&app, path, "10.0.0.1").await.2;
+        assert!(aside(&html).contains("推荐搜索"), "{path}");
+        assert!(aside(&html).contains("近期要闻"), "{path}");
+    }
+    // Real counts only from the APIs; the followed suggestion above did not count.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let hot: serde_json::Value = app.get("/api/hot").await.json_body().await;
+    assert_eq!(hot["items"], serde_json::json!([]), "{hot}");
+    let trending: serde_json::Value = app.get("/api/search/trending").await.json_body().await;
+    assert_eq!(trending["items"], serde_json::json!([]), "{trending}");
+
+    // A real view and a real search take the first places.
+    page(&app, &format!("/items/{bnpl}"), "10.0.0.2").await;
+    page(&app, "/search?q=%E7%89%A9%E6%B5%81", "10.0.0.2").await;
+    let mut side = String::new();
+    for _ in 0..100 {
+        side = aside(&page(&app, "/", "10.0.0.3").await.2).to_owned();
+        if side.contains("热门阅读") && side.contains("大家都在搜") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        side.contains("热门阅读") && !side.contains("近期要闻"),
+        "{side}"
+    );
+    let first = side.find("先买后付").expect("the viewed story in the box");
+    let first_note = side
+        .find(r#"<span class="note">"#)
+        .expect("stand-ins fill the rest");
+    assert!(
+        first < first_note,
+        "the viewed story comes before the stand-ins"
+    );
+    assert!(
+        side.contains("1浏览"),
+        "the real one shows its views: {side}"
+    );
+    assert!(side.matches("先买后付").count() == 1, "a story once");
+    assert!(
+        side.contains(r#"href="/search?q=%E7%89%A9%E6%B5%81""#),
+        "{side}"
+    );
+    let counted = side.find("大家都在搜").unwrap();
+    let suggested = side
+        .find(r#"<h3 class="chips-label">推荐搜索</h3>"#)
+        .expect("suggestions apart");
+    assert!(counted < suggested);
+    app.stop().await;
+}
+on_both_backends!(
+    a_fresh_install_fills_both_boxes_honestly,
+    a_fresh_install_fills_both_boxes_honestly
+);
+
 on_both_backends!(
     the_front_page_shows_latest_featured_hot_and_searches,
     the_front_page_shows_latest_featured_hot_and_searches
@@ -313,7 +411,9 @@ async fn topic_tag_search_and_sources_pages(backend: Backend) {
     );
     let (status, _, later) = page(&app, &format!("/topics/all?before={cursor}"), "10.0.0.1").await;
     assert_eq!(status, 200);
-    assert!(!later.contains(&escaped(&newest)));
+    // The listing, not the sidebar (whose stand-ins may show any recent story).
+    let listing = later.split("<aside>").next().unwrap();
+    assert!(!listing.contains(&escaped(&newest)));
     assert!(
         later.contains("/topics/all\">← 最新"),
         "a way back to the newest"
