@@ -2,6 +2,8 @@
 //! ones clamped to the fetch time), plain-text titles, and HTML sanitized as the very last step.
 
 pub mod html;
+mod language;
+mod links;
 
 use std::collections::HashMap;
 
@@ -10,8 +12,7 @@ use feed_rs::model::{Entry, Feed};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::domain::{Enclosure, Item, PlainText};
-use crate::parse::PLACEHOLDER_BASE;
+use crate::domain::{Item, PlainText};
 
 /// Where and when a feed was fetched.
 #[derive(Debug, Clone)]
@@ -83,7 +84,7 @@ pub fn feed_info(feed: &Feed, ctx: &Context<'_>) -> FeedInfo {
             .map(|t| title_text(t, feed.feed_type == feed_rs::model::FeedType::Atom).0)
             .filter(|t| !t.is_empty()),
         // Only a web address is a site to link to (a `file:` link would point into our disk).
-        site_url: alternate_link(&feed.links, ctx.fetch_url)
+        site_url: links::alternate_link(&feed.links, ctx.fetch_url)
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .map(String::from),
     }
@@ -108,7 +109,7 @@ pub fn normalize_feed_noting_cuts(
     feed: &Feed,
     ctx: &Context<'_>,
 ) -> (Vec<(Item, PlainText)>, Cuts) {
-    let feed_base = alternate_link(&feed.links, ctx.fetch_url)
+    let feed_base = links::alternate_link(&feed.links, ctx.fetch_url)
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .unwrap_or_else(|| ctx.fetch_url.clone());
     // A feed that gives several entries the same guid cannot be trusted with guids alone.
@@ -164,14 +165,14 @@ fn normalize_entry(
     let base = e
         .base
         .as_deref()
-        .and_then(|b| resolve(b, feed_base))
+        .and_then(|b| links::resolve(b, feed_base))
         .unwrap_or_else(|| feed_base.clone());
     let guid = Some(e.id.trim())
         .filter(|g| !g.is_empty())
         .map(String::from);
     // An entry whose only pointer to its article is out-of-line HTML content (`<content
     // type="text/html" src=…>`) has that page as its link.
-    let link = alternate_link(&e.links, &base)
+    let link = links::alternate_link(&e.links, &base)
         .or_else(|| {
             // The type as written: feed-rs calls out-of-line content without one HTML.
             let src = e.content.as_ref()?.src.as_ref()?;
@@ -180,7 +181,7 @@ fn normalize_entry(
                 written.as_str(),
                 "html" | "xhtml" | "text/html" | "application/xhtml+xml"
             )
-            .then(|| resolve(&src.href, &base))
+            .then(|| links::resolve(&src.href, &base))
             .flatten()
         })
         .filter(|u| matches!(u.scheme(), "http" | "https"))
@@ -255,7 +256,7 @@ fn normalize_entry(
         published,
         updated,
         authors: authors(e),
-        image: image(e, &base, content.as_deref().or(summary.as_deref())),
+        image: links::image(e, &base, content.as_deref().or(summary.as_deref())),
         summary,
         content,
         categories: dedupe(e.categories.iter().map(|c| {
@@ -267,7 +268,7 @@ fn normalize_entry(
             )
         })),
         language: None,
-        enclosures: enclosures(e, &base),
+        enclosures: links::enclosures(e, &base),
     };
     item.id = if bare {
         let urls: Vec<&str> = item.enclosures.iter().map(|e| e.url.as_str()).collect();
@@ -282,7 +283,7 @@ fn normalize_entry(
     };
     let plain = PlainText::of(&item);
     item.language = declared.or_else(|| {
-        detect_language(
+        language::detect_language(
             item.title.as_deref(),
             plain.summary.as_deref().or(plain.content.as_deref()),
         )
@@ -337,135 +338,6 @@ fn person_name<'a>(name: Option<&'a str>, email: Option<&'a str>) -> Option<&'a 
     }
 }
 
-/// ISO 639-3 codes whatlang reports, and the ISO 639-1 codes feeds use for them.
-const LANGUAGE_CODES: &[(&str, &str)] = &[
-    ("cmn", "zh"),
-    ("eng", "en"),
-    ("jpn", "ja"),
-    ("kor", "ko"),
-    ("vie", "vi"),
-    ("tha", "th"),
-    ("ind", "id"),
-    ("spa", "es"),
-    ("por", "pt"),
-    ("fra", "fr"),
-    ("deu", "de"),
-    ("rus", "ru"),
-    ("ita", "it"),
-    ("nld", "nl"),
-    ("pol", "pl"),
-    ("tur", "tr"),
-    ("ara", "ar"),
-    ("ukr", "uk"),
-    ("hin", "hi"),
-    ("tgl", "tl"),
-    ("heb", "he"),
-    ("swe", "sv"),
-    ("dan", "da"),
-    ("fin", "fi"),
-];
-
-/// The language of an item that does not say, when the text is long enough for whatlang to be
-/// sure; `None` rather than a guess.
-fn detect_language(title: Option<&str>, body_text: Option<&str>) -> Option<String> {
-    // The title and the start of the text say which language an item is in. Scripts with
-    // one main language are told by counting characters; whatlang's trigram scoring (slow:
-    // it was most of ingest's CPU time on whole articles) only sees a short Latin sample.
-    let title = title.unwrap_or_default();
-    let body = body_text.unwrap_or_default();
-    let text = || {
-        title
-            .chars()
-            .chain(body_text.map(|_| ' '))
-            .chain(body.chars().take(DETECT_CHARS))
-    };
-    let (mut letters, mut han, mut kana, mut hangul, mut thai) = (0usize, 0, 0, 0, 0);
-    for c in text().filter(|c| c.is_alphabetic()) {
-        letters += 1;
-        match c {
-            '\u{3040}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' => kana += 1,
-            '\u{AC00}'..='\u{D7AF}' | '\u{1100}'..='\u{11FF}' => hangul += 1,
-            '\u{0E00}'..='\u{0E7F}' => thai += 1,
-            c if crate::text::is_cjk(c) => han += 1,
-            _ => {}
-        }
-    }
-    // A CJK character carries a word's worth of meaning: a fifth of the letters is a lot.
-    let share = |n: usize| n > 0 && n * 5 >= letters;
-    if share(kana) {
-        return Some("ja".into());
-    }
-    if share(hangul) {
-        return Some("ko".into());
-    }
-    if share(han) {
-        return Some("zh".into());
-    }
-    if share(thai) {
-        return Some("th".into());
-    }
-    let sample: String = text().take(WHATLANG_CHARS).collect();
-    if looks_english(&sample) {
-        return Some("en".into());
-    }
-    let info = detector().detect(&sample)?;
-    if !info.is_reliable() {
-        return None;
-    }
-    let code = info.lang().code();
-    LANGUAGE_CODES
-        .iter()
-        .find(|(three, _)| *three == code)
-        .map(|(_, two)| (*two).to_owned())
-}
-
-/// English function words: three different ones, "the" or "and" among them, say English more
-/// cheaply than trigram scoring (which was up to two fifths of parse time). Other languages
-/// share a few of the short ones ("in", "was", "will" in German; "on" in French) but never "the"
-/// or "and". Text that gets here has no script share that decided it (a Chinese paragraph
-/// would have): English with a few Chinese names in it is English.
-const ENGLISH_WORDS: &[&str] = &[
-    "the", "and", "of", "to", "in", "for", "is", "on", "with", "that", "by", "from", "at", "as",
-    "are", "was", "will", "its", "this", "has", "have", "said", "their", "more", "than",
-];
-
-fn looks_english(sample: &str) -> bool {
-    let mut seen: Vec<&str> = Vec::new();
-    for word in sample
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| (2..=5).contains(&w.len()))
-    {
-        let lower = word.to_ascii_lowercase();
-        if let Some(w) = ENGLISH_WORDS.iter().find(|w| **w == lower)
-            && !seen.contains(w)
-        {
-            seen.push(w);
-            if seen.len() >= 3 && seen.iter().any(|w| matches!(*w, "the" | "and")) {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// Characters of an item's text language detection reads (besides the title), and how many of
-/// them whatlang scores.
-const DETECT_CHARS: usize = 200;
-const WHATLANG_CHARS: usize = 160;
-
-/// whatlang limited to the languages we can name, built once.
-fn detector() -> &'static whatlang::Detector {
-    static DETECTOR: std::sync::OnceLock<whatlang::Detector> = std::sync::OnceLock::new();
-    DETECTOR.get_or_init(|| {
-        whatlang::Detector::with_allowlist(
-            LANGUAGE_CODES
-                .iter()
-                .filter_map(|(three, _)| whatlang::Lang::from_code(*three))
-                .collect(),
-        )
-    })
-}
-
 /// A 32-hex-digit digest of an identity key: short, URL-safe and stable.
 fn identity(key: &str) -> String {
     Sha256::digest(key.as_bytes())
@@ -473,110 +345,6 @@ fn identity(key: &str) -> String {
         .take(16)
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// The entry's or feed's page: an `alternate` (or rel-less) link, made absolute against `base`,
-/// never a `javascript:` one.
-fn alternate_link(links: &[feed_rs::model::Link], base: &Url) -> Option<Url> {
-    links
-        .iter()
-        .filter(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
-        // RSS <comments> (and wfw:comment) is where to comment, not the article.
-        .filter(|l| l.target.is_none())
-        .filter(|l| !l.media_type.as_deref().is_some_and(is_feed_type))
-        .find_map(|l| resolve(&l.href, base))
-}
-
-fn is_feed_type(mime: &str) -> bool {
-    mime.contains("rss") || mime.contains("atom") || mime.contains("feed+json")
-}
-
-/// Resolve `href` against `base`, accepting protocol-relative URLs and refusing script URLs.
-/// An href that feed-rs resolved against the placeholder base is rebased onto `base`.
-fn resolve(href: &str, base: &Url) -> Option<Url> {
-    let href = href.trim();
-    if href.is_empty() {
-        return None;
-    }
-    let url = match unplaceholder(href) {
-        // An empty reference (`<enclosure url=""/>`, which feed-rs resolved to its placeholder
-        // base) points at nothing, not at the feed's own page.
-        Some(relative) if relative.is_empty() => return None,
-        Some(relative) => base.join(&relative).ok()?,
-        None => base.join(href).ok()?,
-    };
-    match url.scheme() {
-        "http" | "https" | "file" => Some(url),
-        _ => None,
-    }
-}
-
-/// The relative reference that feed-rs resolved against [`PLACEHOLDER_BASE`], if `href` is one.
-fn unplaceholder(href: &str) -> Option<String> {
-    static PLACEHOLDER: std::sync::LazyLock<Option<Url>> =
-        std::sync::LazyLock::new(|| Url::parse(PLACEHOLDER_BASE).ok());
-    // Most links are not (every link of every item passes here): no parse for them.
-    if !href
-        .as_bytes()
-        .windows(b"crossfeed".len())
-        .any(|w| w.eq_ignore_ascii_case(b"crossfeed"))
-    {
-        return None;
-    }
-    let placeholder = PLACEHOLDER.as_ref()?;
-    let url = Url::parse(href).ok()?;
-    if url.host_str() != placeholder.host_str() {
-        return None;
-    }
-    if url.path().starts_with("/__crossfeed__/") {
-        placeholder.make_relative(&url)
-    } else {
-        // An absolute-path reference ("/news/1.html"): keep path, query and fragment.
-        Some(url[url::Position::BeforePath..].to_owned())
-    }
-}
-
-fn enclosures(e: &Entry, base: &Url) -> Vec<Enclosure> {
-    // Atom `<link rel="enclosure">` and JSON Feed attachments, then RSS enclosures and
-    // media:content (feed-rs gives both as media content).
-    let links = e
-        .links
-        .iter()
-        .filter(|l| l.rel.as_deref() == Some("enclosure"))
-        .map(|l| {
-            (
-                l.href.as_str(),
-                l.media_type.clone().filter(|t| !t.trim().is_empty()),
-                l.length.filter(|n| *n > 0),
-            )
-        });
-    let media = e
-        .media
-        .iter()
-        .flat_map(|m| m.content.iter())
-        .filter_map(|c| {
-            let url = c.url.as_ref()?;
-            Some((
-                url.as_str(),
-                c.content_type.as_ref().map(|t| t.to_string()),
-                c.size,
-            ))
-        });
-    let mut out: Vec<Enclosure> = Vec::new();
-    for (href, mime_type, length) in links.chain(media) {
-        let Some(url) = resolve(href, base).filter(|u| matches!(u.scheme(), "http" | "https"))
-        else {
-            continue;
-        };
-        if !out.iter().any(|o| o.url == url.as_str()) {
-            out.push(Enclosure {
-                url: url.into(),
-                mime_type,
-                length,
-            });
-        }
-    }
-    out
 }
 
 /// The item's authors; media credits (`itunes:author`, `media:credit`) only stand in for an item
@@ -598,43 +366,6 @@ fn authors(e: &Entry) -> Vec<String> {
     )
 }
 
-/// The item's picture: the widest media:thumbnail (itunes:image counts as one), else an image
-/// among the media contents, else the first `<img>` of the (sanitized, absolute) HTML.
-fn image(e: &Entry, base: &Url, html: Option<&str>) -> Option<String> {
-    let web = |raw: &str| {
-        resolve(raw.trim(), base)
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .map(String::from)
-    };
-    let thumbnail = e
-        .media
-        .iter()
-        .flat_map(|m| m.thumbnails.iter())
-        .filter_map(|t| web(&t.image.uri).map(|u| (t.image.width.unwrap_or(0), u)))
-        .enumerate()
-        // Widest first; among equals, the first given.
-        .max_by_key(|(i, (w, _))| (*w, std::cmp::Reverse(*i)))
-        .map(|(_, (_, u))| u);
-    let is_image = |c: &feed_rs::model::MediaContent| {
-        c.content_type.as_ref().is_some_and(|t| t.ty() == "image")
-            || c.url.as_ref().is_some_and(|u| {
-                let path = u.path().to_ascii_lowercase();
-                [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif"]
-                    .iter()
-                    .any(|ext| path.ends_with(ext))
-            })
-    };
-    thumbnail
-        .or_else(|| {
-            e.media
-                .iter()
-                .flat_map(|m| m.content.iter())
-                .filter(|c| is_image(c))
-                .find_map(|c| c.url.as_ref().and_then(|u| web(u.as_str())))
-        })
-        .or_else(|| html.and_then(html::first_image))
-}
-
 fn dedupe(values: impl Iterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for v in values {
@@ -647,6 +378,7 @@ fn dedupe(values: impl Iterator<Item = String>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::language::looks_english;
     use super::*;
     use crate::parse::parse_feed;
     use chrono::TimeZone;
