@@ -74,6 +74,9 @@ pub struct SiteConfig {
     /// A directory of sample web pages served at `/samples/` (the shipped configuration's page
     /// source reads them, so that a fresh clone shows page sources offline); None: not served.
     pub sample_pages: Option<PathBuf>,
+    /// Searches the sidebar suggests (before each topic's leading keyword) while too few people
+    /// have searched; shown as suggestions, never as counts.
+    pub suggested_searches: Vec<String>,
 }
 
 impl Default for SiteConfig {
@@ -81,9 +84,13 @@ impl Default for SiteConfig {
         Self {
             timezone: chrono_tz::Asia::Shanghai,
             sample_pages: None,
+            suggested_searches: Vec::new(),
         }
     }
 }
+
+/// At most this many suggested searches (a sidebar box holds 8).
+pub const MAX_SUGGESTED_SEARCHES: usize = 20;
 
 /// Views, hot reads, recommendations.
 #[derive(Debug, Clone, PartialEq)]
@@ -576,6 +583,32 @@ topics:
     title: TikTok
     keywords: [TikTok, 抖音]
 ";
+
+    #[test]
+    fn suggested_searches_are_checked_one_by_one() {
+        let path = Path::new("/tmp/crossfeed.yaml");
+        let ok = Config::from_yaml(
+            path,
+            "site:\n  suggested_searches: [\" 黑五备货 \", TikTok Shop]\n",
+        )
+        .unwrap();
+        assert_eq!(ok.site.suggested_searches, ["黑五备货", "TikTok Shop"]);
+        let bad = Config::from_yaml(
+            path,
+            "site:\n  suggested_searches:\n    - 黑五备货\n    - https://evil.example\n    - x\n",
+        )
+        .unwrap_err();
+        let issues = bad.issues();
+        assert_eq!(issues.len(), 2, "{issues:?}");
+        assert_eq!((issues[0].line, issues[1].line), (4, 5));
+        assert!(issues[0].message.starts_with("site.suggested_searches: "));
+        let many = (0..21)
+            .map(|n| format!("    - 搜索{n}\n"))
+            .collect::<String>();
+        let err =
+            Config::from_yaml(path, &format!("site:\n  suggested_searches:\n{many}")).unwrap_err();
+        assert!(err.to_string().contains("at most 20"), "{err}");
+    }
 
     #[test]
     fn a_good_file_loads_with_defaults_filled_in() {

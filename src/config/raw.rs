@@ -52,6 +52,7 @@ pub(super) struct RawRetention {
 pub(super) struct RawSite {
     pub(super) timezone: Option<Spanned<String>>,
     pub(super) sample_pages: Option<Spanned<String>>,
+    pub(super) suggested_searches: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -3,10 +3,10 @@
 //! A box never stands empty, and never passes off a stand-in as a count. Real views and
 //! searches come first; the places they leave are filled with the stories most sources told
 //! recently (then the newest), each marked with how many told it, and with suggested searches
-//! (each topic's leading keyword), under a label of their own. A box with no real entry is
-//! headed for what it shows. A click on a suggestion is not counted as a search, so that
-//! suggestions never trend by themselves. The APIs (`/api/hot`, `/api/search/trending`) give
-//! real counts only.
+//! (the operator's `site.suggested_searches`, then each topic's leading keyword) under a label
+//! of their own. A box with no real entry is headed for what it shows. A click on a suggestion
+//! is not counted as a search, so that suggestions never trend by themselves. The APIs
+//! (`/api/hot`, `/api/search/trending`) give real counts only.
 
 use std::collections::{HashMap, HashSet};
 
@@ -54,6 +54,9 @@ pub(super) struct Aside {
 pub(super) struct Trends {
     cache: std::sync::Arc<crate::server::trends::TrendCache>,
     flushes: u64,
+    /// The operator's suggestions (`site.suggested_searches`), then each topic's leading
+    /// keyword.
+    operator: Vec<String>,
     suggestions: Vec<String>,
 }
 
@@ -63,6 +66,7 @@ impl Trends {
         Trends {
             cache: std::sync::Arc::clone(&state.trends),
             flushes: state.views.query_flushes(),
+            operator: config.site.suggested_searches.clone(),
             suggestions: config
                 .topics
                 .iter()
@@ -120,7 +124,7 @@ pub(super) fn read(
     }
     let shown: Vec<String> = trending.iter().map(|t| t.query.clone()).collect();
     let suggested = discovery::suggested_searches(
-        &[],
+        &trends.operator,
         trends.suggestions.iter().map(String::as_str),
         &shown,
         SEARCH_PLACES.saturating_sub(trending.len()),

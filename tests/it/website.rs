@@ -37,7 +37,8 @@ async fn app_with(backend: Backend, flush: &str) -> (TestDb, Upstream, TestApp) 
         .await;
     // The sources, and (a top-level key after them) how often counts are written.
     let sources = format!(
-        "{}  - id: nasty\n    url: {}\ndiscovery:\n  flush_interval: {flush}\n",
+        "{}  - id: nasty\n    url: {}\ndiscovery:\n  flush_interval: {flush}\n\
+         site:\n  suggested_searches: [黑五备货]\n",
         common::fixture_sources(&upstream),
         upstream.url("/nasty.atom")
     );
@@ -224,7 +225,10 @@ async fn a_fresh_install_fills_both_boxes_honestly(backend: Backend) {
         !side.contains("浏览"),
         "no view counts where there are none: {side}"
     );
-    // The topics' leading keywords, as searches a click will not count.
+    // The operator's suggestion first, then the topics' leading keywords, as searches a
+    // click will not count.
+    let operator = side.find("黑五备货").expect("the operator's suggestion");
+    assert!(operator < side.find(">TikTok<").unwrap(), "{side}");
     for keyword in ["TikTok", "Amazon", "Lazada"] {
         assert!(
             side.contains(&format!(r#"href="/search?q={keyword}&#38;from=suggested""#)),
