@@ -34,9 +34,16 @@ enum Role {
     /// A word of the topic's n-th `all_of` group.
     Group(usize),
     Exclude,
+    /// A word other platforms use too: evidence only in the topic's context (see
+    /// [`Classifier::classify_folded`]).
+    Shared,
+    /// The name of a platform (any topic's keyword, or one of `classify.platforms`): in the
+    /// title or lead, it makes that platform a subject of the item.
+    Platform,
 }
 
-/// One configured word of one topic.
+/// One configured word of one topic (for a platform name, `topic` is the topic it names, or
+/// `usize::MAX` for a platform without a topic).
 #[derive(Debug, Clone)]
 struct Use {
     topic: usize,
@@ -127,6 +134,8 @@ struct Found {
     groups: Vec<bool>,
     vetoed: bool,
     matched: Vec<Matched>,
+    /// Shared words seen, waiting for the context to decide: (word, field, in the lead).
+    shared: Vec<(String, Field, bool)>,
 }
 
 impl Found {
@@ -166,26 +175,24 @@ impl Classifier {
                         .enumerate()
                         .flat_map(|(g, ws)| ws.iter().map(move |w| (w, Role::Group(g)))),
                 )
-                .chain(t.exclude.iter().map(|k| (k, Role::Exclude)));
+                .chain(t.exclude.iter().map(|k| (k, Role::Exclude)))
+                .chain(t.shared.iter().map(|k| (k, Role::Shared)))
+                // A topic's keywords name its platform.
+                .chain(
+                    (!topics.iter().all(|t| t.shared.is_empty()))
+                        .then_some(t.keywords.iter().map(|k| (k, Role::Platform)))
+                        .into_iter()
+                        .flatten(),
+                );
             for (word, role) in words {
                 let f = folder.fold(word);
-                if f.is_empty() {
-                    continue;
-                }
-                let at = *index.entry(f.clone()).or_insert_with(|| {
-                    patterns.push(Pattern {
-                        uses: Vec::new(),
-                        bound_start: f.chars().next().is_some_and(is_word_char),
-                        bound_end: f.chars().next_back().is_some_and(is_word_char),
+                if let Some(at) = intern(f, &mut index, &mut folded, &mut patterns) {
+                    patterns[at].uses.push(Use {
+                        topic,
+                        role,
+                        original: word.clone(),
                     });
-                    folded.push(f);
-                    patterns.len() - 1
-                });
-                patterns[at].uses.push(Use {
-                    topic,
-                    role,
-                    original: word.clone(),
-                });
+                }
             }
             let regexes = t
                 .regex
@@ -202,6 +209,7 @@ impl Classifier {
                 min_hits: t.min_hits.unwrap_or(settings.min_hits).max(1),
                 groups: t.all_of.len(),
                 needs_evidence: !(t.keywords.is_empty()
+                    && t.shared.is_empty()
                     && t.regex.is_empty()
                     && t.categories.is_empty()),
                 sources: t.sources.clone(),
@@ -213,6 +221,23 @@ impl Classifier {
                     .collect(),
                 regexes,
             });
+        }
+        // Platforms without a topic matter only to topics with shared words.
+        if topics.iter().any(|t| !t.shared.is_empty()) {
+            for name in &settings.platforms {
+                let f = folder.fold(name);
+                let Some(at) = intern(f, &mut index, &mut folded, &mut patterns) else {
+                    continue;
+                };
+                // A name that is some topic's keyword already names that topic's platform.
+                if !patterns[at].uses.iter().any(|u| u.role == Role::Platform) {
+                    patterns[at].uses.push(Use {
+                        topic: usize::MAX,
+                        role: Role::Platform,
+                        original: name.clone(),
+                    });
+                }
+            }
         }
         let automaton = if folded.is_empty() {
             None
@@ -282,6 +307,8 @@ impl Classifier {
         .chain(categories.iter().map(|c| (Field::Categories, c.as_str())));
 
         let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        // Platforms named in the title or lead: topic indexes (usize::MAX for one without).
+        let mut in_view: Vec<usize> = Vec::new();
         for (field, text) in texts {
             if let Some(ac) = &self.automaton {
                 hits.clear();
@@ -291,7 +318,13 @@ impl Classifier {
                         .filter(|&(s, e, p)| at_boundaries(text, s, e, &self.patterns[p])),
                 );
                 hits.sort_unstable();
-                self.scan_words(field, text, &hits, ac.max_pattern_len(), &mut found);
+                self.scan_words(
+                    field,
+                    text,
+                    &hits,
+                    ac.max_pattern_len(),
+                    (&mut found, &mut in_view),
+                );
             }
             for (r, rule) in self.rules.iter().enumerate() {
                 if !field.read_by(&rule.fields) {
@@ -314,6 +347,7 @@ impl Classifier {
             }
         }
 
+        self.settle_shared(&mut found, &in_view);
         let source_tags: Vec<String> = if self.rules.iter().any(|r| !r.source_tags.is_empty()) {
             source.tags.iter().map(|t| self.folder.fold(t)).collect()
         } else {
@@ -346,7 +380,7 @@ impl Classifier {
         text: &str,
         hits: &[(usize, usize, usize)],
         reach: usize,
-        found: &mut [Found],
+        (found, in_view): (&mut [Found], &mut Vec<usize>),
     ) {
         let overlaps =
             |a: &(usize, usize, usize), b: &(usize, usize, usize)| a.0 < b.1 && b.0 < a.1;
@@ -355,6 +389,21 @@ impl Classifier {
             let to = hits.partition_point(|h| h.0 < hit.1);
             let near = &hits[from..to.max(from)];
             for u in &self.patterns[hit.2].uses {
+                let in_lead_here = field.always_lead() || in_lead(text, hit.0, self.lead_chars);
+                if u.role == Role::Platform {
+                    // Not when it is part of one of its topic's exclusions (Amazon River).
+                    let masked = near.iter().any(|h| {
+                        overlaps(h, hit)
+                            && self.patterns[h.2]
+                                .uses
+                                .iter()
+                                .any(|o| o.topic == u.topic && o.role == Role::Exclude)
+                    });
+                    if in_lead_here && !masked && !in_view.contains(&u.topic) {
+                        in_view.push(u.topic);
+                    }
+                    continue;
+                }
                 let rule = &self.rules[u.topic];
                 if !field.read_by(&rule.fields) {
                     continue;
@@ -379,8 +428,35 @@ impl Classifier {
                         found[u.topic].groups[g] = true;
                         found[u.topic].note(&u.original, "all_of", field);
                     }
+                    Role::Shared if !other_role(true) => {
+                        found[u.topic]
+                            .shared
+                            .push((u.original.clone(), field, in_lead_here));
+                    }
                     _ => {}
                 }
+            }
+        }
+    }
+
+    /// Shared words count for their topic only in its context: one of its own keywords (or
+    /// regexes, or categories) in the title or lead, or no other platform there. "Brand
+    /// Registry" is Amazon evidence in "Amazon expands Brand Registry" and in "Brand Registry
+    /// fees rise", not in "Walmart launches its own Brand Registry".
+    fn settle_shared(&self, found: &mut [Found], in_view: &[usize]) {
+        for (t, f) in found.iter_mut().enumerate() {
+            let shared = std::mem::take(&mut f.shared);
+            let in_context = f.lead || in_view.iter().all(|&p| p == t);
+            if shared.is_empty() || !in_context {
+                continue;
+            }
+            for (word, field, lead) in shared {
+                if lead {
+                    f.lead = true;
+                } else {
+                    f.body_hits = f.body_hits.saturating_add(1);
+                }
+                f.note(&word, "shared", field);
             }
         }
     }
@@ -393,6 +469,27 @@ impl Classifier {
             found.body_hits = found.body_hits.saturating_add(1);
         }
     }
+}
+
+/// The index of folded pattern `f`, added when new; None for an empty one.
+fn intern(
+    f: String,
+    index: &mut HashMap<String, usize>,
+    folded: &mut Vec<String>,
+    patterns: &mut Vec<Pattern>,
+) -> Option<usize> {
+    if f.is_empty() {
+        return None;
+    }
+    Some(*index.entry(f.clone()).or_insert_with(|| {
+        patterns.push(Pattern {
+            uses: Vec::new(),
+            bound_start: f.chars().next().is_some_and(is_word_char),
+            bound_end: f.chars().next_back().is_some_and(is_word_char),
+        });
+        folded.push(f);
+        patterns.len() - 1
+    }))
 }
 
 /// Whether byte offset `start` lies within the first `chars` characters of `text`.
@@ -539,6 +636,7 @@ mod tests {
             keywords: keywords.iter().map(|s| s.to_string()).collect(),
             all_of: vec![],
             exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            shared: vec![],
             regex: vec![],
             sources: vec![],
             source_tags: vec![],
@@ -594,6 +692,57 @@ mod tests {
                 &["亚马逊雨林", "Amazon rainforest", "巴西"],
             ),
         ])
+    }
+
+    #[test]
+    fn shared_words_count_only_with_their_platform_or_no_other_in_view() {
+        let mut amazon = topic("amazon", &["Amazon", "亚马逊"], &["Amazon River"]);
+        amazon.shared = vec!["Brand Registry".into(), "品牌备案".into()];
+        let c = Classifier::new(
+            &[
+                amazon,
+                topic("tiktok", &["TikTok", "抖音"], &[]),
+                topic("walmart", &["Walmart", "沃尔玛"], &[]),
+            ],
+            &ClassifyConfig {
+                platforms: vec!["Etsy".into(), "Amazon".into()],
+                ..ClassifyConfig::default()
+            },
+        )
+        .unwrap();
+        // Its own platform in view, or none at all: evidence.
+        assert_eq!(
+            slugs(&c, "Amazon expands Brand Registry to Mexico"),
+            ["amazon"]
+        );
+        assert_eq!(slugs(&c, "Brand Registry fees rise next month"), ["amazon"]);
+        assert_eq!(slugs(&c, "品牌备案新规下月生效"), ["amazon"]);
+        // Another platform is the subject: not evidence.
+        assert!(slugs(&c, "Walmart launches its own Brand Registry").eq(&["walmart"]));
+        assert_eq!(slugs(&c, "TikTok Shop 开放品牌备案入口"), ["tiktok"]);
+        assert!(slugs(&c, "Etsy tests a Brand Registry for makers").is_empty());
+        // The river is no platform (its exclusion masks the name), so it keeps no one else's
+        // shared word out; and the Amazon keyword itself is cancelled.
+        let river = c.classify(
+            &item("Amazon River floods delay Brand Registry checks"),
+            SourceCtx::default(),
+        );
+        assert_eq!(river.len(), 1);
+        assert!(
+            river[0].matched.iter().all(|m| m.rule == "shared"),
+            "{river:?}"
+        );
+        // The match says why.
+        let m = c.classify(&item("Brand Registry fees rise"), SourceCtx::default());
+        assert_eq!(m[0].matched[0].rule, "shared");
+        assert_eq!(m[0].matched[0].term, "Brand Registry");
+        // Deep in the body, a shared word counts like a keyword there.
+        let mut body = item("卖家如何准备年终促销");
+        body.content = Some(format!(
+            "<p>{}</p><p>品牌备案 品牌备案</p>",
+            "准备。".repeat(120)
+        ));
+        assert_eq!(slugs_of(&c, &body), ["amazon"]);
     }
 
     #[test]

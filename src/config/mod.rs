@@ -183,6 +183,10 @@ pub struct ClassifyConfig {
     /// How many characters at the start of the summary and content count as the lead, where
     /// one mention is enough.
     pub lead_chars: usize,
+    /// Names of platforms that have no topic (Etsy, 乐天): with one in the title or lead, a
+    /// topic's `shared` words do not count for it. Every topic's keywords count as platform
+    /// names too.
+    pub platforms: Vec<String>,
 }
 
 impl Default for ClassifyConfig {
@@ -191,6 +195,7 @@ impl Default for ClassifyConfig {
             traditional_to_simplified: true,
             min_hits: 2,
             lead_chars: 200,
+            platforms: Vec::new(),
         }
     }
 }
@@ -298,6 +303,9 @@ pub struct TopicConfig {
     pub all_of: Vec<Vec<String>>,
     /// Cancel what they overlap (亚马逊雨林 cancels its 亚马逊); veto the topic otherwise.
     pub exclude: Vec<String>,
+    /// Words other platforms use too (brand registry, flagship store): evidence only with one of
+    /// this topic's own keywords in the title or lead, or with no other platform there.
+    pub shared: Vec<String>,
     /// Regular expressions over the folded text, as good as a keyword.
     pub regex: Vec<String>,
     /// Only items from these sources...
@@ -322,6 +330,7 @@ impl TopicConfig {
             keywords,
             all_of: Vec::new(),
             exclude: Vec::new(),
+            shared: Vec::new(),
             regex: Vec::new(),
             sources: Vec::new(),
             source_tags: Vec::new(),

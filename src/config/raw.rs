@@ -97,6 +97,8 @@ pub(super) struct RawClassify {
     pub(super) traditional_to_simplified: Option<bool>,
     pub(super) min_hits: Option<Spanned<u64>>,
     pub(super) lead_chars: Option<Spanned<u64>>,
+    #[serde(default)]
+    pub(super) platforms: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -213,6 +215,8 @@ pub(super) struct RawTopic {
     pub(super) all_of: Vec<Spanned<Vec<String>>>,
     #[serde(default)]
     pub(super) exclude: Vec<String>,
+    #[serde(default)]
+    pub(super) shared: Vec<String>,
     #[serde(default)]
     pub(super) regex: Vec<Spanned<String>>,
     #[serde(default)]

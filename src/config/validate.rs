@@ -471,6 +471,7 @@ impl Validator {
                 .unwrap_or(d.traditional_to_simplified),
             min_hits: u32::try_from(min_hits?).unwrap_or(u32::MAX),
             lead_chars: lead_chars?,
+            platforms: clean_list(raw.platforms.clone()),
         })
     }
 
@@ -856,6 +857,7 @@ impl Validator {
                     keywords,
                     all_of,
                     exclude: clean_list(t.exclude),
+                    shared: clean_list(t.shared),
                     regex,
                     sources,
                     source_tags: clean_list(t.source_tags),
