@@ -15,7 +15,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, Utc};
-use crossfeed::config::RecommendWeights;
+use crossfeed::classify::Classifier;
+use crossfeed::config::{Config, RecommendWeights};
 use crossfeed::discovery;
 use crossfeed::search::{item_tokens, parse_query};
 use crossfeed::store::items::{self, ItemQuery};
@@ -567,6 +568,9 @@ fn main() {
         "海外仓 旺季备货",
     ];
     let weights = RecommendWeights::default();
+    // The shipped topics' exclusions keep false friends out of related reading.
+    let shipped = Config::load(std::path::Path::new("config/crossfeed.yaml")).unwrap();
+    let classifier = Classifier::new(&shipped.topics, &shipped.classify).unwrap();
     let runs = 200;
     let mut ok = true;
     store
@@ -585,7 +589,10 @@ fn main() {
             });
             ok &= measure("related (10)", 20.0, runs, conn, |c, i| {
                 let id = 1 + (i as i64 * 4_999) % n;
-                discovery::related(c, id, 10, now).unwrap().unwrap().len()
+                discovery::related(c, id, 10, now, &classifier)
+                    .unwrap()
+                    .unwrap()
+                    .len()
             });
             ok &= measure("tag recommendations (20)", 20.0, runs, conn, |c, i| {
                 discovery::recommendations(c, tags[i % tags.len()], 20, now, &weights, |_| 1.0)

@@ -14,7 +14,7 @@
 //! - an exclusion cancels the keyword occurrences it overlaps (亚马逊雨林 cancels its 亚马逊,
 //!   not a 亚马逊 elsewhere) and vetoes the topic when it overlaps none.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
@@ -256,6 +256,29 @@ impl Classifier {
             folder,
             lead_chars: settings.lead_chars,
         })
+    }
+
+    /// The topics whose `exclude` phrases occur in `text` (a false friend of theirs is
+    /// there: 亚马逊雨林 for Amazon), by slug. Recommended reading uses it to keep a topic's
+    /// false friends away from its articles.
+    pub fn excluded_topics(&self, text: &str) -> HashSet<String> {
+        let Some(ac) = &self.automaton else {
+            return HashSet::new();
+        };
+        let text = self.folder.fold(text);
+        ac.find_overlapping_iter(&text)
+            .filter(|m| {
+                at_boundaries(
+                    &text,
+                    m.start(),
+                    m.end(),
+                    &self.patterns[m.pattern().as_usize()],
+                )
+            })
+            .flat_map(|m| self.patterns[m.pattern().as_usize()].uses.iter())
+            .filter(|u| u.role == Role::Exclude)
+            .map(|u| self.rules[u.topic].slug.clone())
+            .collect()
     }
 
     /// How text is folded before matching (the same fold tags use).
@@ -743,6 +766,21 @@ mod tests {
             "准备。".repeat(120)
         ));
         assert_eq!(slugs_of(&c, &body), ["amazon"]);
+    }
+
+    #[test]
+    fn excluded_topics_name_the_false_friends_a_text_holds() {
+        let c = classifier();
+        assert_eq!(
+            c.excluded_topics("巴西亚马逊雨林大火影响物流"),
+            HashSet::from(["amazon".to_owned()])
+        );
+        assert_eq!(
+            c.excluded_topics("Amazon rainforest fires"),
+            HashSet::from(["amazon".to_owned()])
+        );
+        assert!(c.excluded_topics("亚马逊卖家物流新规").is_empty());
+        assert!(c.excluded_topics("").is_empty());
     }
 
     #[test]

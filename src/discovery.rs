@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
+use crate::classify::Classifier;
 use crate::config::RecommendWeights;
 use crate::search::{self, Query};
 use crate::store::items::{self, StoredItem};
@@ -390,12 +391,15 @@ const RELATED_BY_TEXT: i64 = 80;
 /// Recommended reading (推荐阅读) for the item `id`: items sharing its topics and tags and
 /// similar in text (TF-IDF cosine over Chinese-aware tokens, document frequencies from the
 /// candidates), favouring recent ones, never the item or its own story, one per story, spread
-/// over sources. None when there is no such item.
+/// over sources. An article with topics gets items sharing one first, the others only where
+/// those run out; and no item is recommended on the strength of a topic's false friend (see
+/// [`Classifier::excluded_topics`]). None when there is no such item.
 pub fn related(
     conn: &mut DbConn,
     id: i64,
     limit: usize,
     now: DateTime<Utc>,
+    classifier: &Classifier,
 ) -> Result<Option<Vec<Scored>>, StoreError> {
     let Some(item) = items::get(conn, id)? else {
         return Ok(None);
@@ -481,19 +485,40 @@ pub fn related(
 
     let topics: HashSet<&str> = item.topics.iter().map(|t| t.slug.as_str()).collect();
     let tags: HashSet<&str> = item.tags.iter().map(|t| t.key.as_str()).collect();
+    // False friends: the topics whose exclusions the article itself contains.
+    let article_vetoes = classifier.excluded_topics(&format!(
+        "{}\n{}",
+        item.item.title.as_deref().unwrap_or(""),
+        item.item.summary_text()
+    ));
     let pool: Vec<Choice> = candidates
         .into_iter()
         .zip(docs.iter().skip(1))
         .filter_map(|(c, doc)| {
+            let their = their_topics.remove(&c.id).unwrap_or_default();
+            // Never on the strength of a false friend: not a candidate holding one of the
+            // article's topics' exclusions (the rainforest under an Amazon article), nor one
+            // of a topic whose exclusion the article holds (Amazon news under the rainforest).
+            let summary = c.summary.as_deref().map(crate::text::text_of_sanitized);
+            let vetoes = classifier.excluded_topics(&format!(
+                "{}\n{}",
+                c.title.as_deref().unwrap_or(""),
+                summary.as_deref().unwrap_or("")
+            ));
+            if vetoes.iter().any(|v| topics.contains(v.as_str()))
+                || their
+                    .iter()
+                    .any(|t| article_vetoes.contains(t.slug.as_str()))
+            {
+                return None;
+            }
             let v = vector(doc);
             let dot: f64 = v
                 .iter()
                 .filter_map(|(w, x)| target.get(w).map(|y| x * y))
                 .sum();
             let similarity = dot / (target_norm * norm(&v).max(f64::MIN_POSITIVE));
-            let shared_topics = their_topics
-                .remove(&c.id)
-                .unwrap_or_default()
+            let shared_topics = their
                 .iter()
                 .filter(|t| topics.contains(t.slug.as_str()))
                 .count();
@@ -523,7 +548,20 @@ pub fn related(
             })
         })
         .collect();
-    let chosen = spread_over_sources(best_choice_per_story(pool), limit);
+    // An article with topics is followed by items sharing one first; others only fill what
+    // those leave.
+    let (on_topic, rest): (Vec<Choice>, Vec<Choice>) = pool
+        .into_iter()
+        .partition(|c| topics.is_empty() || c.parts.get("shared_topics").is_some_and(|n| *n > 0.0));
+    let mut chosen = spread_over_sources(best_choice_per_story(on_topic), limit);
+    if chosen.len() < limit {
+        let taken: HashSet<i64> = chosen.iter().map(|c| c.story).collect();
+        let others = best_choice_per_story(rest)
+            .into_iter()
+            .filter(|c| !taken.contains(&c.story))
+            .collect();
+        chosen.extend(spread_over_sources(others, limit - chosen.len()));
+    }
     Ok(Some(load_chosen(conn, chosen)?))
 }
 

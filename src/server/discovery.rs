@@ -354,10 +354,11 @@ async fn related(
 ) -> Result<HttpResponse, ApiError> {
     let id = item_id(&id.into_inner())?;
     let limit = limit(params.limit.as_deref(), 10, 50)?;
+    let rules = state.rules.get();
     let (ranked, titles) = state
         .store
         .run(move |c| {
-            let ranked = discovery::related(c, id, limit, Utc::now())?;
+            let ranked = discovery::related(c, id, limit, Utc::now(), &rules.classifier)?;
             Ok((ranked, sources::titles(c)?))
         })
         .await?;

@@ -50,6 +50,7 @@ pub(super) async fn item_page(
     };
     let now = Utc::now();
     let trends = sidebar::Trends::of(&state);
+    let rules = state.rules.get();
     let loaded = state
         .store
         .run(move |c| {
@@ -57,7 +58,7 @@ pub(super) async fn item_page(
                 return Ok(None);
             };
             let views = stats::views_of(c, &[id])?.get(&id).copied().unwrap_or(0);
-            let related = discovery::related(c, id, 6, now)?.unwrap_or_default();
+            let related = discovery::related(c, id, 6, now, &rules.classifier)?.unwrap_or_default();
             Ok(Some((
                 item,
                 views,

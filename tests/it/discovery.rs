@@ -776,3 +776,252 @@ on_both_backends!(
     recommendations_blend_views_story_size_recency_and_source_weight,
     recommendations_blend_views_story_size_recency_and_source_weight
 );
+
+/// A labelled set for recommended reading: cross-border news whose topic is known (the three
+/// test topics). Some items of one topic are worded almost as another topic's article is (the
+/// same fee rise told of another platform), and two false friends of the Amazon topic (the
+/// river) are worded as Amazon articles are: text similarity alone would recommend them.
+fn labelled_related_entries() -> Vec<Entry> {
+    let e = |guid, hours_ago, title, body| Entry {
+        guid,
+        title,
+        body,
+        hours_ago,
+        link: "",
+    };
+    vec![
+        e(
+            "a1",
+            1,
+            "亚马逊上调配送费，卖家物流成本上升",
+            "亚马逊上调配送费，卖家物流成本上升，旺季前需调整定价。",
+        ),
+        e(
+            "a2",
+            2,
+            "亚马逊Prime会员日报名开启",
+            "亚马逊Prime会员日开始接受秒杀报名，品牌卖家优先。",
+        ),
+        e(
+            "a3",
+            3,
+            "Amazon raises fulfilment fees for sellers in Europe",
+            "Amazon raises fulfilment fees for sellers in Europe from next month.",
+        ),
+        e(
+            "a4",
+            4,
+            "Amazon Prime Day 2027 dates announced",
+            "Amazon tells brands when Prime Day runs and how to prepare deals.",
+        ),
+        e(
+            "a5",
+            5,
+            "亚马逊日本站开放新类目招商",
+            "亚马逊日本站开放家居新类目，招商经理一对一对接。",
+        ),
+        e(
+            "a6",
+            6,
+            "Amazon tests AI listing assistant",
+            "Amazon tests an assistant that writes product listings from photos.",
+        ),
+        e(
+            "a7",
+            7,
+            "亚马逊广告新增视频展示位",
+            "亚马逊广告后台新增视频展示位，品牌可预约测试。",
+        ),
+        e(
+            "t1",
+            1,
+            "TikTok Shop配送费明年调整，卖家物流成本或将上升",
+            "平台称配送费将随油价浮动，卖家需重新核算物流成本。",
+        ),
+        e(
+            "t2",
+            2,
+            "TikTok Shop fulfilment fees go up for European sellers",
+            "European sellers on TikTok Shop will see fulfilment fees go up next quarter.",
+        ),
+        e(
+            "t3",
+            3,
+            "TikTok Shop东南亚直播间流量扶持",
+            "TikTok Shop为东南亚新直播间提供流量扶持。",
+        ),
+        e(
+            "t4",
+            4,
+            "TikTok Shop launches creator affiliate hub",
+            "TikTok Shop opens a hub where creators pick products to promote.",
+        ),
+        e(
+            "t5",
+            5,
+            "抖音电商发布年货节招商规则",
+            "抖音电商年货节招商开启，商家可报名。",
+        ),
+        e(
+            "t6",
+            6,
+            "TikTok Shop tests live shopping in Japan",
+            "TikTok Shop starts live shopping trials in Japan.",
+        ),
+        e(
+            "t7",
+            7,
+            "TikTok Shop达人带货佣金新规",
+            "TikTok Shop调整达人带货佣金结算周期。",
+        ),
+        e(
+            "l1",
+            1,
+            "Lazada卖家物流成本上升，配送费新标准公布",
+            "新的配送费标准按重量分档，卖家物流成本将有所上升。",
+        ),
+        e(
+            "l2",
+            2,
+            "Vietnam sellers on Lazada face higher fulfilment fees",
+            "Lazada says fulfilment fees for Vietnamese sellers rise with fuel costs.",
+        ),
+        e(
+            "l3",
+            3,
+            "Lazada双十二大促报名开启",
+            "Lazada双十二大促开始报名，跨境店铺可参加。",
+        ),
+        e(
+            "l4",
+            4,
+            "Lazada opens a seller university in Manila",
+            "Lazada opens training courses for new shops in Manila.",
+        ),
+        e(
+            "l5",
+            5,
+            "Lazada菲律宾站上线本地仓",
+            "Lazada菲律宾站本地仓投入使用，时效缩短两天。",
+        ),
+        e(
+            "l6",
+            6,
+            "Lazada tests voice search in Thailand",
+            "Lazada lets Thai shoppers search by voice.",
+        ),
+        e(
+            "l7",
+            7,
+            "Lazada LazMall品牌招商计划",
+            "LazMall面向品牌开放招商通道。",
+        ),
+        // False friends of the Amazon topic, worded as its articles are.
+        e(
+            "f1",
+            1,
+            "Amazon River low water slows barges and raises freight fees",
+            "Traders in Manaus pay more as the Amazon River drought slows barges.",
+        ),
+        e(
+            "f2",
+            2,
+            "亚马逊河水位下降，沿岸货运成本上升",
+            "亚马逊河流域干旱，驳船停航，当地商户货运成本上升。",
+        ),
+    ]
+}
+
+/// Over every article with a topic, at least 90% of its recommendations share a topic with it,
+/// and no recommendation is a false friend of the Amazon topic. The share is printed
+/// (`--nocapture`).
+async fn related_reading_stays_on_topic_and_off_false_friends(backend: Backend) {
+    let db = TestDb::new(backend);
+    let upstream = Upstream::start().await;
+    let mut entries = labelled_related_entries();
+    let links: Vec<String> = entries
+        .iter()
+        .map(|e| format!("https://labelled.example/{}", e.guid))
+        .collect();
+    for (e, link) in entries.iter_mut().zip(&links) {
+        e.link = Box::leak(link.clone().into_boxed_str());
+    }
+    serve(&upstream, "/wire.rss", rss("Labelled", &entries)).await;
+    serve(&upstream, "/daily.rss", rss("Empty", &[])).await;
+    let app = TestApp::spawn(config(&db, &upstream, "1h")).await;
+    app.wait_for_first_polls().await;
+    // Wait for the search index (related reading reads candidates through it).
+    let mut all = Value::Null;
+    for _ in 0..300 {
+        all = json(&app, "/api/items?limit=200").await;
+        let searchable = json(&app, "/api/search?q=%E5%8D%96%E5%AE%B6&limit=100").await; // 卖家
+        if all["items"].as_array().unwrap().len() == entries.len()
+            && searchable["total"].as_u64() >= Some(8)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), entries.len());
+    let topics_of = |v: &Value| -> Vec<String> {
+        v["topics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["slug"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let false_friends: Vec<i64> = items
+        .iter()
+        .filter(|i| i["url"].as_str().unwrap().contains("example/f"))
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(false_friends.len(), 2);
+    let (mut shared, mut total) = (0, 0);
+    for item in items.iter().filter(|i| !topics_of(i).is_empty()) {
+        let id = item["id"].as_i64().unwrap();
+        let mine = topics_of(item);
+        let related = json(&app, &format!("/api/items/{id}/related?limit=5")).await;
+        let related = related["items"].as_array().unwrap();
+        assert!(!related.is_empty(), "{}", item["title"]);
+        for r in related {
+            total += 1;
+            if topics_of(r).iter().any(|t| mine.contains(t)) {
+                shared += 1;
+            }
+            if mine.contains(&"amazon".to_owned()) {
+                assert!(
+                    !false_friends.contains(&r["id"].as_i64().unwrap()),
+                    "{} recommended under {}",
+                    r["title"],
+                    item["title"]
+                );
+            }
+        }
+    }
+    // Past what the topic can fill, other items fill the places; never a false friend.
+    for item in items
+        .iter()
+        .filter(|i| topics_of(i).contains(&"amazon".to_owned()))
+    {
+        let id = item["id"].as_i64().unwrap();
+        let related = json(&app, &format!("/api/items/{id}/related?limit=12")).await;
+        for r in related["items"].as_array().unwrap() {
+            assert!(
+                !false_friends.contains(&r["id"].as_i64().unwrap()),
+                "{} recommended under {}",
+                r["title"],
+                item["title"]
+            );
+        }
+    }
+    let share = f64::from(shared) / f64::from(total);
+    println!("related reading: {shared} of {total} recommendations share a topic ({share:.3})");
+    assert!(share >= 0.9, "{share:.3}");
+    app.stop().await;
+}
+on_both_backends!(
+    related_reading_stays_on_topic_and_off_false_friends,
+    related_reading_stays_on_topic_and_off_false_friends
+);
