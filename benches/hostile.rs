@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use chrono_tz::Tz;
-use crossfeed::classify::{Folded, SourceCtx};
+use crossfeed::classify::SourceCtx;
 use crossfeed::config::Config;
+use crossfeed::fold::Folded;
 use crossfeed::rules::Rules;
 use url::Url;
 

@@ -18,10 +18,10 @@ use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use crate::config::{ClassifyConfig, Fields, TopicConfig, compile_topic_regex};
 use crate::domain::{Item, Matched, PlainText, TopicMatch};
+use crate::fold::{Folded, Folder};
 use crate::text::is_cjk;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,13 +37,13 @@ enum Role {
     /// A word other platforms use too: evidence only in the topic's context (see
     /// [`Classifier::classify_folded`]).
     Shared,
-    /// The name of a platform (any topic's keyword, or one of `classify.platforms`): in the
-    /// title or lead, it makes that platform a subject of the item.
+    /// The name of a platform without a topic (`classify.platforms`): in the title or lead,
+    /// it makes that platform a subject of the item (a topic's own evidence there does the
+    /// same for its platform).
     Platform,
 }
 
-/// One configured word of one topic (for a platform name, `topic` is the topic it names, or
-/// `usize::MAX` for a platform without a topic).
+/// One configured word of one topic (`usize::MAX` for a name in `classify.platforms`).
 #[derive(Debug, Clone)]
 struct Use {
     topic: usize,
@@ -176,14 +176,7 @@ impl Classifier {
                         .flat_map(|(g, ws)| ws.iter().map(move |w| (w, Role::Group(g)))),
                 )
                 .chain(t.exclude.iter().map(|k| (k, Role::Exclude)))
-                .chain(t.shared.iter().map(|k| (k, Role::Shared)))
-                // A topic's keywords name its platform.
-                .chain(
-                    (!topics.iter().all(|t| t.shared.is_empty()))
-                        .then_some(t.keywords.iter().map(|k| (k, Role::Platform)))
-                        .into_iter()
-                        .flatten(),
-                );
+                .chain(t.shared.iter().map(|k| (k, Role::Shared)));
             for (word, role) in words {
                 let f = folder.fold(word);
                 if let Some(at) = intern(f, &mut index, &mut folded, &mut patterns) {
@@ -230,7 +223,7 @@ impl Classifier {
                     continue;
                 };
                 // A name that is some topic's keyword already names that topic's platform.
-                if !patterns[at].uses.iter().any(|u| u.role == Role::Platform) {
+                if !patterns[at].uses.iter().any(|u| u.role == Role::Keyword) {
                     patterns[at].uses.push(Use {
                         topic: usize::MAX,
                         role: Role::Platform,
@@ -330,8 +323,8 @@ impl Classifier {
         .chain(categories.iter().map(|c| (Field::Categories, c.as_str())));
 
         let mut hits: Vec<(usize, usize, usize)> = Vec::new();
-        // Platforms named in the title or lead: topic indexes (usize::MAX for one without).
-        let mut in_view: Vec<usize> = Vec::new();
+        // A platform without a topic (`classify.platforms`) named in the title or lead.
+        let mut platform_in_view = false;
         for (field, text) in texts {
             if let Some(ac) = &self.automaton {
                 hits.clear();
@@ -346,7 +339,7 @@ impl Classifier {
                     text,
                     &hits,
                     ac.max_pattern_len(),
-                    (&mut found, &mut in_view),
+                    (&mut found, &mut platform_in_view),
                 );
             }
             for (r, rule) in self.rules.iter().enumerate() {
@@ -370,7 +363,7 @@ impl Classifier {
             }
         }
 
-        self.settle_shared(&mut found, &in_view);
+        self.settle_shared(&mut found, platform_in_view);
         let source_tags: Vec<String> = if self.rules.iter().any(|r| !r.source_tags.is_empty()) {
             source.tags.iter().map(|t| self.folder.fold(t)).collect()
         } else {
@@ -403,7 +396,7 @@ impl Classifier {
         text: &str,
         hits: &[(usize, usize, usize)],
         reach: usize,
-        (found, in_view): (&mut [Found], &mut Vec<usize>),
+        (found, platform_in_view): (&mut [Found], &mut bool),
     ) {
         let overlaps =
             |a: &(usize, usize, usize), b: &(usize, usize, usize)| a.0 < b.1 && b.0 < a.1;
@@ -412,19 +405,9 @@ impl Classifier {
             let to = hits.partition_point(|h| h.0 < hit.1);
             let near = &hits[from..to.max(from)];
             for u in &self.patterns[hit.2].uses {
-                let in_lead_here = field.always_lead() || in_lead(text, hit.0, self.lead_chars);
+                let in_lead_here = || field.always_lead() || in_lead(text, hit.0, self.lead_chars);
                 if u.role == Role::Platform {
-                    // Not when it is part of one of its topic's exclusions (Amazon River).
-                    let masked = near.iter().any(|h| {
-                        overlaps(h, hit)
-                            && self.patterns[h.2]
-                                .uses
-                                .iter()
-                                .any(|o| o.topic == u.topic && o.role == Role::Exclude)
-                    });
-                    if in_lead_here && !masked && !in_view.contains(&u.topic) {
-                        in_view.push(u.topic);
-                    }
+                    *platform_in_view |= in_lead_here();
                     continue;
                 }
                 let rule = &self.rules[u.topic];
@@ -454,7 +437,7 @@ impl Classifier {
                     Role::Shared if !other_role(true) => {
                         found[u.topic]
                             .shared
-                            .push((u.original.clone(), field, in_lead_here));
+                            .push((u.original.clone(), field, in_lead_here()));
                     }
                     _ => {}
                 }
@@ -466,10 +449,17 @@ impl Classifier {
     /// regexes, or categories) in the title or lead, or no other platform there. "Brand
     /// Registry" is Amazon evidence in "Amazon expands Brand Registry" and in "Brand Registry
     /// fees rise", not in "Walmart launches its own Brand Registry".
-    fn settle_shared(&self, found: &mut [Found], in_view: &[usize]) {
+    /// A topic's platform is in view when its own evidence is in the lead.
+    fn settle_shared(&self, found: &mut [Found], platform_in_view: bool) {
+        if found.iter().all(|f| f.shared.is_empty()) {
+            return;
+        }
+        let own: Vec<bool> = found.iter().map(|f| f.lead && !f.vetoed).collect();
         for (t, f) in found.iter_mut().enumerate() {
             let shared = std::mem::take(&mut f.shared);
-            let in_context = f.lead || in_view.iter().all(|&p| p == t);
+            let other_in_view =
+                platform_in_view || own.iter().enumerate().any(|(u, o)| *o && u != t);
+            let in_context = own[t] || !other_in_view;
             if shared.is_empty() || !in_context {
                 continue;
             }
@@ -527,113 +517,6 @@ fn in_lead(text: &str, start: usize, chars: usize) -> bool {
     text[..start].chars().count() < chars
 }
 
-/// Folds text for matching: NFKC (full-width to ASCII, compatibility forms), lowercase, and
-/// optionally Traditional→Simplified Chinese.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Folder {
-    pub t2s: bool,
-}
-
-/// An item's title and plain-text summary and content, folded: worked out once per item for
-/// the stages that read them folded (topic matching, duplicate signatures).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Folded {
-    pub title: Option<String>,
-    pub summary: Option<String>,
-    pub content: Option<String>,
-}
-
-impl Folded {
-    pub fn of(item: &Item, plain: &PlainText, folder: Folder) -> Self {
-        Self {
-            title: item.title.as_deref().map(|t| folder.fold(t)),
-            summary: plain.summary.as_deref().map(|t| folder.fold(t)),
-            content: plain.content.as_deref().map(|t| folder.fold(t)),
-        }
-    }
-}
-
-impl Folder {
-    pub fn fold(&self, text: &str) -> String {
-        let folded = fold(text);
-        if self.t2s && folded.chars().any(is_cjk) {
-            fast2s::convert(&folded)
-        } else {
-            folded
-        }
-    }
-}
-
-/// Fold text for matching: NFKC (full-width to ASCII, compatibility forms) and lowercase.
-///
-/// Chinese text is mostly ideographs, which both steps leave alone and which nothing around
-/// them changes (no decomposition, no composition, no case): they are copied as they are, and
-/// only the runs between them (punctuation, Latin words, full-width forms) are normalized and
-/// lowercased, each run skipping normalization when a quick check says it is in NFKC already.
-/// The result is the same as folding the whole text at once.
-pub fn fold(text: &str) -> String {
-    if text.is_ascii() {
-        return text.to_ascii_lowercase();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut run = None;
-    for (i, c) in text.char_indices() {
-        if is_inert(c) {
-            if let Some(start) = run.take() {
-                fold_run(&text[start..i], &mut out);
-            }
-            out.push(c);
-        } else if run.is_none() {
-            run = Some(i);
-        }
-    }
-    if let Some(start) = run {
-        fold_run(&text[start..], &mut out);
-    }
-    out
-}
-
-/// Characters that folding leaves as they are whatever surrounds them: CJK ideographs
-/// (unified and extension A) and common CJK punctuation that has no compatibility form.
-fn is_inert(c: char) -> bool {
-    matches!(c,
-        '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}'
-        | '\u{3001}' | '\u{3002}' | '\u{3008}'..='\u{3011}' | '\u{2018}' | '\u{2019}'
-        | '\u{201C}' | '\u{201D}')
-}
-
-fn fold_run(run: &str, out: &mut String) {
-    if run.is_ascii() {
-        out.extend(run.chars().map(|c| c.to_ascii_lowercase()));
-        return;
-    }
-    match is_nfkc_quick(run.chars()) {
-        IsNormalized::Yes => out.push_str(&lowercase(run)),
-        _ => out.push_str(&lowercase(&run.nfkc().collect::<String>())),
-    }
-}
-
-/// `str::to_lowercase`, with the characters that have no case (ASCII aside, most of what
-/// crossfeed folds is Chinese) copied without a table lookup each. Capital sigma is the one
-/// character whose lowercase depends on its neighbours; text with it goes to the standard
-/// library whole.
-fn lowercase(text: &str) -> String {
-    if text.contains('Σ') {
-        return text.to_lowercase();
-    }
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if is_cjk(c) || ('\u{3000}'..='\u{303F}').contains(&c) {
-            out.push(c);
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
-}
-
 /// A character that belongs to a Latin-script word; CJK characters are never boundaries'
 /// concern because CJK text has no spaces.
 fn is_word_char(c: char) -> bool {
@@ -650,6 +533,8 @@ fn at_boundaries(text: &str, start: usize, end: usize, p: &Pattern) -> bool {
 mod tests {
     use super::*;
     use crate::domain::TopicSlug;
+    use crate::fold::{fold, is_inert, lowercase};
+    use unicode_normalization::UnicodeNormalization;
 
     fn topic(slug: &str, keywords: &[&str], exclude: &[&str]) -> TopicConfig {
         TopicConfig {

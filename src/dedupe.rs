@@ -11,10 +11,10 @@
 
 use url::Url;
 
-use crate::classify::{Folded, Folder};
 use crate::domain::Item;
 pub use crate::domain::Signature;
 use crate::domain::signature::{SIGNATURE_LEN, mix};
+use crate::fold::{Folded, Folder};
 
 /// Query parameters that only say where a click came from.
 const TRACKING_PARAMS: &[&str] = &[

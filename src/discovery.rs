@@ -355,6 +355,24 @@ struct Choice {
     parts: BTreeMap<&'static str, f64>,
 }
 
+/// For an article with topics, the best items sharing one, one per story and spread over
+/// sources; the others only fill the places those leave.
+fn on_topic_first(pool: Vec<Choice>, has_topics: bool, limit: usize) -> Vec<Choice> {
+    let (on_topic, rest): (Vec<Choice>, Vec<Choice>) = pool
+        .into_iter()
+        .partition(|c| !has_topics || c.parts.get("shared_topics").is_some_and(|n| *n > 0.0));
+    let mut chosen = spread_over_sources(best_choice_per_story(on_topic), limit);
+    if chosen.len() < limit {
+        let taken: HashSet<i64> = chosen.iter().map(|c| c.story).collect();
+        let others = best_choice_per_story(rest)
+            .into_iter()
+            .filter(|c| !taken.contains(&c.story))
+            .collect();
+        chosen.extend(spread_over_sources(others, limit - chosen.len()));
+    }
+    chosen
+}
+
 /// Load the chosen items, in the given order, and pair them with their scores.
 fn load_chosen(conn: &mut DbConn, chosen: Vec<Choice>) -> Result<Vec<Scored>, StoreError> {
     let ids: Vec<i64> = chosen.iter().map(|c| c.id).collect();
@@ -388,22 +406,9 @@ const RELATED_PER_TAG: i64 = 30;
 const RELATED_PER_TOPIC: i64 = 40;
 const RELATED_BY_TEXT: i64 = 80;
 
-/// Recommended reading (推荐阅读) for the item `id`: items sharing its topics and tags and
-/// similar in text (TF-IDF cosine over Chinese-aware tokens, document frequencies from the
-/// candidates), favouring recent ones, never the item or its own story, one per story, spread
-/// over sources. An article with topics gets items sharing one first, the others only where
-/// those run out; and no item is recommended on the strength of a topic's false friend (see
-/// [`Classifier::excluded_topics`]). None when there is no such item.
-pub fn related(
-    conn: &mut DbConn,
-    id: i64,
-    limit: usize,
-    now: DateTime<Utc>,
-    classifier: &Classifier,
-) -> Result<Option<Vec<Scored>>, StoreError> {
-    let Some(item) = items::get(conn, id)? else {
-        return Ok(None);
-    };
+/// The items related reading chooses from: the newest of each of the item's tags and topics,
+/// and the newest sharing a word of its title; never the item or its own story's members.
+fn related_candidates(conn: &mut DbConn, item: &StoredItem) -> Result<Vec<i64>, StoreError> {
     let mut own: HashSet<i64> = item.also_reported_by.iter().map(|m| m.id).collect();
     own.insert(item.id);
 
@@ -442,6 +447,26 @@ pub fn related(
     }
     let mut seen = HashSet::new();
     ids.retain(|i| !own.contains(i) && seen.insert(*i));
+    Ok(ids)
+}
+
+/// Recommended reading (推荐阅读) for the item `id`: items sharing its topics and tags and
+/// similar in text (TF-IDF cosine over Chinese-aware tokens, document frequencies from the
+/// candidates), favouring recent ones, never the item or its own story, one per story, spread
+/// over sources. An article with topics gets items sharing one first, the others only where
+/// those run out; and no item is recommended on the strength of a topic's false friend (see
+/// [`Classifier::excluded_topics`]). None when there is no such item.
+pub fn related(
+    conn: &mut DbConn,
+    id: i64,
+    limit: usize,
+    now: DateTime<Utc>,
+    classifier: &Classifier,
+) -> Result<Option<Vec<Scored>>, StoreError> {
+    let Some(item) = items::get(conn, id)? else {
+        return Ok(None);
+    };
+    let ids = related_candidates(conn, &item)?;
     let candidates: Vec<items::Brief> = items::briefs(conn, &ids)?
         .into_iter()
         .filter(|c| item.cluster_id.is_none() || c.cluster_id != item.cluster_id)
@@ -548,20 +573,7 @@ pub fn related(
             })
         })
         .collect();
-    // An article with topics is followed by items sharing one first; others only fill what
-    // those leave.
-    let (on_topic, rest): (Vec<Choice>, Vec<Choice>) = pool
-        .into_iter()
-        .partition(|c| topics.is_empty() || c.parts.get("shared_topics").is_some_and(|n| *n > 0.0));
-    let mut chosen = spread_over_sources(best_choice_per_story(on_topic), limit);
-    if chosen.len() < limit {
-        let taken: HashSet<i64> = chosen.iter().map(|c| c.story).collect();
-        let others = best_choice_per_story(rest)
-            .into_iter()
-            .filter(|c| !taken.contains(&c.story))
-            .collect();
-        chosen.extend(spread_over_sources(others, limit - chosen.len()));
-    }
+    let chosen = on_topic_first(pool, !topics.is_empty(), limit);
     Ok(Some(load_chosen(conn, chosen)?))
 }
 

@@ -22,6 +22,7 @@ pub mod dedupe;
 pub mod discovery;
 pub mod domain;
 pub mod fetch;
+pub mod fold;
 pub mod ingest;
 pub mod metrics;
 pub mod normalize;

@@ -6,9 +6,10 @@ use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 
-use crate::classify::{Classifier, ClassifyError, Folded, SourceCtx};
+use crate::classify::{Classifier, ClassifyError, SourceCtx};
 use crate::config::{Config, DedupeConfig};
 use crate::domain::{Item, Tag, TopicMatch};
+use crate::fold::Folded;
 use crate::tags::Tagger;
 
 /// Compiled rules.

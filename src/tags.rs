@@ -8,9 +8,9 @@ use std::sync::OnceLock;
 
 use jieba_rs::{Jieba, KeywordExtract, TfIdf};
 
-use crate::classify::Folder;
 use crate::config::TagsConfig;
 use crate::domain::{Item, Tag, TagKind};
+use crate::fold::Folder;
 use crate::text::{is_cjk, text_of_sanitized};
 
 /// Characters of text keyword extraction reads (the start of an article says what it is about).

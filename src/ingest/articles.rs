@@ -15,10 +15,11 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use super::{IngestError, Ingestor, Reader, task_failure};
-use crate::classify::{Folded, SourceCtx};
+use crate::classify::SourceCtx;
 use crate::domain::PlainText;
 use crate::domain::page::FullContent;
 use crate::fetch::{Outcome, Validators};
+use crate::fold::Folded;
 use crate::normalize::html::Sanitizer;
 use crate::parse::{ParseError, article, charset};
 use crate::store::{StoreError, articles, item_topics, items, meta, sources, transaction};

@@ -12,11 +12,12 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use super::{Document, IngestError, Target, fetch_document, task_failure};
-use crate::classify::{Folded, SourceCtx};
+use crate::classify::SourceCtx;
 use crate::domain::Classified;
 use crate::domain::page::{FullContent, PageSpec};
 use crate::domain::redact::without_secrets;
 use crate::fetch::{CacheHints, Fetched, Fetcher, Outcome, Validators};
+use crate::fold::Folded;
 use crate::normalize::{self, FeedInfo};
 use crate::parse::{self, ParseError, charset, page};
 use crate::rules::{Live, Rules};

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use crossfeed::classify::Folder;
 use crossfeed::config::DedupeConfig;
 use crossfeed::dedupe::signature;
+use crossfeed::fold::Folder;
 
 #[test]
 fn the_default_threshold_separates_reposts_from_distinct_stories() {
