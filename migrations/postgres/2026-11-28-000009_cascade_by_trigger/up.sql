@@ -2,7 +2,7 @@
 -- the poll on its source; the foreign keys from those rows checked, row by row, what that
 -- transaction had just written, each check a locking lookup of the parent (`FOR KEY SHARE`).
 -- For 10,000 items with their topics and tags that was about a quarter of the server's insert
--- time (BENCHMARKS.md, "Fetching", tenth session). The three keys on the poll's path go; what
+-- time (BENCHMARKS.md, "Fetching"). The three keys on the poll's path go; what
 -- they did on delete stays, as statement-level triggers that remove the children of every
 -- deleted row in one statement (a retention batch deletes thousands of items at once). Code that
 -- adds topics or tags to items written earlier locks those items first (`FOR KEY SHARE`, once
