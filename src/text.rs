@@ -150,9 +150,46 @@ pub fn strip_controls(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Queries that should not be shown as popular even when counted: addresses, e-mail, bare
+/// numbers, single letters, over-long strings, odd symbols.
+pub fn is_junk_query(q: &str) -> bool {
+    let chars: Vec<char> = q.chars().collect();
+    let has_word = chars.iter().any(|c| c.is_alphabetic() || is_cjk(*c));
+    let odd = chars.iter().any(|c| {
+        !(c.is_alphanumeric()
+            || is_cjk(*c)
+            || matches!(c, ' ' | '-' | '+' | '.' | '&' | '#' | '\''))
+    });
+    let short = chars.len() < 2 && chars.iter().all(char::is_ascii);
+    !has_word
+        || odd
+        || short
+        || chars.len() > 40
+        || q.contains("://")
+        || q.starts_with("www.")
+        || q.contains('@')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn junk_queries_are_not_trends() {
+        for junk in [
+            "x",
+            "12345",
+            "https://evil.example",
+            "www.example.com",
+            "a@b.cn",
+            "<script>",
+        ] {
+            assert!(is_junk_query(junk), "{junk}");
+        }
+        for fine in ["物流", "tiktok shop 美区", "618", "q4 peak", "税"] {
+            assert_eq!(is_junk_query(fine), fine == "618", "{fine}");
+        }
+    }
 
     proptest::proptest! {
         #[test]

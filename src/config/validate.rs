@@ -340,27 +340,29 @@ impl Validator {
                 .map(Some),
             None => Some(None),
         };
-        let suggested = raw.suggested_searches.iter().flatten().map(|q| {
-            self.check(q, "site.suggested_searches", |v| {
-                let v = v.trim();
-                if v.is_empty() || crate::discovery::is_junk_query(v) {
-                    Err("a search of 2 to 40 characters with a word in it, no address".to_owned())
-                } else {
-                    Ok(v.to_owned())
-                }
+        // Each entry checked, so that every bad one is reported; too many is one issue more.
+        let entries: Vec<&Spanned<String>> = raw.suggested_searches.iter().flatten().collect();
+        if let Some(over) = entries.get(MAX_SUGGESTED_SEARCHES) {
+            self.push(
+                over,
+                format!("site.suggested_searches: at most {MAX_SUGGESTED_SEARCHES} searches"),
+            );
+        }
+        let checked: Vec<Option<String>> = entries
+            .iter()
+            .map(|q| {
+                self.check(q, "site.suggested_searches", |v| {
+                    let v = v.trim();
+                    if v.is_empty() || crate::text::is_junk_query(v) {
+                        Err("a search of 2 to 40 characters with a word in it, no address")
+                    } else {
+                        Ok(v.to_owned())
+                    }
+                })
             })
-        });
-        let suggested: Option<Vec<String>> = suggested.collect::<Vec<_>>().into_iter().collect();
-        let suggested = suggested.filter(|list| {
-            let many = list.len() > MAX_SUGGESTED_SEARCHES;
-            if let (true, Some(last)) = (many, raw.suggested_searches.iter().flatten().last()) {
-                self.push(
-                    last,
-                    format!("site.suggested_searches: at most {MAX_SUGGESTED_SEARCHES} searches"),
-                );
-            }
-            !many
-        });
+            .collect();
+        let suggested: Option<Vec<String>> = checked.into_iter().collect();
+        let suggested = suggested.filter(|list| list.len() <= MAX_SUGGESTED_SEARCHES);
         Some(SiteConfig {
             timezone: timezone?,
             sample_pages: sample_pages?,

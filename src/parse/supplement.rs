@@ -241,13 +241,7 @@ pub(super) fn item_extension_fallbacks(feed: &mut Feed, text: &str) {
 /// (named by its label, else its text); failing both, the comma-separated `itunes:keywords`.
 fn extension_categories(entries: &mut [feed_rs::model::Entry], text: &str, items: &[Range<usize>]) {
     let own: Vec<bool> = entries.iter().map(|e| !e.categories.is_empty()).collect();
-    let attr = |tag: &Range<usize>, name: &str| {
-        tags::attributes(&text[tag.clone()])
-            .into_iter()
-            .find(|a| a.name == name)
-            .map(|a| html_escape::decode_html_entities(a.value.trim()).into_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let attr = |tag: &Range<usize>, name: &str| tags::attribute(&text[tag.clone()], name);
     let itunes = tags::find_tags(text, "itunes:category")
         .into_iter()
         .map(|tag| (attr(&tag, "text"), tag));
@@ -343,13 +337,7 @@ pub(super) fn entry_attributes(feed: &mut Feed, text: &str, item_tag: &str) {
     if items.len() != feed.entries.len() {
         return;
     }
-    let attr = |range: &std::ops::Range<usize>, name: &str| {
-        tags::attributes(&text[range.clone()])
-            .into_iter()
-            .find(|a| a.name == name)
-            .map(|a| html_escape::decode_html_entities(a.value.trim()).into_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let attr = |range: &Range<usize>, name: &str| tags::attribute(&text[range.clone()], name);
     let root_base = ["feed", "rss", "channel"]
         .iter()
         .filter_map(|t| tags::find_tags(text, t).into_iter().next())

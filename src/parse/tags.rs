@@ -17,6 +17,16 @@ pub struct Attribute {
 /// (`[A-Za-z_:][A-Za-z0-9_:.-]*`) and optionally `=` with a double-quoted, single-quoted or bare
 /// value. A hand-written scanner: this runs on every `<img>`, `<guid>` and item tag of every
 /// feed, where a capturing regex cost more than the rest of the tag handling.
+/// The value of attribute `name` of the start tag `tag`: entities decoded, trimmed; None when it
+/// is missing or blank.
+pub fn attribute(tag: &str, name: &str) -> Option<String> {
+    attributes(tag)
+        .into_iter()
+        .find(|a| a.name == name)
+        .map(|a| html_escape::decode_html_entities(a.value.trim()).into_owned())
+        .filter(|v| !v.is_empty())
+}
+
 pub fn attributes(tag: &str) -> Vec<Attribute> {
     let bytes = tag.as_bytes();
     let name_start = |b: u8| b.is_ascii_alphabetic() || b == b'_' || b == b':';
