@@ -1,19 +1,26 @@
 //! Near-duplicate detection: the same story reposted by several sources becomes one cluster.
 //!
 //! Two items are the same story when their canonical links are equal (tracking parameters
-//! such as `utm_*` removed, `http`/`https` and `www.` ignored) — a sure match — or when the
-//! Jaccard similarity of their text's character 4-grams reaches `dedupe.threshold`. Text is
-//! folded the way topics fold (NFKC, lowercase, Traditional→Simplified) with everything but
-//! letters and digits dropped, so it works on unsegmented Chinese and on English alike. The
-//! text is the start of the body (reposts copy it; their headlines are often reworded), or the
-//! title when an item has next to no body. Similarity is estimated with a 64-bin one-permutation MinHash;
-//! candidates are found through 16 bands of 4 values, which the store indexes.
+//! such as `utm_*` removed, `http`/`https` and `www.` ignored) — a sure match — or when their
+//! texts are alike enough (`dedupe.threshold`): the Jaccard similarity of their character
+//! 4-grams, or, where one text is shorter, the share of it found in the other (see
+//! [`Signature::likeness`]). Text is folded the way topics fold (NFKC, lowercase,
+//! Traditional→Simplified) with everything but letters and digits dropped, so it works on
+//! unsegmented Chinese and on English alike. The text is the start of the body (reposts copy
+//! it; their headlines are often reworded), or the title too when an item has next to no body.
+//! Similarity is estimated with one-permutation MinHash sketches of the body's start and of
+//! its first lines; candidates are found through their bands, which the store indexes, and
+//! [`assign`] decides which story each new item joins.
+
+pub mod assign;
+
+pub use assign::assign;
 
 use url::Url;
 
 use crate::domain::Item;
 pub use crate::domain::Signature;
-use crate::domain::signature::{SIGNATURE_LEN, mix};
+use crate::domain::signature::{LEAD_LEN, SIGNATURE_LEN, Sketch, mix};
 use crate::fold::{Folded, Folder};
 
 /// Query parameters that only say where a click came from.
@@ -96,6 +103,10 @@ pub fn canonical_link(link: &str) -> Option<String> {
 /// share; their endings differ (bylines, related links, boilerplate).
 const TEXT_CHARS: usize = 600;
 
+/// Characters at the start of the signed text that the lead sketch covers: about what a feed's
+/// summary of an article holds.
+const LEAD_CHARS: usize = 160;
+
 /// Below this many letters and digits the body says too little, and the title is used too.
 const MIN_BODY: usize = 40;
 
@@ -139,12 +150,9 @@ pub fn signature_of_folded(title: &str, text: &str) -> Option<Signature> {
         .map(|(i, _)| i)
         .chain(std::iter::once(signed.len()))
         .collect();
-    // One-permutation hashing: each shingle's hash picks one of the 64 bins (top 6 bits) and
-    // competes for its minimum (low 32 bits); empty bins borrow from the next filled one
-    // (rotation densification). One hash per shingle instead of 64.
-    let mut mins = [u32::MAX; SIGNATURE_LEN];
-    let mut filled = [false; SIGNATURE_LEN];
-    for window in bounds.windows(SHINGLE + 1) {
+    let mut body = Sketcher::<SIGNATURE_LEN>::new();
+    let mut lead = Sketcher::<LEAD_LEN>::new();
+    for (start, window) in bounds.windows(SHINGLE + 1).enumerate() {
         let gram = &signed.as_bytes()[window[0]..window[SHINGLE]];
         // Numbers tell template stories apart (today's exchange rate, this week's freight
         // index): shingles with a digit weigh more, as several salted copies. (An ASCII digit's
@@ -154,28 +162,70 @@ pub fn signature_of_folded(title: &str, text: &str) -> Option<Signature> {
         } else {
             1
         };
+        let in_lead = start + SHINGLE <= LEAD_CHARS;
         let base = hash_gram(gram);
         for copy in 0..copies {
             let h = if copy == 0 { base } else { mix(base ^ copy) };
-            let bin = (h >> 58) as usize;
-            let v = h as u32;
-            if v < mins[bin] {
-                mins[bin] = v;
+            body.add(h);
+            if in_lead {
+                lead.add(h);
             }
-            filled[bin] = true;
         }
     }
-    let mut out = mins;
-    for i in 0..SIGNATURE_LEN {
-        if filled[i] {
-            continue;
+    Some(Signature {
+        body: body.finish()?,
+        lead: lead.finish(),
+    })
+}
+
+/// One-permutation MinHash: each shingle's hash picks one of the `N` bins (its top bits) and
+/// competes for its minimum (the low 32 bits); empty bins borrow from the next filled one
+/// (rotation densification). One hash per shingle instead of `N`.
+struct Sketcher<const N: usize> {
+    mins: [u32; N],
+    filled: [bool; N],
+    size: u32,
+}
+
+impl<const N: usize> Sketcher<N> {
+    const BIN_SHIFT: u32 = 64 - N.ilog2();
+
+    fn new() -> Self {
+        Self {
+            mins: [u32::MAX; N],
+            filled: [false; N],
+            size: 0,
         }
-        let step = (1..SIGNATURE_LEN).find(|d| filled[(i + d) % SIGNATURE_LEN])?;
-        let from = mins[(i + step) % SIGNATURE_LEN];
-        out[i] =
-            (mix(u64::from(from) ^ (step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 32) as u32;
     }
-    Some(Signature(out))
+
+    fn add(&mut self, h: u64) {
+        let bin = (h >> Self::BIN_SHIFT) as usize;
+        let v = h as u32;
+        if v < self.mins[bin] {
+            self.mins[bin] = v;
+        }
+        self.filled[bin] = true;
+        self.size = self.size.saturating_add(1);
+    }
+
+    /// The sketch; None when no shingle was added. Signatures are stored: the values must never
+    /// change for the same text.
+    fn finish(self) -> Option<Sketch<N>> {
+        let mut out = self.mins;
+        for (i, value) in out.iter_mut().enumerate() {
+            if self.filled[i] {
+                continue;
+            }
+            let step = (1..N).find(|d| self.filled[(i + d) % N])?;
+            let from = self.mins[(i + step) % N];
+            *value = (mix(u64::from(from) ^ (step as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+                >> 32) as u32;
+        }
+        Some(Sketch {
+            values: out,
+            size: Some(self.size),
+        })
+    }
 }
 
 /// What clustering needs of an item: its canonical link and the signature of its text (the
@@ -285,7 +335,7 @@ mod tests {
         let a = signature(folder(), "亞馬遜調整退貨政策", "服裝類退貨窗口縮短").unwrap();
         let b = signature(folder(), "亚马逊调整退货政策", "服装类退货窗口缩短").unwrap();
         assert_eq!(a, b);
-        assert_eq!(a.similarity(&b), 1.0);
+        assert_eq!(a.likeness(&b), 1.0);
         assert_eq!(Signature::from_hex(&a.to_hex()), Some(a.clone()));
         assert_eq!(Signature::from_hex("zz"), None);
         assert_eq!(signature(folder(), "短", ""), None);
@@ -305,8 +355,8 @@ mod tests {
         )
         .unwrap();
         let c = signature(folder(), "Temu opens UK warehouses", "Temu has opened two local warehouses near Birmingham, allowing sellers to ship orders within the UK in two to three days.").unwrap();
-        assert!(a.similarity(&b) > 0.6, "{}", a.similarity(&b));
-        assert!(a.similarity(&c) < 0.2, "{}", a.similarity(&c));
+        assert!(a.likeness(&b) > 0.6, "{}", a.likeness(&b));
+        assert!(a.likeness(&c) < 0.2, "{}", a.likeness(&c));
         let shared =
             |x: &Signature, y: &Signature| x.bands().iter().zip(y.bands()).any(|(p, q)| *p == q);
         assert!(shared(&a, &b));

@@ -157,8 +157,9 @@ pub struct WebSubConfig {
 /// Near-duplicate folding of the same story across sources.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DedupeConfig {
-    /// Estimated Jaccard similarity of two items' text shingles at which they are the same
-    /// story (0.3–1.0).
+    /// How alike two items' texts must be to be the same story (0.3–1.0), as
+    /// `Signature::likeness` measures: Jaccard similarity of their shingles, or the share of a
+    /// shorter text found in a longer one on the same scale.
     pub threshold: f64,
     /// How far back a new item looks for its story.
     pub window: Duration,

@@ -1,5 +1,5 @@
 //! The same story from several sources: folded into one cluster by canonical link or by
-//! similar text, shown once in feeds with the other reports listed, every report with
+//! similar text (a reworded headline, a summary-only repost of a full article), shown once in feeds with the other reports listed, every report with
 //! `dedupe=false`. Both stores.
 
 use crate::common;
@@ -39,7 +39,7 @@ async fn reposts_fold_into_one_story(backend: Backend) {
     let summary = app::fetch_once(&config, Some("mirror"), |_, _| {}, |_| {})
         .await
         .unwrap();
-    assert_eq!(summary.new, 3);
+    assert_eq!(summary.new, 4);
 
     let app = TestApp::spawn(config).await;
     // Polls store items unclustered; the background job folds them a moment later.
@@ -64,7 +64,7 @@ async fn reposts_fold_into_one_story(backend: Backend) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(all.len(), 5);
+    assert_eq!(all.len(), 7);
     let id_of = |title: &str| {
         all.iter()
             .find(|i| i.item.title.as_deref() == Some(title))
@@ -87,13 +87,18 @@ async fn reposts_fold_into_one_story(backend: Backend) {
         cluster_of("转载：Temu英国本地仓上线"),
         Some(id_of("Temu在英国启用本地仓"))
     );
+    // A summary-only repost: the article's opening under another headline.
+    assert_eq!(
+        cluster_of("亚马逊欧洲：未提交税号将暂停销售"),
+        Some(id_of("亚马逊欧洲站要求卖家3月前补齐增值税号"))
+    );
     // Another SHEIN story from the same desk stands alone.
     let brazil = id_of("SHEIN在巴西建设本地供应链");
     assert_eq!(cluster_of("SHEIN在巴西建设本地供应链"), Some(brazil));
 
     // Feeds: one item per story by default, every item with dedupe=false.
     let deduped = titles(&app.get("/feeds/all.rss").await.bytes().await.unwrap());
-    assert_eq!(deduped.len(), 3, "{deduped:?}");
+    assert_eq!(deduped.len(), 4, "{deduped:?}");
     let every = titles(
         &app.get("/feeds/all.rss?dedupe=false")
             .await
@@ -101,7 +106,7 @@ async fn reposts_fold_into_one_story(backend: Backend) {
             .await
             .unwrap(),
     );
-    assert_eq!(every.len(), 5, "{every:?}");
+    assert_eq!(every.len(), 7, "{every:?}");
     let (status, e) = json(&app, "/feeds/all.rss?dedupe=maybe").await;
     assert_eq!(
         (status, e["error"]["code"].as_str()),

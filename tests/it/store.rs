@@ -1004,6 +1004,7 @@ on_both_backends!(
 /// items by binary `COPY`, SQLite by multi-row INSERTs): a full item, and one with every
 /// optional value missing.
 async fn a_new_item_reads_back_column_for_column(backend: Backend) {
+    use crossfeed::domain::signature::Sketch;
     use crossfeed::domain::{Enclosure, Signature};
     use crossfeed::store::DbConn;
     use crossfeed::store::schema::items as cols;
@@ -1046,9 +1047,16 @@ async fn a_new_item_reads_back_column_for_column(backend: Backend) {
         enclosures: vec![],
         image: None,
     };
-    let signature = Signature(std::array::from_fn(|i| {
-        (i as u32).wrapping_mul(0x9e37_79b9)
-    }));
+    let signature = Signature {
+        body: Sketch {
+            values: std::array::from_fn(|i| (i as u32).wrapping_mul(0x9e37_79b9)),
+            size: Some(512),
+        },
+        lead: Some(Sketch {
+            values: std::array::from_fn(|i| (i as u32).wrapping_mul(0x85eb_ca6b)),
+            size: Some(150),
+        }),
+    };
     let mut first = classified(full.clone(), topic("shopee", "Shopee"));
     first.canonical_link = Some("https://news.example.cn/a/1".into());
     first.signature = Some(signature.clone());
