@@ -16,10 +16,11 @@ use crate::fetch::{Fetcher, Validators};
 use crate::ingest::{self, Ingestor, PollReport, Summary};
 use crate::normalize;
 use crate::parse;
-use crate::reclassify::{self, Report};
+use crate::reclassify;
+use crate::reload::Reloader;
 use crate::rules::{Live, Rules};
 use crate::scheduler::{self, SchedulerHandle};
-use crate::server::{self, AppState, Surface};
+use crate::server::{self, AppState, FeedCache, Surface};
 use crate::store::{Store, sources};
 use crate::views::Counter;
 
@@ -110,128 +111,6 @@ fn ingestor_with(
     Ok(Arc::new(ingestor))
 }
 
-/// What a running process holds of its configuration, replaced whole on reload.
-#[derive(Clone)]
-pub struct Reloader {
-    pub config: Arc<Live<Config>>,
-    pub rules: Arc<Live<Rules>>,
-    /// Rendered feeds; dropped when the configuration (titles, topics) changes.
-    pub feed_cache: Arc<crate::server::FeedCache>,
-    store: Store,
-}
-
-/// What a reload did.
-#[derive(Debug, Clone, Default)]
-pub struct ReloadReport {
-    pub sources_added: usize,
-    pub sources_updated: usize,
-    pub sources_disabled: usize,
-    /// Set when the topic or tag rules changed and stored items were reclassified.
-    pub reclassified: Option<Report>,
-    /// Settings that changed in the file but only take effect after a restart.
-    pub restart_needed: Vec<&'static str>,
-}
-
-impl Reloader {
-    pub fn new(config: Config, rules: Rules, store: Store) -> Self {
-        Self {
-            feed_cache: Arc::new(crate::server::FeedCache::new(
-                config.server.feed_cache,
-                config.server.change_poll,
-            )),
-            config: Arc::new(Live::new(config)),
-            rules: Arc::new(Live::new(rules)),
-            store,
-        }
-    }
-
-    /// Re-read the configuration file (with the environment overrides) and put its sources,
-    /// topics and tag rules in force, reclassifying stored items if the rules changed. A bad
-    /// file changes nothing and the error says where it is wrong. The store and the listen
-    /// address stay as they are (they need a restart).
-    pub async fn reload(&self) -> anyhow::Result<ReloadReport> {
-        let old = self.config.get();
-        let mut fresh = Config::load(&old.path)?;
-        fresh
-            .apply_env(|k| std::env::var(k).ok())
-            .map_err(anyhow::Error::msg)?;
-        let rules = Rules::new(&fresh)?;
-        let mut report = ReloadReport::default();
-        let sections: [(&'static str, bool); 6] = [
-            (
-                "server",
-                format!("{:?}", fresh.server) != format!("{:?}", old.server),
-            ),
-            ("database", fresh.database.url != old.database.url),
-            (
-                "fetch",
-                format!("{:?}", fresh.fetch) != format!("{:?}", old.fetch),
-            ),
-            (
-                "schedule",
-                format!("{:?}{:?}", fresh.default_schedule, fresh.timing)
-                    != format!("{:?}{:?}", old.default_schedule, old.timing),
-            ),
-            (
-                "database.pool_size",
-                fresh.database.pool_size != old.database.pool_size,
-            ),
-            // The worker's hub publisher is built at start.
-            ("websub", fresh.websub != old.websub),
-        ];
-        report.restart_needed = sections
-            .iter()
-            .filter(|(_, changed)| *changed)
-            .map(|(name, _)| *name)
-            .collect();
-        fresh.database = old.database.clone();
-        fresh.server.listen = old.server.listen;
-
-        let configured = fresh.sources.clone();
-        let synced = self
-            .store
-            .run(move |c| sources::sync_from_config(c, &configured, Utc::now()))
-            .await
-            .context("cannot load the reloaded sources into the store")?;
-        report.sources_added = synced.added;
-        report.sources_updated = synced.updated;
-        report.sources_disabled = synced.disabled;
-        self.rules.set(rules.clone());
-        self.config.set(fresh);
-        report.reclassified = self.apply_rules().await?;
-        self.feed_cache.clear();
-        tracing::info!(
-            sources_added = report.sources_added,
-            sources_updated = report.sources_updated,
-            sources_disabled = report.sources_disabled,
-            reclassified = report.reclassified.as_ref().map_or(0, |r| r.changed_items),
-            restart_needed = ?report.restart_needed,
-            "configuration reloaded"
-        );
-        Ok(report)
-    }
-
-    /// Reclassify stored items if the rules in force differ from those they were classified
-    /// with.
-    pub async fn apply_rules(&self) -> anyhow::Result<Option<Report>> {
-        let rules = self.rules.get();
-        let report = self
-            .store
-            .run(move |c| reclassify::apply_if_changed(c, &rules))
-            .await
-            .context("cannot reclassify stored items")?;
-        if let Some(r) = &report {
-            tracing::info!(
-                items = r.items,
-                changed = r.changed_items,
-                retagged = r.retagged_items,
-                "topic and tag rules changed; stored items reclassified"
-            );
-        }
-        Ok(report)
-    }
-}
-
 /// How long a poll may hold its source: long enough for the fetch (with redirects and a
 /// discovered feed) and the write, short enough that a dead process's sources come back soon.
 pub fn lease_length(config: &Config) -> std::time::Duration {
@@ -248,6 +127,7 @@ pub struct Running {
     /// The web role's view counter and the task that writes its counts.
     views: Option<(Arc<Counter>, tokio::task::JoinHandle<()>)>,
     reloader: Reloader,
+    feed_cache: Arc<FeedCache>,
     /// Reclassification of stored items under changed rules, started with the process.
     rules_applied: Option<tokio::task::JoinHandle<()>>,
 }
@@ -339,11 +219,16 @@ pub async fn start_with_admin_token(
             config.discovery.flush_interval,
         ))
     });
+    let feed_cache = Arc::new(FeedCache::new(
+        config.server.feed_cache,
+        config.server.change_poll,
+    ));
     let state = AppState {
         store: store.clone(),
         config: Arc::clone(&reloader.config),
         rules: Arc::clone(&reloader.rules),
         reloader: reloader.clone(),
+        feed_cache: Arc::clone(&feed_cache),
         admin_token,
         nudge,
         views: Arc::clone(&views),
@@ -369,6 +254,7 @@ pub async fn start_with_admin_token(
         views,
         scheduler,
         reloader,
+        feed_cache,
         rules_applied,
     })
 }
@@ -377,6 +263,11 @@ impl Running {
     /// The process's live configuration and rules.
     pub fn reloader(&self) -> &Reloader {
         &self.reloader
+    }
+
+    /// The process's rendered feeds.
+    pub fn feed_cache(&self) -> &Arc<FeedCache> {
+        &self.feed_cache
     }
 
     /// Wait until stored items have been reclassified under the rules in force at start (at

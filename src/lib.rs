@@ -2,7 +2,9 @@
 //! Postgres or SQLite, and republishes them as topic feeds and a JSON API.
 //!
 //! Data flows one way: `config` → `scheduler` → `ingest` (`fetch` → `parse` → `normalize` →
-//! `classify` → `store`) → `render` → `server`. Only `app` wires the modules together.
+//! `classify`, `tags`, `dedupe` → `store`) → `render` → `server` (feeds, API and the website,
+//! `server::web`). `reload` holds the configuration in force beneath the server and the
+//! scheduler. Only `app` wires the modules together.
 
 /// mimalloc instead of the system allocator: parsing and rendering allocate many small,
 /// short-lived strings (about 15% of the parse time went to glibc's malloc and free), and glibc
@@ -29,6 +31,7 @@ pub mod normalize;
 pub mod opml;
 pub mod parse;
 pub mod reclassify;
+pub mod reload;
 pub mod render;
 pub mod rules;
 pub mod scheduler;
@@ -38,5 +41,4 @@ pub mod store;
 pub mod tags;
 pub mod text;
 pub mod views;
-pub mod web;
 pub mod websub;

@@ -6,7 +6,8 @@
 //! Staleness: the store keeps a value that changes whenever items change
 //! (`meta::ITEMS_CHANGED`). At most every `change_poll`, a request reads it; when it moved,
 //! the whole cache is dropped. Every web process learns of another process's ingest within
-//! `change_poll` that way, with one tiny query per interval.
+//! `change_poll` that way, with one tiny query per interval. A reload of the configuration
+//! (titles, topics) moves its generation, which the cache follows on every request.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -73,6 +74,8 @@ struct Inner {
     bytes: u64,
     /// The store's change marker the entries were rendered under.
     seen: Option<String>,
+    /// The configuration generation (`Reloader::generation`) they were rendered under.
+    generation: u64,
     checked_at: Option<Instant>,
     hits: u64,
     misses: u64,
@@ -101,6 +104,7 @@ impl FeedCache {
                 entries: LruCache::unbounded(),
                 bytes: 0,
                 seen: None,
+                generation: 0,
                 checked_at: None,
                 hits: 0,
                 misses: 0,
@@ -143,7 +147,17 @@ impl FeedCache {
         self.lock().checked_at = Some(Instant::now());
     }
 
-    /// Drop every entry (this process changed items, or the configuration changed).
+    /// Drop every entry if the configuration's generation moved since they were rendered.
+    pub fn follow(&self, generation: u64) {
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            inner.entries.clear();
+            inner.bytes = 0;
+            inner.generation = generation;
+        }
+    }
+
+    /// Drop every entry (this process changed items).
     pub fn clear(&self) {
         let mut inner = self.lock();
         inner.entries.clear();

@@ -380,7 +380,8 @@ async fn serve_feed(
     let max_age = config.server.feed_max_age.as_secs();
 
     // The parameters are valid: answer from the cache when it holds this exact feed.
-    let cache = &state.reloader.feed_cache;
+    let cache = &state.feed_cache;
+    cache.follow(state.reloader.generation());
     let path_and_query = match &search {
         Some(query) => with_normalized_query(req, &query.normalized),
         None => req

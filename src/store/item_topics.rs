@@ -29,7 +29,7 @@ pub fn replace_many(
 ) -> Result<(), StoreError> {
     let ids: Vec<i64> = items.iter().map(|(id, _, _)| *id).collect();
     // Items deleted meanwhile get none (and the others cannot be deleted until the commit).
-    let items = super::items::keep_stored(conn, items)?;
+    let items = super::locks::keep_stored(conn, items)?;
     delete_for(conn, &ids)?;
     insert_many(conn, &items)
 }

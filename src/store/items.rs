@@ -462,34 +462,6 @@ pub fn upsert_for_source(
     Ok(counts)
 }
 
-/// The rows of `rows` whose item is still stored, each such item locked against deletion until
-/// the transaction ends (Postgres: `FOR KEY SHARE`, as a foreign key check takes it, but once
-/// per statement rather than once per row). Run it before giving items written earlier new
-/// topic or tag rows: no foreign key stops an orphan row on Postgres (migration 000009). SQLite
-/// has one writer at a time, so a plain lookup is enough there.
-pub fn keep_stored<'a, T: ?Sized>(
-    conn: &mut DbConn,
-    rows: &[(i64, NaiveDateTime, &'a T)],
-) -> Result<Vec<(i64, NaiveDateTime, &'a T)>, StoreError> {
-    let ids: Vec<i64> = rows.iter().map(|(id, _, _)| *id).collect();
-    let mut stored = std::collections::HashSet::with_capacity(ids.len());
-    for chunk in ids.chunks(LOOKUP_CHUNK) {
-        let query = items::table
-            .filter(items::id.eq_any(chunk))
-            .select(items::id);
-        let found: Vec<i64> = match conn {
-            DbConn::Pg(c) => query.for_key_share().load(c)?,
-            DbConn::Sqlite(c) => query.load(c)?,
-        };
-        stored.extend(found);
-    }
-    Ok(rows
-        .iter()
-        .filter(|(id, _, _)| stored.contains(id))
-        .copied()
-        .collect())
-}
-
 /// A new item as `COPY` writes it on Postgres: flat (diesel's binary `COPY` takes one level of
 /// columns), with its id drawn from the sequence beforehand, since `COPY` returns none.
 #[derive(Insertable)]

@@ -9,6 +9,7 @@ pub mod fetch_log;
 pub mod item_tags;
 pub mod item_topics;
 pub mod items;
+pub mod locks;
 pub mod meta;
 pub mod retention;
 pub mod schema;

@@ -186,6 +186,6 @@ proptest! {
 
     #[test]
     fn any_accept_language_chooses_a_language(param in proptest::option::of(".{0,8}"), header in proptest::option::of(".{0,80}")) {
-        let _ = crossfeed::web::i18n::Lang::choose(param.as_deref(), header.as_deref());
+        let _ = crossfeed::server::web::i18n::Lang::choose(param.as_deref(), header.as_deref());
     }
 }

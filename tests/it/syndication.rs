@@ -154,7 +154,7 @@ async fn feeds_answer_head_and_gzip_and_come_from_the_cache(backend: Backend) {
 
     // The requests after the first were cache hits; a change in the store drops the cache
     // within `server.change_poll` (1 s by default).
-    let cache = std::sync::Arc::clone(&app.running.reloader().feed_cache);
+    let cache = std::sync::Arc::clone(app.running.feed_cache());
     let before = cache.stats();
     assert!(before.hits >= 2, "{before:?}");
     let _ = raw.get(&url).send().await.unwrap();

@@ -6,7 +6,7 @@ use askama::Template;
 use chrono::Utc;
 
 use crate::discovery;
-use crate::server::AppState;
+use crate::server::state::AppState;
 use crate::store::{items, sources, stats};
 use crate::views::Client;
 
@@ -76,7 +76,7 @@ pub(super) async fn item_page(
         }
         Err(e) => return unavailable(&ctx, &state, &e),
     };
-    let (address, agent) = crate::server::client_of(&req, &state);
+    let (address, agent) = crate::server::state::client_of(&req, &state);
     state.views.view(
         id,
         &Client {

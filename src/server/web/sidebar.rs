@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::discovery::{self, Scored};
-use crate::server::AppState;
+use crate::server::state::AppState;
 use crate::store::items::{self, ItemQuery, StoredItem};
 use crate::store::stats::Window;
 use crate::store::{DbConn, StoreError};

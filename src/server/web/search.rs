@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::discovery;
-use crate::server::AppState;
+use crate::server::state::AppState;
 use crate::store::search::Filter;
 use crate::store::sources;
 use crate::views::Client;
@@ -86,7 +86,7 @@ pub(super) async fn search_page(
     let (items, next_href, total) = match (found, &query) {
         (Some(found), Some(q)) => {
             if found.total > 0 && offset == 0 && !suggested {
-                let (address, agent) = crate::server::client_of(&req, &state);
+                let (address, agent) = crate::server::state::client_of(&req, &state);
                 state.views.search(
                     &q.normalized,
                     &Client {

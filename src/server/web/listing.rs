@@ -6,7 +6,7 @@ use askama::Template;
 use chrono::Utc;
 
 use crate::discovery;
-use crate::server::AppState;
+use crate::server::state::AppState;
 use crate::store::items::{Cursor, ItemQuery};
 use crate::store::{items, sources, stats};
 

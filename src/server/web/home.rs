@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, route, web};
 use askama::Template;
 use chrono::Utc;
 
-use crate::server::AppState;
+use crate::server::state::AppState;
 use crate::store::items::{Cursor, ItemQuery};
 use crate::store::{items, sources, stats};
 

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::discovery::{self, Scored};
-use crate::server::AppState;
+use crate::server::state::AppState;
 use crate::store::StoreError;
 use crate::store::items::StoredItem;
 use crate::text::text_of_sanitized;
@@ -47,7 +47,7 @@ pub fn config(cfg: &mut web::ServiceConfig) {
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: http: data:; \
                        form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-static CSS: &str = include_str!("../../static/site.css");
+static CSS: &str = include_str!("../../../static/site.css");
 
 /// `/static/site.<first 12 hex digits of its SHA-256>.css`: a new name for every change, so it
 /// can be cached for a year.

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, route, web};
 use askama::Template;
 
 use crate::domain::redact::without_secrets;
-use crate::server::AppState;
+use crate::server::state::AppState;
 use crate::store::{items, sources};
 
 use super::i18n::Texts;

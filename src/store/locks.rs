@@ -1,0 +1,42 @@
+//! Row locks that more than one table's writer takes. A leaf of the store: it reads the tables
+//! and calls no other store module, so that the link tables (`item_tags`, `item_topics`) and
+//! `items` can all use it without depending on each other.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::items;
+use super::{DbConn, StoreError};
+
+/// Ids per lookup (well under SQLite's parameter limit).
+const LOOKUP_CHUNK: usize = 500;
+
+/// The rows of `rows` whose item is still stored, each such item locked against deletion until
+/// the transaction ends (Postgres: `FOR KEY SHARE`, as a foreign key check takes it, but once
+/// per statement rather than once per row). Run it before giving items written earlier new
+/// topic or tag rows: no foreign key stops an orphan row on Postgres (migration 000009). SQLite
+/// has one writer at a time, so a plain lookup is enough there.
+pub fn keep_stored<'a, T: ?Sized>(
+    conn: &mut DbConn,
+    rows: &[(i64, NaiveDateTime, &'a T)],
+) -> Result<Vec<(i64, NaiveDateTime, &'a T)>, StoreError> {
+    let ids: Vec<i64> = rows.iter().map(|(id, _, _)| *id).collect();
+    let mut stored = HashSet::with_capacity(ids.len());
+    for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let query = items::table
+            .filter(items::id.eq_any(chunk))
+            .select(items::id);
+        let found: Vec<i64> = match conn {
+            DbConn::Pg(c) => query.for_key_share().load(c)?,
+            DbConn::Sqlite(c) => query.load(c)?,
+        };
+        stored.extend(found);
+    }
+    Ok(rows
+        .iter()
+        .filter(|(id, _, _)| stored.contains(id))
+        .copied()
+        .collect())
+}
