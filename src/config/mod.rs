@@ -639,6 +639,19 @@ topics:
         );
     }
 
+    /// The check reads a URL as the store does: one the file accepts is one the store opens.
+    #[test]
+    fn database_urls_the_store_cannot_open_are_refused_with_their_place() {
+        for url in ["sqlite://", "mysql://h/db", "data/x.db"] {
+            let found = issues(&format!("database:\n  url: \"{url}\"\n"));
+            assert_eq!(found.len(), 1, "{url}: {found:?}");
+            assert_eq!((found[0].0, found[0].1), (2, 8), "{url}");
+            assert!(found[0].2.contains("expected sqlite://path"), "{found:?}");
+        }
+        let ok = load("database:\n  url: \"postgresql://u@h/db\"\n").unwrap();
+        assert_eq!(ok.database.url, "postgresql://u@h/db");
+    }
+
     #[test]
     fn unknown_keys_are_refused_with_their_place() {
         let found = issues("server:\n  listen: \"127.0.0.1:1\"\n  colour: blue\n");

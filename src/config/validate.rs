@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use serde_saphyr::Spanned;
 use url::Url;
 
+use crate::domain::database_url::DatabaseUrl;
 use crate::domain::page::{FullContent, PageSpec};
 use crate::domain::proxies::TrustedProxies;
 use crate::domain::{Schedule, SourceId, Timing, TopicSlug};
@@ -174,14 +175,9 @@ impl Validator {
     fn database(&mut self, raw: &RawDatabase) -> Option<DatabaseConfig> {
         let url = match &raw.url {
             Some(s) => self.check(s, "database.url", |v| {
-                if v.starts_with("sqlite://")
-                    || v.starts_with("postgres://")
-                    || v.starts_with("postgresql://")
-                {
-                    Ok(v.clone())
-                } else {
-                    Err("expected sqlite://path, sqlite:///abs/path or postgres://…")
-                }
+                DatabaseUrl::parse(v)
+                    .map(|_| v.clone())
+                    .ok_or(DatabaseUrl::EXPECTED)
             }),
             None => Some(DEFAULT_DATABASE.to_owned()),
         };

@@ -7,6 +7,7 @@ mod source_id;
 mod timing;
 mod topic_slug;
 
+pub mod database_url;
 pub mod page;
 pub mod proxies;
 pub mod redact;

@@ -58,7 +58,7 @@ pub(crate) use on_backend;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
-        "unsupported database URL {0:?}: expected sqlite://path, sqlite:///abs/path or postgres://…"
+        "unsupported database URL {0:?}: {expected}", expected = DatabaseUrl::EXPECTED
     )]
     BadUrl(String),
     #[error("cannot prepare the SQLite directory {path}: {source}")]
@@ -80,43 +80,8 @@ pub enum StoreError {
     Cancelled,
 }
 
-/// Which database a URL points at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Postgres,
-    Sqlite,
-}
-
 /// A database URL split into its backend and what that backend's driver takes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DatabaseUrl {
-    backend: Backend,
-    target: String,
-}
-
-impl DatabaseUrl {
-    /// Choose the backend by scheme (never by trying each driver in turn, which hides errors).
-    pub fn parse(raw: &str) -> Result<Self, StoreError> {
-        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-            return Ok(Self {
-                backend: Backend::Postgres,
-                target: raw.to_owned(),
-            });
-        }
-        match raw.strip_prefix("sqlite://") {
-            // sqlite://relative/path and sqlite:///absolute/path
-            Some(path) if !path.is_empty() => Ok(Self {
-                backend: Backend::Sqlite,
-                target: path.to_owned(),
-            }),
-            _ => Err(StoreError::BadUrl(raw.to_owned())),
-        }
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-}
+pub use crate::domain::database_url::{Backend, DatabaseUrl};
 
 /// Connections open or being opened in this process, in every pool. r2d2 opens and closes
 /// connections on threads of its own (refilling the pool in the background, reaping old
@@ -210,9 +175,9 @@ impl ManageConnection for Manager {
 
 impl Manager {
     fn open(&self) -> Result<DbConn, r2d2::Error> {
-        match self.url.backend {
+        match self.url.backend() {
             Backend::Postgres => {
-                let mut conn = PgConnection::establish(&self.url.target)
+                let mut conn = PgConnection::establish(self.url.target())
                     .map_err(r2d2::Error::ConnectionError)?;
                 // Every query here is a short index walk; starting parallel workers for one
                 // (which Postgres does for a LIMIT over a few thousand rows) costs more than the
@@ -222,7 +187,7 @@ impl Manager {
                 Ok(DbConn::Pg(conn))
             }
             Backend::Sqlite => {
-                let mut conn = SqliteConnection::establish(&self.url.target)
+                let mut conn = SqliteConnection::establish(self.url.target())
                     .map_err(r2d2::Error::ConnectionError)?;
                 // The busy timeout queues writers instead of failing with "database is
                 // locked". WAL mode is set once per file, in `Store::open`. Statement journals
@@ -316,9 +281,9 @@ impl Store {
 
     /// Connect to `url` without migrating (`crossfeed migrate` migrates and says what it did).
     pub fn connect(url: &str, pool_size: u32) -> Result<Self, StoreError> {
-        let url = DatabaseUrl::parse(url)?;
-        if url.backend == Backend::Sqlite {
-            let path = PathBuf::from(&url.target);
+        let url = DatabaseUrl::parse(url).ok_or_else(|| StoreError::BadUrl(url.to_owned()))?;
+        if url.backend() == Backend::Sqlite {
+            let path = PathBuf::from(url.target());
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
                     path: dir.to_owned(),
@@ -328,12 +293,13 @@ impl Store {
             // WAL lets readers work during ingest and makes a commit one append to the log
             // instead of a journal file created, synced and deleted. Switching needs the file
             // to itself, so it happens here, once, before the pool opens connections.
-            let mut conn = SqliteConnection::establish(&url.target).map_err(StoreError::Connect)?;
+            let mut conn =
+                SqliteConnection::establish(url.target()).map_err(StoreError::Connect)?;
             conn.batch_execute(&format!(
                 "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL;"
             ))?;
         }
-        let backend = url.backend;
+        let backend = url.backend();
         let open = OpenConnections::default();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
@@ -552,30 +518,4 @@ pub(crate) fn json_list<T: serde::de::DeserializeOwned>(raw: &str) -> Result<Vec
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     // Serializing plain strings and structs of them cannot fail.
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_choose_their_backend_by_scheme() {
-        let rel = DatabaseUrl::parse("sqlite://data/x.db").unwrap();
-        assert_eq!(
-            (rel.backend, rel.target.as_str()),
-            (Backend::Sqlite, "data/x.db")
-        );
-        let abs = DatabaseUrl::parse("sqlite:///var/lib/x.db").unwrap();
-        assert_eq!(abs.target, "/var/lib/x.db");
-        let pg = DatabaseUrl::parse("postgres://u@h/db").unwrap();
-        assert_eq!(pg.backend, Backend::Postgres);
-        assert!(matches!(
-            DatabaseUrl::parse("mysql://h/db"),
-            Err(StoreError::BadUrl(_))
-        ));
-        assert!(matches!(
-            DatabaseUrl::parse("sqlite://"),
-            Err(StoreError::BadUrl(_))
-        ));
-    }
 }
