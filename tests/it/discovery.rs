@@ -778,156 +778,143 @@ on_both_backends!(
 );
 
 /// A labelled set for recommended reading: cross-border news whose topic is known (the three
-/// test topics). Some items of one topic are worded almost as another topic's article is (the
-/// same fee rise told of another platform), and two false friends of the Amazon topic (the
-/// river) are worded as Amazon articles are: text similarity alone would recommend them.
-fn labelled_related_entries() -> Vec<Entry> {
-    let e = |guid, hours_ago, title, body| Entry {
+/// test topics), in seven themes told once of each platform in near the same words (a fee rise,
+/// a sale's sign-up, live shopping, …). Under any article the two items of its theme from the
+/// other platforms are the most alike in text, and its own topic's items share few words with
+/// it: text similarity alone fills two of five places off topic. Two false friends of the
+/// Amazon topic (the river) are worded as the fee-rise theme is. Each entry has a headline and a
+/// full text; `full` picks the text as the item's body, else the headline alone is.
+fn labelled_related_entries(full: bool) -> Vec<Entry> {
+    let e = |guid, title, body: &'static str| Entry {
         guid,
         title,
-        body,
-        hours_ago,
+        body: if full { body } else { title },
+        hours_ago: 1 + i64::from(guid.as_bytes()[1] - b'0'),
         link: "",
     };
     vec![
+        // Fulfilment fees go up.
         e(
             "a1",
-            1,
             "亚马逊上调配送费，卖家物流成本上升",
-            "亚马逊上调配送费，卖家物流成本上升，旺季前需调整定价。",
-        ),
-        e(
-            "a2",
-            2,
-            "亚马逊Prime会员日报名开启",
-            "亚马逊Prime会员日开始接受秒杀报名，品牌卖家优先。",
-        ),
-        e(
-            "a3",
-            3,
-            "Amazon raises fulfilment fees for sellers in Europe",
-            "Amazon raises fulfilment fees for sellers in Europe from next month.",
-        ),
-        e(
-            "a4",
-            4,
-            "Amazon Prime Day 2027 dates announced",
-            "Amazon tells brands when Prime Day runs and how to prepare deals.",
-        ),
-        e(
-            "a5",
-            5,
-            "亚马逊日本站开放新类目招商",
-            "亚马逊日本站开放家居新类目，招商经理一对一对接。",
-        ),
-        e(
-            "a6",
-            6,
-            "Amazon tests AI listing assistant",
-            "Amazon tests an assistant that writes product listings from photos.",
-        ),
-        e(
-            "a7",
-            7,
-            "亚马逊广告新增视频展示位",
-            "亚马逊广告后台新增视频展示位，品牌可预约测试。",
+            "亚马逊宣布下月起上调配送费，按重量分档计费，卖家物流成本随之上升，旺季前需要重新核算定价和利润。",
         ),
         e(
             "t1",
-            1,
-            "TikTok Shop配送费明年调整，卖家物流成本或将上升",
-            "平台称配送费将随油价浮动，卖家需重新核算物流成本。",
-        ),
-        e(
-            "t2",
-            2,
-            "TikTok Shop fulfilment fees go up for European sellers",
-            "European sellers on TikTok Shop will see fulfilment fees go up next quarter.",
-        ),
-        e(
-            "t3",
-            3,
-            "TikTok Shop东南亚直播间流量扶持",
-            "TikTok Shop为东南亚新直播间提供流量扶持。",
-        ),
-        e(
-            "t4",
-            4,
-            "TikTok Shop launches creator affiliate hub",
-            "TikTok Shop opens a hub where creators pick products to promote.",
-        ),
-        e(
-            "t5",
-            5,
-            "抖音电商发布年货节招商规则",
-            "抖音电商年货节招商开启，商家可报名。",
-        ),
-        e(
-            "t6",
-            6,
-            "TikTok Shop tests live shopping in Japan",
-            "TikTok Shop starts live shopping trials in Japan.",
-        ),
-        e(
-            "t7",
-            7,
-            "TikTok Shop达人带货佣金新规",
-            "TikTok Shop调整达人带货佣金结算周期。",
+            "TikTok Shop上调配送费，卖家物流成本上升",
+            "TikTok Shop宣布下月起上调配送费，按重量分档计费，卖家物流成本随之上升，需要重新核算定价。",
         ),
         e(
             "l1",
-            1,
-            "Lazada卖家物流成本上升，配送费新标准公布",
-            "新的配送费标准按重量分档，卖家物流成本将有所上升。",
+            "Lazada上调配送费，卖家物流成本上升",
+            "Lazada宣布下月起上调配送费，配送费按重量分档计费，卖家物流成本上升，平台建议提前核算定价。",
+        ),
+        // Fulfilment fees in Europe.
+        e(
+            "a2",
+            "Amazon raises fulfilment fees for sellers in Europe",
+            "Amazon raises fulfilment fees for sellers in Europe from next month; small and light parcels cost more to ship and store.",
+        ),
+        e(
+            "t2",
+            "TikTok Shop raises fulfilment fees for sellers in Europe",
+            "TikTok Shop raises fulfilment fees for European sellers next quarter; parcels cost more to ship and store.",
         ),
         e(
             "l2",
-            2,
-            "Vietnam sellers on Lazada face higher fulfilment fees",
-            "Lazada says fulfilment fees for Vietnamese sellers rise with fuel costs.",
+            "Lazada raises fulfilment fees for cross-border sellers",
+            "Lazada raises fulfilment fees for cross-border sellers next month, so parcels cost more to ship and store.",
+        ),
+        // A sale's sign-up opens.
+        e(
+            "a3",
+            "亚马逊年终大促报名开启，卖家需提交折扣",
+            "亚马逊年终大促开始接受报名，参加的卖家需提交不低于两成的折扣，报名截止前可修改秒杀价格。",
+        ),
+        e(
+            "t3",
+            "TikTok Shop年终大促报名开启，卖家需提交折扣",
+            "TikTok Shop年终大促开始接受报名，卖家需提交不低于两成的折扣，报名截止前可修改价格。",
         ),
         e(
             "l3",
-            3,
-            "Lazada双十二大促报名开启",
-            "Lazada双十二大促开始报名，跨境店铺可参加。",
+            "Lazada双十二大促报名开启，卖家需提交折扣",
+            "Lazada双十二大促开始接受报名，卖家需提交不低于两成的折扣，报名截止前可修改大促价格。",
+        ),
+        // Live shopping.
+        e(
+            "a4",
+            "Amazon tests live shopping with creators in Japan",
+            "Amazon starts live shopping trials in Japan, where creators host streams and viewers buy without leaving the broadcast.",
+        ),
+        e(
+            "t4",
+            "TikTok Shop tests live shopping with creators in Japan",
+            "TikTok Shop starts live shopping trials in Japan, with creators hosting streams that viewers can buy from.",
         ),
         e(
             "l4",
-            4,
-            "Lazada opens a seller university in Manila",
-            "Lazada opens training courses for new shops in Manila.",
+            "Lazada tests live shopping with creators in Vietnam",
+            "Lazada starts live shopping trials in Vietnam, where creators host streams and viewers buy while watching.",
+        ),
+        // An AI listing assistant.
+        e(
+            "a5",
+            "Amazon tests AI assistant that writes product listings",
+            "Amazon tests an AI assistant that writes product listings from a few photos and suggests keywords for the title.",
+        ),
+        e(
+            "t5",
+            "TikTok Shop tests AI assistant that writes product listings",
+            "TikTok Shop tests an AI assistant that writes product listings from photos and suggests titles.",
         ),
         e(
             "l5",
-            5,
-            "Lazada菲律宾站上线本地仓",
-            "Lazada菲律宾站本地仓投入使用，时效缩短两天。",
+            "Lazada tests AI assistant that writes product listings",
+            "Lazada tests an AI assistant that writes product listings from photos, with keywords for the title.",
+        ),
+        // A local warehouse opens.
+        e(
+            "a6",
+            "亚马逊日本站本地仓投入使用，时效缩短两天",
+            "亚马逊日本站新建的本地仓投入使用，跨境卖家可提前备货入仓，订单送达时效缩短两天。",
+        ),
+        e(
+            "t6",
+            "TikTok Shop菲律宾本地仓投入使用，时效缩短两天",
+            "TikTok Shop在菲律宾的本地仓投入使用，卖家可提前备货入仓，订单送达时效缩短两天。",
         ),
         e(
             "l6",
-            6,
-            "Lazada tests voice search in Thailand",
-            "Lazada lets Thai shoppers search by voice.",
+            "Lazada菲律宾站本地仓投入使用，时效缩短两天",
+            "Lazada菲律宾站本地仓投入使用，跨境卖家提前备货入仓后，送达时效缩短两天。",
+        ),
+        // Brands invited in.
+        e(
+            "a7",
+            "亚马逊面向品牌开放招商通道，提供流量扶持",
+            "亚马逊面向品牌开放招商通道，招商经理一对一对接，新入驻品牌可获得三个月流量扶持。",
+        ),
+        e(
+            "t7",
+            "TikTok Shop面向品牌开放招商通道，提供流量扶持",
+            "TikTok Shop面向品牌开放招商通道，新入驻品牌可获得三个月流量扶持和招商经理对接。",
         ),
         e(
             "l7",
-            7,
-            "Lazada LazMall品牌招商计划",
-            "LazMall面向品牌开放招商通道。",
+            "Lazada面向品牌开放招商通道，提供流量扶持",
+            "LazMall面向品牌开放招商通道，Lazada为新入驻品牌提供三个月流量扶持。",
         ),
-        // False friends of the Amazon topic, worded as its articles are.
+        // False friends of the Amazon topic, worded as its fee-rise articles are.
         e(
             "f1",
-            1,
-            "Amazon River low water slows barges and raises freight fees",
-            "Traders in Manaus pay more as the Amazon River drought slows barges.",
+            "Amazon River low water raises freight fees for sellers",
+            "Traders along the Amazon River pay higher freight fees as low water slows barges; sellers in Manaus raise prices.",
         ),
         e(
             "f2",
-            2,
-            "亚马逊河水位下降，沿岸货运成本上升",
-            "亚马逊河流域干旱，驳船停航，当地商户货运成本上升。",
+            "亚马逊河水位下降，沿岸卖家物流成本上升",
+            "亚马逊河流域干旱，驳船停航，沿岸卖家物流成本上升，部分商户上调配送费。",
         ),
     ]
 }
@@ -936,9 +923,15 @@ fn labelled_related_entries() -> Vec<Entry> {
 /// and no recommendation is a false friend of the Amazon topic. The share is printed
 /// (`--nocapture`).
 async fn related_reading_stays_on_topic_and_off_false_friends(backend: Backend) {
+    for full in [false, true] {
+        related_reading_on_labelled_set(backend, full).await;
+    }
+}
+
+async fn related_reading_on_labelled_set(backend: Backend, full: bool) {
     let db = TestDb::new(backend);
     let upstream = Upstream::start().await;
-    let mut entries = labelled_related_entries();
+    let mut entries = labelled_related_entries(full);
     let links: Vec<String> = entries
         .iter()
         .map(|e| format!("https://labelled.example/{}", e.guid))
@@ -956,7 +949,7 @@ async fn related_reading_stays_on_topic_and_off_false_friends(backend: Backend) 
         all = json(&app, "/api/items?limit=200").await;
         let searchable = json(&app, "/api/search?q=%E5%8D%96%E5%AE%B6&limit=100").await; // 卖家
         if all["items"].as_array().unwrap().len() == entries.len()
-            && searchable["total"].as_u64() >= Some(8)
+            && searchable["total"].as_u64() >= Some(7)
         {
             break;
         }
@@ -1017,7 +1010,10 @@ async fn related_reading_stays_on_topic_and_off_false_friends(backend: Backend) 
         }
     }
     let share = f64::from(shared) / f64::from(total);
-    println!("related reading: {shared} of {total} recommendations share a topic ({share:.3})");
+    let text = if full { "full text" } else { "headlines" };
+    println!(
+        "related reading ({text}): {shared} of {total} recommendations share a topic ({share:.3})"
+    );
     assert!(share >= 0.9, "{share:.3}");
     app.stop().await;
 }
