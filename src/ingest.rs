@@ -7,6 +7,7 @@
 pub mod articles;
 mod read;
 
+use read::Prepared;
 pub use read::{NotModified, Reader};
 
 use std::sync::Arc;
@@ -217,13 +218,36 @@ impl Ingestor {
     }
 
     async fn poll_claimed(&self, source: &SourceRow, owner: &str) -> PollReport {
-        let started = Instant::now();
-        let now = Utc::now();
-        let tz: Tz = source.timezone.parse().unwrap_or(Tz::UTC);
-        let schedule = Schedule::parse(&source.schedule)
-            .or_else(|_| Schedule::parse(FALLBACK_SCHEDULE))
-            .ok();
-        let id = source.id.clone();
+        let run = PollRun::new(source, owner);
+        let result = self.read(source, &run).await;
+        let mut fetched_bytes = 0;
+        let stored = match result {
+            Ok(Ok(prepared)) => {
+                fetched_bytes = prepared.fetched.body.len();
+                self.store_prepared(source, &run, prepared).await
+            }
+            Ok(Err(not_modified)) => self.store_not_modified(&run, not_modified).await,
+            Err(e) => Err(e),
+        };
+        run.count(source, &stored, fetched_bytes);
+        match stored {
+            Ok(outcome) => {
+                self.announce(&outcome);
+                PollReport {
+                    source_id: run.id,
+                    outcome,
+                }
+            }
+            Err(e) => self.store_failure(source, &run, &e).await,
+        }
+    }
+
+    /// Fetch and read the source: its items, or word that nothing changed.
+    async fn read(
+        &self,
+        source: &SourceRow,
+        run: &PollRun,
+    ) -> Result<Result<Prepared, NotModified>, IngestError> {
         // Forced: fetched and read whole even when the upstream would answer 304, so that items
         // stored before a parsing fix get it.
         let validators = if self.force {
@@ -234,205 +258,174 @@ impl Ingestor {
                 last_modified: source.last_modified.clone(),
             }
         };
-
         // The configured URL's host is the one the operator vouched for; a remembered
         // fetch_url on another host is checked again on every poll (fetch::guard).
-        let result = match (Url::parse(source.current_url()), Url::parse(&source.url)) {
-            (Ok(url), Ok(trusted)) => {
-                let source_tags = source.tags().unwrap_or_default();
-                let target = Target {
-                    url: &url,
-                    trusted: &trusted,
-                };
-                let who = (id.clone(), source_tags, source.full_content());
-                match source.page_spec() {
-                    None => self.reader.prepare(target, &validators, tz, now, who).await,
-                    Some(Ok(spec)) => {
-                        self.reader
-                            .prepare_page(target, &validators, &spec, (tz, now), who)
-                            .await
-                    }
-                    Some(Err(e)) => Err(IngestError::Parse(ParseError::Page(e))),
-                }
-            }
-            _ => Err(IngestError::Url(redact(source.current_url()))),
+        let (Ok(url), Ok(trusted)) = (Url::parse(source.current_url()), Url::parse(&source.url))
+        else {
+            return Err(IngestError::Url(redact(source.current_url())));
         };
-        let elapsed = || i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let next_success = |freshness: &Freshness| match &schedule {
-            Some(s) => self.timing.after_success(s, tz, now, freshness, &id),
-            None => now + chrono::Duration::minutes(15),
+        let target = Target {
+            url: &url,
+            trusted: &trusted,
         };
-        let log = |outcome: &str, status, bytes: usize, counts: UpsertCounts, error| LogEntry {
-            source_id: id.clone(),
-            started_at: now.naive_utc(),
-            duration_ms: elapsed(),
-            outcome: outcome.to_owned(),
-            status,
-            bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
-            items_new: i32::try_from(counts.new).unwrap_or(i32::MAX),
-            items_updated: i32::try_from(counts.updated).unwrap_or(i32::MAX),
-            error,
-        };
-        let owner_s = owner.to_owned();
-        let mut fetched_bytes = 0;
-
-        let stored = match result {
-            Ok(Ok(prepared)) => {
-                let moved_to = prepared
-                    .discovered
-                    .as_ref()
-                    .map(|d| prepared.fetched.moved_to.as_ref().unwrap_or(d))
-                    .or(prepared.fetched.moved_to.as_ref())
-                    .map(Url::to_string);
-                if let Some(to) = &moved_to {
-                    tracing::info!(from = %redact(source.current_url()), to = %redact(to), "source moved; fetching from the new URL from now on");
-                }
-                let next = next_success(&freshness(
-                    &prepared.fetched.hints,
-                    prepared.ttl,
-                    prepared.skip_hours.clone(),
-                    now,
-                ));
-                if let Some(warning) = &prepared.warning {
-                    tracing::warn!(%warning, "the document was cut short to keep its work bounded");
-                }
-                let status = prepared.fetched.status.map(i32::from);
-                let record = FetchRecord::Success {
-                    status,
-                    title: prepared.info.title,
-                    site_url: prepared.info.site_url,
-                    etag: prepared.fetched.validators.etag,
-                    last_modified: prepared.fetched.validators.last_modified,
-                    moved_to,
-                    warning: prepared.warning,
-                };
-                let mut entry = log(
-                    "stored",
-                    status,
-                    prepared.fetched.body.len(),
-                    UpsertCounts::default(),
-                    None,
-                );
-                fetched_bytes = prepared.fetched.body.len();
-                let items = prepared.items;
-                let sid = id.clone();
-                self.writes
-                    .write(move |conn| {
-                        // The source first: its row stays locked while the items go in.
-                        if !sources::record_fetch(conn, &sid, &owner_s, now, next, &record)? {
-                            tracing::warn!(source = %sid, "source deleted during its poll; items dropped");
-                            return Ok(UpsertCounts::default());
-                        }
-                        let counts = items::upsert_for_source(conn, &sid, &items, now)?;
-                        entry.items_new = i32::try_from(counts.new).unwrap_or(i32::MAX);
-                        entry.items_updated = i32::try_from(counts.updated).unwrap_or(i32::MAX);
-                        fetch_log::insert(conn, &entry)?;
-                        Ok(counts)
-                    })
+        let source_tags = source.tags().unwrap_or_default();
+        let who = (run.id.clone(), source_tags, source.full_content());
+        let (tz, now) = (run.tz, run.now);
+        match source.page_spec() {
+            None => self.reader.prepare(target, &validators, tz, now, who).await,
+            Some(Ok(spec)) => {
+                self.reader
+                    .prepare_page(target, &validators, &spec, (tz, now), who)
                     .await
-                    .map(PollOutcome::Stored)
-                    .map_err(IngestError::Store)
             }
-            Ok(Err(NotModified { hints, moved_to })) => {
-                let next = next_success(&freshness(&hints, None, Vec::new(), now));
-                let record = FetchRecord::NotModified {
-                    moved_to: moved_to.map(String::from),
-                };
-                let entry = log("not_modified", Some(304), 0, UpsertCounts::default(), None);
-                self.record(&id, owner, (now, next), record, entry)
-                    .await
-                    .map(|()| PollOutcome::NotModified)
-                    .map_err(IngestError::Store)
-            }
-            Err(e) => Err(e),
-        };
-
-        let host = Url::parse(source.current_url())
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| "file".to_owned());
-        match &stored {
-            Ok(PollOutcome::Stored(c)) => {
-                crate::metrics::poll(
-                    "stored",
-                    &host,
-                    started.elapsed(),
-                    fetched_bytes,
-                    c.new,
-                    c.updated,
-                );
-            }
-            Ok(_) => crate::metrics::poll("not_modified", &host, started.elapsed(), 0, 0, 0),
-            Err(_) => crate::metrics::poll("failed", &host, started.elapsed(), 0, 0, 0),
+            Some(Err(e)) => Err(IngestError::Parse(ParseError::Page(e))),
         }
-        match stored {
-            Ok(outcome) => {
-                match &outcome {
-                    PollOutcome::Stored(c) => {
-                        tracing::info!(
-                            new = c.new,
-                            updated = c.updated,
-                            unchanged = c.unchanged,
-                            "polled"
-                        );
-                        if let Some(publisher) = &self.websub
-                            && c.new + c.updated > 0
-                        {
-                            // In the background: a slow hub must not hold up polling.
-                            let publisher = Arc::clone(publisher);
-                            let topics = c.topics.clone();
-                            tokio::spawn(async move {
-                                match publisher.publish(&topics).await {
-                                    Ok(()) => tracing::debug!(?topics, "hub notified"),
-                                    Err(e) => tracing::warn!(error = %e, "WebSub publish failed"),
-                                }
-                            });
-                        }
-                    }
-                    _ => tracing::info!("not modified"),
+    }
+
+    /// Write what was read: the source's new state, its items and the log entry, in one
+    /// transaction.
+    async fn store_prepared(
+        &self,
+        source: &SourceRow,
+        run: &PollRun,
+        prepared: Prepared,
+    ) -> Result<PollOutcome, IngestError> {
+        let moved_to = prepared
+            .discovered
+            .as_ref()
+            .map(|d| prepared.fetched.moved_to.as_ref().unwrap_or(d))
+            .or(prepared.fetched.moved_to.as_ref())
+            .map(Url::to_string);
+        if let Some(to) = &moved_to {
+            tracing::info!(from = %redact(source.current_url()), to = %redact(to), "source moved; fetching from the new URL from now on");
+        }
+        let next = run.next_success(
+            &self.timing,
+            &freshness(
+                &prepared.fetched.hints,
+                prepared.ttl,
+                prepared.skip_hours.clone(),
+                run.now,
+            ),
+        );
+        if let Some(warning) = &prepared.warning {
+            tracing::warn!(%warning, "the document was cut short to keep its work bounded");
+        }
+        let status = prepared.fetched.status.map(i32::from);
+        let record = FetchRecord::Success {
+            status,
+            title: prepared.info.title,
+            site_url: prepared.info.site_url,
+            etag: prepared.fetched.validators.etag,
+            last_modified: prepared.fetched.validators.last_modified,
+            moved_to,
+            warning: prepared.warning,
+        };
+        let mut entry = run.log("stored", status, prepared.fetched.body.len(), None);
+        let items = prepared.items;
+        let (sid, owner, now) = (run.id.clone(), run.owner.clone(), run.now);
+        self.writes
+            .write(move |conn| {
+                // The source first: its row stays locked while the items go in.
+                if !sources::record_fetch(conn, &sid, &owner, now, next, &record)? {
+                    tracing::warn!(source = %sid, "source deleted during its poll; items dropped");
+                    return Ok(UpsertCounts::default());
                 }
-                PollReport {
-                    source_id: id,
-                    outcome,
-                }
-            }
-            Err(e) => {
-                let error = e.to_string();
-                let status = e.status();
-                let errors = u32::try_from(source.error_count.saturating_add(1)).unwrap_or(1);
-                let retry_after = match &e {
-                    IngestError::Fetch(f) => f.retry_after(),
-                    _ => None,
-                };
-                let next = match &schedule {
-                    Some(s) => self
-                        .timing
-                        .after_failure(s, tz, now, errors, retry_after, &id),
-                    None => now + chrono::Duration::minutes(15),
-                };
-                let disable = (status == Some(410))
-                    .then(|| "410 Gone: the upstream says this feed is gone for good".to_owned());
-                tracing::warn!(error = %error, errors, next = %next, disabled = disable.is_some(), "poll failed");
-                let record = FetchRecord::Failure {
-                    status,
-                    error: error.clone(),
-                    disable,
-                };
-                let entry = log(
-                    "failed",
-                    status,
-                    0,
-                    UpsertCounts::default(),
-                    Some(error.clone()),
+                let counts = items::upsert_for_source(conn, &sid, &items, now)?;
+                entry.items_new = i32::try_from(counts.new).unwrap_or(i32::MAX);
+                entry.items_updated = i32::try_from(counts.updated).unwrap_or(i32::MAX);
+                fetch_log::insert(conn, &entry)?;
+                Ok(counts)
+            })
+            .await
+            .map(PollOutcome::Stored)
+            .map_err(IngestError::Store)
+    }
+
+    /// Record a 304: the source's new state and the log entry.
+    async fn store_not_modified(
+        &self,
+        run: &PollRun,
+        NotModified { hints, moved_to }: NotModified,
+    ) -> Result<PollOutcome, IngestError> {
+        let next = run.next_success(&self.timing, &freshness(&hints, None, Vec::new(), run.now));
+        let record = FetchRecord::NotModified {
+            moved_to: moved_to.map(String::from),
+        };
+        let entry = run.log("not_modified", Some(304), 0, None);
+        self.record(&run.id, &run.owner, (run.now, next), record, entry)
+            .await
+            .map(|()| PollOutcome::NotModified)
+            .map_err(IngestError::Store)
+    }
+
+    /// Log a poll that stored its outcome, and tell the WebSub hub of changed feeds.
+    fn announce(&self, outcome: &PollOutcome) {
+        match outcome {
+            PollOutcome::Stored(c) => {
+                tracing::info!(
+                    new = c.new,
+                    updated = c.updated,
+                    unchanged = c.unchanged,
+                    "polled"
                 );
-                if let Err(store_err) = self.record(&id, owner, (now, next), record, entry).await {
-                    tracing::error!(error = %store_err, "cannot record the failure");
-                }
-                PollReport {
-                    source_id: id,
-                    outcome: PollOutcome::Failed(error),
+                if let Some(publisher) = &self.websub
+                    && c.new + c.updated > 0
+                {
+                    // In the background: a slow hub must not hold up polling.
+                    let publisher = Arc::clone(publisher);
+                    let topics = c.topics.clone();
+                    tokio::spawn(async move {
+                        match publisher.publish(&topics).await {
+                            Ok(()) => tracing::debug!(?topics, "hub notified"),
+                            Err(e) => tracing::warn!(error = %e, "WebSub publish failed"),
+                        }
+                    });
                 }
             }
+            _ => tracing::info!("not modified"),
+        }
+    }
+
+    /// Record a failed poll on its source (the next attempt backs off; a 410 disables it) and
+    /// in the fetch log.
+    async fn store_failure(
+        &self,
+        source: &SourceRow,
+        run: &PollRun,
+        e: &IngestError,
+    ) -> PollReport {
+        let error = e.to_string();
+        let status = e.status();
+        let errors = u32::try_from(source.error_count.saturating_add(1)).unwrap_or(1);
+        let retry_after = match e {
+            IngestError::Fetch(f) => f.retry_after(),
+            _ => None,
+        };
+        let next = match &run.schedule {
+            Some(s) => self
+                .timing
+                .after_failure(s, run.tz, run.now, errors, retry_after, &run.id),
+            None => run.now + chrono::Duration::minutes(15),
+        };
+        let disable = (status == Some(410))
+            .then(|| "410 Gone: the upstream says this feed is gone for good".to_owned());
+        tracing::warn!(error = %error, errors, next = %next, disabled = disable.is_some(), "poll failed");
+        let record = FetchRecord::Failure {
+            status,
+            error: error.clone(),
+            disable,
+        };
+        let entry = run.log("failed", status, 0, Some(error.clone()));
+        if let Err(store_err) = self
+            .record(&run.id, &run.owner, (run.now, next), record, entry)
+            .await
+        {
+            tracing::error!(error = %store_err, "cannot record the failure");
+        }
+        PollReport {
+            source_id: run.id.clone(),
+            outcome: PollOutcome::Failed(error),
         }
     }
 
@@ -575,5 +568,75 @@ fn freshness(
     Freshness {
         fresh_until,
         skip_hours,
+    }
+}
+
+/// One poll's fixed facts: which source, for whom, when it started, its time zone and schedule.
+struct PollRun {
+    id: String,
+    owner: String,
+    started: Instant,
+    now: DateTime<Utc>,
+    tz: Tz,
+    schedule: Option<Schedule>,
+}
+
+impl PollRun {
+    fn new(source: &SourceRow, owner: &str) -> Self {
+        Self {
+            id: source.id.clone(),
+            owner: owner.to_owned(),
+            started: Instant::now(),
+            now: Utc::now(),
+            tz: source.timezone.parse().unwrap_or(Tz::UTC),
+            schedule: Schedule::parse(&source.schedule)
+                .or_else(|_| Schedule::parse(FALLBACK_SCHEDULE))
+                .ok(),
+        }
+    }
+
+    /// When to poll again after a success with this freshness.
+    fn next_success(&self, timing: &Timing, freshness: &Freshness) -> DateTime<Utc> {
+        match &self.schedule {
+            Some(s) => timing.after_success(s, self.tz, self.now, freshness, &self.id),
+            None => self.now + chrono::Duration::minutes(15),
+        }
+    }
+
+    /// The fetch log entry of this poll (item counts filled in where items are written).
+    fn log(
+        &self,
+        outcome: &str,
+        status: Option<i32>,
+        bytes: usize,
+        error: Option<String>,
+    ) -> LogEntry {
+        LogEntry {
+            source_id: self.id.clone(),
+            started_at: self.now.naive_utc(),
+            duration_ms: i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX),
+            outcome: outcome.to_owned(),
+            status,
+            bytes: i64::try_from(bytes).unwrap_or(i64::MAX),
+            items_new: 0,
+            items_updated: 0,
+            error,
+        }
+    }
+
+    /// The poll's metrics, by outcome and host.
+    fn count(&self, source: &SourceRow, stored: &Result<PollOutcome, IngestError>, bytes: usize) {
+        let host = Url::parse(source.current_url())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "file".to_owned());
+        let took = self.started.elapsed();
+        match stored {
+            Ok(PollOutcome::Stored(c)) => {
+                crate::metrics::poll("stored", &host, took, bytes, c.new, c.updated);
+            }
+            Ok(_) => crate::metrics::poll("not_modified", &host, took, 0, 0, 0),
+            Err(_) => crate::metrics::poll("failed", &host, took, 0, 0, 0),
+        }
     }
 }

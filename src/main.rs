@@ -1,5 +1,8 @@
 //! The `crossfeed` command: parses the command line and calls into the library.
 
+// As in the library: a function past 120 code lines is split (threshold in clippy.toml).
+#![warn(clippy::too_many_lines)]
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -319,6 +319,89 @@ fn with_normalized_query(req: &HttpRequest, normalized: &str) -> String {
     format!("{}?{}", req.path(), query.finish())
 }
 
+/// A feed request's parameters, checked: what [`serve_feed`] reads from the store.
+struct FeedRequest {
+    query: ItemQuery,
+    /// Only items matching this search.
+    search: Option<crate::search::Query>,
+}
+
+impl FeedRequest {
+    /// Check the parameters against the configuration and rules in force: a bad one is a 400
+    /// naming it.
+    fn parse(
+        config: &crate::config::Config,
+        rules: &crate::rules::Rules,
+        selection: &Selection,
+        params: &FeedParams,
+    ) -> Result<Self, ApiError> {
+        let limit = parse_limit(params.limit.as_deref())?;
+        let dedupe = parse_dedupe(params.dedupe.as_deref())?;
+        let before = params
+            .before
+            .as_deref()
+            .map(|raw| {
+                raw.parse::<Cursor>()
+                    .map_err(|message| ApiError::BadParameter {
+                        name: "before".into(),
+                        message,
+                    })
+            })
+            .transpose()?;
+        let tag = match (&selection.tag, &params.tag) {
+            (Some(t), _) => Some(t.clone()),
+            (None, Some(raw)) => {
+                Some(
+                    rules
+                        .tagger
+                        .key(raw)
+                        .ok_or_else(|| ApiError::BadParameter {
+                            name: "tag".into(),
+                            message: format!("{raw:?} is not a tag"),
+                        })?,
+                )
+            }
+            (None, None) => None,
+        };
+        if let Some(source) = &params.source
+            && !config.sources.iter().any(|s| s.id.as_str() == source)
+        {
+            return Err(ApiError::BadParameter {
+                name: "source".into(),
+                message: format!("no source with id {source:?}"),
+            });
+        }
+        let search = match params.q.as_deref() {
+            Some(raw) => {
+                Some(
+                    crate::search::parse_query(raw).map_err(|e| ApiError::BadParameter {
+                        name: "q".into(),
+                        message: e.to_string(),
+                    })?,
+                )
+            }
+            None if selection.kind == Kind::Search => {
+                return Err(ApiError::BadParameter {
+                    name: "q".into(),
+                    message: "a search feed needs a query: /feeds/search.rss?q=…".into(),
+                });
+            }
+            None => None,
+        };
+        Ok(Self {
+            query: ItemQuery {
+                topic: selection.topic.clone(),
+                tag,
+                source: params.source.clone(),
+                limit,
+                dedupe,
+                before,
+            },
+            search,
+        })
+    }
+}
+
 async fn serve_feed(
     req: &HttpRequest,
     state: &AppState,
@@ -326,63 +409,12 @@ async fn serve_feed(
     selection: Selection,
     params: &FeedParams,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = parse_limit(params.limit.as_deref())?;
-    let dedupe = parse_dedupe(params.dedupe.as_deref())?;
-    let before = params
-        .before
-        .as_deref()
-        .map(|raw| {
-            raw.parse::<Cursor>()
-                .map_err(|message| ApiError::BadParameter {
-                    name: "before".into(),
-                    message,
-                })
-        })
-        .transpose()?;
     let config = state.config.get();
-    let rules = state.rules.get();
-    let tag = match (&selection.tag, &params.tag) {
-        (Some(t), _) => Some(t.clone()),
-        (None, Some(raw)) => Some(
-            rules
-                .tagger
-                .key(raw)
-                .ok_or_else(|| ApiError::BadParameter {
-                    name: "tag".into(),
-                    message: format!("{raw:?} is not a tag"),
-                })?,
-        ),
-        (None, None) => None,
-    };
-    if let Some(source) = &params.source
-        && !config.sources.iter().any(|s| s.id.as_str() == source)
-    {
-        return Err(ApiError::BadParameter {
-            name: "source".into(),
-            message: format!("no source with id {source:?}"),
-        });
-    }
-    let search = match params.q.as_deref() {
-        Some(raw) => Some(
-            crate::search::parse_query(raw).map_err(|e| ApiError::BadParameter {
-                name: "q".into(),
-                message: e.to_string(),
-            })?,
-        ),
-        None if selection.kind == Kind::Search => {
-            return Err(ApiError::BadParameter {
-                name: "q".into(),
-                message: "a search feed needs a query: /feeds/search.rss?q=…".into(),
-            });
-        }
-        None => None,
-    };
+    let request = FeedRequest::parse(&config, &state.rules.get(), &selection, params)?;
     let max_age = config.server.feed_max_age.as_secs();
 
     // The parameters are valid: answer from the cache when it holds this exact feed.
-    let cache = &state.feed_cache;
-    cache.follow(state.reloader.generation());
-    let path_and_query = match &search {
+    let path_and_query = match &request.search {
         Some(query) => with_normalized_query(req, &query.normalized),
         None => req
             .uri()
@@ -390,6 +422,62 @@ async fn serve_feed(
             .map_or(req.path(), |p| p.as_str())
             .to_owned(),
     };
+    if let Some(hit) = cached(state, &path_and_query).await {
+        crate::metrics::feed_cache(true);
+        return Ok(respond(req, &hit, max_age));
+    }
+    crate::metrics::feed_cache(false);
+
+    let kind = selection.kind;
+    let before = request.query.before;
+    let limit = request.query.limit;
+    let (items, sources) = load(state, &config, kind, request).await?;
+    let updated = items
+        .iter()
+        .map(|i| i.changed_at)
+        .max()
+        .unwrap_or_else(Utc::now);
+    let pages = Pages {
+        base: config.server.public_url.as_str().trim_end_matches('/'),
+        req,
+        params,
+    };
+    // A full page may have older items after it; a shorter one is the last.
+    let full_page = i64::try_from(items.len()).unwrap_or(i64::MAX) >= limit;
+    let meta = FeedMeta {
+        title: selection.title,
+        description: selection.description,
+        self_url: format!("{}{path_and_query}", pages.base),
+        home_url: format!("{}/", pages.base),
+        updated,
+        next_url: items
+            .last()
+            .filter(|_| full_page && kind != Kind::Recommended)
+            .map(|last| pages.url(Some(Cursor::after(last)))),
+        first_url: before.map(|_| pages.url(None)),
+        hub_url: config.websub.hub.as_ref().map(ToString::to_string),
+    };
+    let body = render::render(format, &meta, &items, &sources);
+    // HTTP dates have whole seconds; compare at that precision or a client echoing our own
+    // Last-Modified would never get a 304.
+    let last_modified = (!items.is_empty())
+        .then_some(updated)
+        .and_then(|t| DateTime::from_timestamp(t.timestamp(), 0))
+        .map(SystemTime::from);
+    let rendered = Rendered::new(body, format.media_type(), last_modified);
+    let response = respond(req, &rendered, max_age);
+    // A recommendation feed moves with views, which do not invalidate the cache.
+    if kind != Kind::Recommended {
+        state.feed_cache.put(path_and_query, rendered);
+    }
+    Ok(response)
+}
+
+/// The cached feed for this path and query, once the cache has followed a reload and, when due,
+/// the store's change marker.
+async fn cached(state: &AppState, path_and_query: &str) -> Option<Rendered> {
+    let cache = &state.feed_cache;
+    cache.follow(state.reloader.generation());
     if cache.needs_check() {
         // While the store is down, cached feeds are still served (at most as old as the
         // outage); the check waits briefly rather than for the pool's connection timeout.
@@ -410,23 +498,19 @@ async fn serve_feed(
             }
         }
     }
-    if let Some(hit) = cache.get(&path_and_query) {
-        crate::metrics::feed_cache(true);
-        return Ok(respond(req, &hit, max_age));
-    }
-    crate::metrics::feed_cache(false);
+    cache.get(path_and_query)
+}
 
-    let query = ItemQuery {
-        topic: selection.topic,
-        tag,
-        source: params.source.clone(),
-        limit,
-        dedupe,
-        before,
-    };
-    let kind = selection.kind;
+/// The feed's items, as its kind chooses them, and the sources they come from.
+async fn load(
+    state: &AppState,
+    config: &crate::config::Config,
+    kind: Kind,
+    FeedRequest { query, search }: FeedRequest,
+) -> Result<(Vec<items::StoredItem>, HashMap<String, SourceInfo>), ApiError> {
     let weights = config.discovery.recommend.clone();
     let source_weights = config.source_weights();
+    let limit = query.limit;
     let (items, source_rows) = state
         .store
         .run(move |conn| {
@@ -463,7 +547,7 @@ async fn serve_feed(
             Ok((items, sources::list(conn)?))
         })
         .await?;
-    let sources: HashMap<String, SourceInfo> = source_rows
+    let sources = source_rows
         .into_iter()
         .map(|s| {
             let info = SourceInfo {
@@ -473,15 +557,20 @@ async fn serve_feed(
             (s.id, info)
         })
         .collect();
+    Ok((items, sources))
+}
 
-    let base = config.server.public_url.as_str().trim_end_matches('/');
-    let updated = items
-        .iter()
-        .map(|i| i.changed_at)
-        .max()
-        .unwrap_or_else(Utc::now);
-    // A full page may have older items after it; a shorter one is the last.
-    let page_url = |before: Option<Cursor>| {
+/// Links to other pages of the same feed, with the request's parameters.
+struct Pages<'a> {
+    base: &'a str,
+    req: &'a HttpRequest,
+    params: &'a FeedParams,
+}
+
+impl Pages<'_> {
+    /// The page of items after `before`, or the first page.
+    fn url(&self, before: Option<Cursor>) -> String {
+        let params = self.params;
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
             ("limit", params.limit.as_deref()),
@@ -499,39 +588,11 @@ async fn serve_feed(
         }
         let q = q.finish();
         if q.is_empty() {
-            format!("{base}{}", req.path())
+            format!("{}{}", self.base, self.req.path())
         } else {
-            format!("{base}{}?{q}", req.path())
+            format!("{}{}?{q}", self.base, self.req.path())
         }
-    };
-    let full_page = i64::try_from(items.len()).unwrap_or(i64::MAX) >= limit;
-    let meta = FeedMeta {
-        title: selection.title,
-        description: selection.description,
-        self_url: format!("{base}{path_and_query}"),
-        home_url: format!("{base}/"),
-        updated,
-        next_url: items
-            .last()
-            .filter(|_| full_page && kind != Kind::Recommended)
-            .map(|last| page_url(Some(Cursor::after(last)))),
-        first_url: before.map(|_| page_url(None)),
-        hub_url: config.websub.hub.as_ref().map(ToString::to_string),
-    };
-    let body = render::render(format, &meta, &items, &sources);
-    // HTTP dates have whole seconds; compare at that precision or a client echoing our own
-    // Last-Modified would never get a 304.
-    let last_modified = (!items.is_empty())
-        .then_some(updated)
-        .and_then(|t| DateTime::from_timestamp(t.timestamp(), 0))
-        .map(SystemTime::from);
-    let rendered = Rendered::new(body, format.media_type(), last_modified);
-    let response = respond(req, &rendered, max_age);
-    // A recommendation feed moves with views, which do not invalidate the cache.
-    if kind != Kind::Recommended {
-        cache.put(path_and_query, rendered);
     }
-    Ok(response)
 }
 
 /// Answer 304 when the reader already has these bytes, else the body (gzip-compressed when the

@@ -270,38 +270,7 @@ pub fn upsert_for_source(
     now: DateTime<Utc>,
 ) -> Result<UpsertCounts, StoreError> {
     let now = now.naive_utc();
-    let mut existing: HashMap<String, Stored> = HashMap::new();
-    let identities: Vec<&str> = incoming
-        .iter()
-        .map(|r| r.classified.item.id.as_str())
-        .collect();
-    for chunk in identities.chunks(LOOKUP_CHUNK) {
-        let rows: Vec<StoredRow> = items::table
-            .filter(items::source_id.eq(source_id))
-            .filter(items::identity.eq_any(chunk))
-            .select((
-                items::id,
-                items::identity,
-                items::content_hash,
-                items::first_seen_at,
-                items::published,
-                items::updated,
-                items::link,
-            ))
-            .load(conn)?;
-        for (id, identity, hash, first_seen, published, updated, link) in rows {
-            existing.insert(
-                identity,
-                Stored {
-                    id,
-                    hash,
-                    first_seen,
-                    dates: (published, updated),
-                    link,
-                },
-            );
-        }
-    }
+    let existing = stored_for(conn, source_id, incoming)?;
     // Items that keep their first dates are compared, and written, with the stored dates.
     let redated: Vec<Option<Ready>> = incoming
         .iter()
@@ -389,7 +358,72 @@ pub fn upsert_for_source(
         .iter()
         .map(|(row, c)| (row.values.sort_at, *c))
         .collect();
-    let mut rows: Vec<NewItem> = fresh.into_iter().map(|(row, _)| row).collect();
+    let ids = insert_new(conn, fresh.into_iter().map(|(row, _)| row).collect())?;
+    for (sort_at, classified) in pending {
+        let identity = &classified.item.id;
+        let id = ids
+            .get(identity)
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt(format!("no id came back for item {identity}")))?;
+        written.push((id, sort_at, classified));
+    }
+    let due: Vec<i64> = written
+        .iter()
+        .filter(|(id, _, c)| wanted.contains(c.item.id.as_str()) && ids.get(&c.item.id) == Some(id))
+        .map(|(id, _, _)| *id)
+        .collect();
+    schedule_articles(conn, due, relinked, now)?;
+    counts.topics = insert_topics_and_tags(conn, &written)?;
+    Ok(counts)
+}
+
+/// What the store holds of `incoming`'s identities for `source_id`.
+fn stored_for(
+    conn: &mut DbConn,
+    source_id: &str,
+    incoming: &[Ready],
+) -> Result<HashMap<String, Stored>, StoreError> {
+    let mut existing: HashMap<String, Stored> = HashMap::new();
+    let identities: Vec<&str> = incoming
+        .iter()
+        .map(|r| r.classified.item.id.as_str())
+        .collect();
+    for chunk in identities.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<StoredRow> = items::table
+            .filter(items::source_id.eq(source_id))
+            .filter(items::identity.eq_any(chunk))
+            .select((
+                items::id,
+                items::identity,
+                items::content_hash,
+                items::first_seen_at,
+                items::published,
+                items::updated,
+                items::link,
+            ))
+            .load(conn)?;
+        for (id, identity, hash, first_seen, published, updated, link) in rows {
+            existing.insert(
+                identity,
+                Stored {
+                    id,
+                    hash,
+                    first_seen,
+                    dates: (published, updated),
+                    link,
+                },
+            );
+        }
+    }
+    Ok(existing)
+}
+
+/// Insert new items: one COPY on Postgres, multi-row INSERTs of fixed sizes on SQLite. Their ids
+/// by identity.
+fn insert_new(
+    conn: &mut DbConn,
+    mut rows: Vec<NewItem>,
+) -> Result<HashMap<String, i64>, StoreError> {
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
     if let DbConn::Pg(c) = conn {
         ids.extend(copy_rows(c, rows)?);
@@ -414,19 +448,17 @@ pub fn upsert_for_source(
         };
         ids.extend(inserted.into_iter().map(|(id, identity)| (identity, id)));
     }
-    for (sort_at, classified) in pending {
-        let identity = &classified.item.id;
-        let id = ids
-            .get(identity)
-            .copied()
-            .ok_or_else(|| StoreError::Corrupt(format!("no id came back for item {identity}")))?;
-        written.push((id, sort_at, classified));
-    }
-    let mut due: Vec<i64> = written
-        .iter()
-        .filter(|(id, _, c)| wanted.contains(c.item.id.as_str()) && ids.get(&c.item.id) == Some(id))
-        .map(|(id, _, _)| *id)
-        .collect();
+    Ok(ids)
+}
+
+/// Mark items whose article is to be fetched: `due` (new items that want theirs) and
+/// `relinked` (updated items whose link moved, which lose the article they had).
+fn schedule_articles(
+    conn: &mut DbConn,
+    mut due: Vec<i64>,
+    relinked: Vec<i64>,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
     if !relinked.is_empty() {
         diesel::update(items::table.filter(items::id.eq_any(&relinked)))
             .set((
@@ -442,6 +474,14 @@ pub fn upsert_for_source(
             .set(items::article_due_at.eq(Some(now)))
             .execute(conn)?;
     }
+    Ok(())
+}
+
+/// Give written items their topic and tag rows; the topics they fall under, sorted.
+fn insert_topics_and_tags(
+    conn: &mut DbConn,
+    written: &[(i64, NaiveDateTime, &Classified)],
+) -> Result<Vec<String>, StoreError> {
     let topic_rows: Vec<(i64, NaiveDateTime, &[TopicMatch])> = written
         .iter()
         .map(|(id, at, c)| (*id, *at, c.topics.as_slice()))
@@ -458,8 +498,7 @@ pub fn upsert_for_source(
         .collect();
     topics.sort_unstable();
     topics.dedup();
-    counts.topics = topics;
-    Ok(counts)
+    Ok(topics)
 }
 
 /// A new item as `COPY` writes it on Postgres: flat (diesel's binary `COPY` takes one level of

@@ -49,26 +49,7 @@ pub(super) async fn item_page(
         return error_page(&ctx, &state, StatusCode::NOT_FOUND, &message);
     };
     let now = Utc::now();
-    let trends = sidebar::Trends::of(&state);
-    let rules = state.rules.get();
-    let loaded = state
-        .store
-        .run(move |c| {
-            let Some(item) = items::get(c, id)? else {
-                return Ok(None);
-            };
-            let views = stats::views_of(c, &[id])?.get(&id).copied().unwrap_or(0);
-            let related = discovery::related(c, id, 6, now, &rules.classifier)?.unwrap_or_default();
-            Ok(Some((
-                item,
-                views,
-                related,
-                sidebar::read(c, None, now, &trends)?,
-                sources::titles(c)?,
-            )))
-        })
-        .await;
-    let (item, stored_views, related, mut side, titles) = match loaded {
+    let loaded = match load(&state, id, now).await {
         Ok(Some(v)) => v,
         Ok(None) => {
             let message = format!("{} /items/{id}", ctx.t.not_found);
@@ -76,6 +57,13 @@ pub(super) async fn item_page(
         }
         Err(e) => return unavailable(&ctx, &state, &e),
     };
+    let Loaded {
+        item,
+        views: stored_views,
+        related,
+        mut side,
+        titles,
+    } = loaded;
     let (address, agent) = crate::server::state::client_of(&req, &state);
     state.views.view(
         id,
@@ -98,68 +86,8 @@ pub(super) async fn item_page(
         .clone()
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| cut(&summary_text, 40));
-    let topics: Vec<Link> = item
-        .topics
-        .iter()
-        .map(|t| Link {
-            href: ctx.href(&format!("/topics/{}", t.slug)),
-            title: config
-                .topic(&t.slug)
-                .map_or_else(|| t.slug.clone(), |c| c.title.clone()),
-            current: false,
-        })
-        .collect();
-    let tags = item
-        .tags
-        .iter()
-        .map(|t| Link {
-            href: ctx.href(&format!("/tags/{}", encode(&t.key))),
-            title: t.label.clone(),
-            current: false,
-        })
-        .collect();
-    let also = item
-        .also_reported_by
-        .iter()
-        .map(|m| Link {
-            href: ctx.href(&format!("/items/{}", m.id)),
-            title: titles
-                .get(&m.source_id)
-                .cloned()
-                .unwrap_or_else(|| m.source_id.clone()),
-            current: false,
-        })
-        .collect();
-    let description = cut(&summary_text, 150);
-    let mut page = ctx.page(
-        &state,
-        format!("{title} - {}", ctx.t.site_name),
-        if description.is_empty() {
-            title.clone()
-        } else {
-            description
-        },
-        &format!("/items/{id}"),
-    );
-    page.og_type = "article";
-    page.image = item.item.image.clone();
-    match topics.first() {
-        Some(t) => page.crumbs.push(Crumb {
-            href: Some(t.href.clone()),
-            title: t.title.clone(),
-        }),
-        None => page.crumbs.push(Crumb {
-            href: Some(ctx.href("/topics/all")),
-            title: ctx.t.news.to_owned(),
-        }),
-    }
-    page.crumbs.push(Crumb {
-        href: None,
-        title: cut(&title, 30),
-    });
-    if let Some(t) = item.topics.first() {
-        page.feeds = ctx.feeds(&t.slug, &t.slug);
-    }
+    let links = ItemLinks::of(&ctx, &config, &item, &titles);
+    let page = head(&ctx, &state, &item, &title, &summary_text, &links.topics);
     let body_html = item
         .item
         .content
@@ -176,15 +104,144 @@ pub(super) async fn item_page(
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         views,
         author: item.item.authors.first().cloned(),
-        tags,
-        topics,
+        tags: links.tags,
+        topics: links.topics,
         body_html,
         original_href: item.item.link.as_ref().map(|_| format!("/go/{id}")),
-        also,
+        also: links.also,
         related: ctx.scored_cards(related, &titles),
         aside: ctx.aside(&mut side, &titles),
         page,
     }
     .render();
     html(StatusCode::OK, body)
+}
+
+/// What the page shows from the store.
+struct Loaded {
+    item: items::StoredItem,
+    views: i64,
+    related: Vec<discovery::Scored>,
+    side: sidebar::Sidebar,
+    titles: std::collections::HashMap<String, String>,
+}
+
+/// The item, its stored views, recommended reading, the sidebar and the sources' titles; None
+/// when there is no such item.
+async fn load(
+    state: &AppState,
+    id: i64,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<Loaded>, crate::store::StoreError> {
+    let trends = sidebar::Trends::of(state);
+    let rules = state.rules.get();
+    state
+        .store
+        .run(move |c| {
+            let Some(item) = items::get(c, id)? else {
+                return Ok(None);
+            };
+            let views = stats::views_of(c, &[id])?.get(&id).copied().unwrap_or(0);
+            let related = discovery::related(c, id, 6, now, &rules.classifier)?.unwrap_or_default();
+            Ok(Some(Loaded {
+                item,
+                views,
+                related,
+                side: sidebar::read(c, None, now, &trends)?,
+                titles: sources::titles(c)?,
+            }))
+        })
+        .await
+}
+
+/// The item's topics, tags and the other reports of its story, as links.
+struct ItemLinks {
+    topics: Vec<Link>,
+    tags: Vec<Link>,
+    also: Vec<Link>,
+}
+
+impl ItemLinks {
+    fn of(
+        ctx: &Ctx,
+        config: &crate::config::Config,
+        item: &items::StoredItem,
+        titles: &std::collections::HashMap<String, String>,
+    ) -> Self {
+        let topics = item
+            .topics
+            .iter()
+            .map(|t| Link {
+                href: ctx.href(&format!("/topics/{}", t.slug)),
+                title: config
+                    .topic(&t.slug)
+                    .map_or_else(|| t.slug.clone(), |c| c.title.clone()),
+                current: false,
+            })
+            .collect();
+        let tags = item
+            .tags
+            .iter()
+            .map(|t| Link {
+                href: ctx.href(&format!("/tags/{}", encode(&t.key))),
+                title: t.label.clone(),
+                current: false,
+            })
+            .collect();
+        let also = item
+            .also_reported_by
+            .iter()
+            .map(|m| Link {
+                href: ctx.href(&format!("/items/{}", m.id)),
+                title: titles
+                    .get(&m.source_id)
+                    .cloned()
+                    .unwrap_or_else(|| m.source_id.clone()),
+                current: false,
+            })
+            .collect();
+        Self { topics, tags, also }
+    }
+}
+
+/// The page's head: title, description, picture, breadcrumbs (its first topic) and feeds.
+fn head(
+    ctx: &Ctx,
+    state: &AppState,
+    item: &items::StoredItem,
+    title: &str,
+    summary_text: &str,
+    topics: &[Link],
+) -> Page {
+    let description = cut(summary_text, 150);
+    let mut page = ctx.page(
+        state,
+        format!("{title} - {}", ctx.t.site_name),
+        if description.is_empty() {
+            title.to_owned()
+        } else {
+            description
+        },
+        &format!("/items/{}", item.id),
+    );
+    page.og_type = "article";
+    page.image = item.item.image.clone();
+    match topics.first() {
+        Some(t) => page.crumbs.push(Crumb {
+            href: Some(t.href.clone()),
+            title: t.title.clone(),
+        }),
+        None => page.crumbs.push(Crumb {
+            href: Some(ctx.href("/topics/all")),
+            title: ctx.t.news.to_owned(),
+        }),
+    }
+    page.crumbs.push(Crumb {
+        href: None,
+        title: cut(title, 30),
+    });
+    if let Some(t) = item.topics.first() {
+        page.feeds = ctx.feeds(&t.slug, &t.slug);
+    }
+    page
 }

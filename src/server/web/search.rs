@@ -52,30 +52,7 @@ pub(super) async fn search_page(
             Err(_) => return error_page(&ctx, &state, StatusCode::BAD_REQUEST, ctx.t.bad_query),
         }
     };
-    let q = query.clone();
-    let limit = usize::try_from(LIST_ITEMS).unwrap_or(20);
-    let trends = sidebar::Trends::of(&state);
-    let loaded = state
-        .store
-        .run(move |c| {
-            let found = match &q {
-                Some(q) => Some(discovery::search(
-                    c,
-                    q,
-                    &Filter::default(),
-                    offset,
-                    limit,
-                    now,
-                )?),
-                None => None,
-            };
-            Ok((
-                found,
-                sidebar::read(c, None, now, &trends)?,
-                sources::titles(c)?,
-            ))
-        })
-        .await;
+    let loaded = load(&state, query.clone(), offset, now).await;
     let (found, mut side, titles) = match loaded {
         Ok(v) => v,
         Err(e) => return unavailable(&ctx, &state, &e),
@@ -85,6 +62,8 @@ pub(super) async fn search_page(
         .map_or_else(String::new, |q| q.normalized.clone());
     let (items, next_href, total) = match (found, &query) {
         (Some(found), Some(q)) => {
+            // A search counts for trending when it found something, on its first page, and
+            // was typed rather than a suggestion followed.
             if found.total > 0 && offset == 0 && !suggested {
                 let (address, agent) = crate::server::state::client_of(&req, &state);
                 state.views.search(
@@ -96,20 +75,7 @@ pub(super) async fn search_page(
                     now,
                 );
             }
-            let next = found
-                .next_offset
-                .map(|o| ctx.href(&format!("/search?q={}&cursor={o}", encode(&shown))));
-            let cards = found
-                .items
-                .into_iter()
-                .map(|f| {
-                    let mut card = ctx.card(f.scored.item, f.scored.views, &titles);
-                    card.title_html = Some(f.title_html);
-                    card.snippet_html = Some(f.snippet_html);
-                    card
-                })
-                .collect();
-            (cards, next, found.total)
+            results(&ctx, found, &shown, &titles)
         }
         _ => (Vec::new(), None, 0),
     };
@@ -168,4 +134,66 @@ pub(super) async fn search_page(
     }
     .render();
     html(StatusCode::OK, body)
+}
+
+type Loaded = (
+    Option<discovery::SearchPage>,
+    sidebar::Sidebar,
+    std::collections::HashMap<String, String>,
+);
+
+/// The page of results (None without a query), the sidebar and the sources' titles.
+async fn load(
+    state: &AppState,
+    query: Option<crate::search::Query>,
+    offset: usize,
+    now: chrono::DateTime<Utc>,
+) -> Result<Loaded, crate::store::StoreError> {
+    let limit = usize::try_from(LIST_ITEMS).unwrap_or(20);
+    let trends = sidebar::Trends::of(state);
+    state
+        .store
+        .run(move |c| {
+            let found = match &query {
+                Some(q) => Some(discovery::search(
+                    c,
+                    q,
+                    &Filter::default(),
+                    offset,
+                    limit,
+                    now,
+                )?),
+                None => None,
+            };
+            Ok((
+                found,
+                sidebar::read(c, None, now, &trends)?,
+                sources::titles(c)?,
+            ))
+        })
+        .await
+}
+
+/// The results as cards with their highlighted title and snippet, the next page's link, and the
+/// number of matches.
+fn results(
+    ctx: &Ctx,
+    found: discovery::SearchPage,
+    shown: &str,
+    titles: &std::collections::HashMap<String, String>,
+) -> (Vec<super::Card>, Option<String>, usize) {
+    let next = found
+        .next_offset
+        .map(|o| ctx.href(&format!("/search?q={}&cursor={o}", encode(shown))));
+    let cards = found
+        .items
+        .into_iter()
+        .map(|f| {
+            let mut card = ctx.card(f.scored.item, f.scored.views, titles);
+            card.title_html = Some(f.title_html);
+            card.snippet_html = Some(f.snippet_html);
+            card
+        })
+        .collect();
+    (cards, next, found.total)
 }
