@@ -10,10 +10,10 @@ use std::sync::{Arc, OnceLock};
 
 use actix_web::http::{StatusCode, Uri, header};
 use actix_web::{App, test, web};
-use crossfeed::app::Reloader;
 use crossfeed::config::Config;
+use crossfeed::reload::Reloader;
 use crossfeed::rules::Rules;
-use crossfeed::server::{AppState, routes};
+use crossfeed::server::{AppState, FeedCache, routes};
 use libfuzzer_sys::fuzz_target;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -75,12 +75,17 @@ async fn fixture() -> Fixture {
         .await
         .expect("the store opens");
     let rules = Rules::new(&config).expect("the shipped rules compile");
+    let feed_cache = Arc::new(FeedCache::new(
+        config.server.feed_cache,
+        config.server.change_poll,
+    ));
     let reloader = Reloader::new(config, rules, store.clone());
     let state = AppState {
         store,
         config: Arc::clone(&reloader.config),
         rules: Arc::clone(&reloader.rules),
         reloader,
+        feed_cache,
         admin_token: Some("fuzz-token".into()),
         nudge: None,
         views: Arc::new(crossfeed::views::Counter::new()),
