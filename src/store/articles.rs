@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::locks::load_claimed;
 use super::schema::{item_bands, items, sources};
 use super::{DbConn, StoreError};
 
@@ -55,10 +56,7 @@ pub fn claim(
             ));
         type Row = (i64, String, String, i32);
         // Only the item rows are locked: a poll holds its source's row while it writes.
-        let rows: Vec<Row> = match conn {
-            DbConn::Pg(c) => candidates.for_update().skip_locked().load(c)?,
-            DbConn::Sqlite(c) => candidates.load(c)?,
-        };
+        let rows: Vec<Row> = load_claimed!(conn, candidates)?;
         let settings: std::collections::HashMap<String, (String, String)> = sources::table
             .filter(sources::full_content.is_not_null())
             .select((

@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::locks::load_claimed;
 use super::schema::{item_bands, items};
 use super::{DbConn, StoreError, on_backend, transaction};
 use crate::config::DedupeConfig;
@@ -49,24 +50,17 @@ pub fn cluster_pending(
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     transaction(conn, |conn| {
-        macro_rules! pending {
-            () => {
-                items::table
-                    .filter(items::cluster_id.is_null())
-                    .order(items::id.asc())
-                    .limit(limit)
-                    .select((
-                        items::id,
-                        items::source_id,
-                        items::canonical_link,
-                        items::signature,
-                    ))
-            };
-        }
-        let rows: Vec<PendingRow> = match conn {
-            DbConn::Pg(c) => pending!().for_update().skip_locked().load(c)?,
-            DbConn::Sqlite(c) => pending!().load(c)?,
-        };
+        let pending = items::table
+            .filter(items::cluster_id.is_null())
+            .order(items::id.asc())
+            .limit(limit)
+            .select((
+                items::id,
+                items::source_id,
+                items::canonical_link,
+                items::signature,
+            ));
+        let rows: Vec<PendingRow> = load_claimed!(conn, pending)?;
         let pending: Vec<Pending> = rows
             .into_iter()
             .map(|(id, source_id, canonical_link, signature)| Pending {

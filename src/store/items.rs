@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::locks::load_claimed;
 use super::schema::{item_tags, item_topics, items};
 use super::{DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, json_list};
 use crate::domain::{Item, Tag, TopicMatch};
@@ -370,19 +371,14 @@ pub fn page_by_id(
 /// topics and tags. On Postgres the rows stay locked until the transaction ends and rows
 /// another process holds are skipped, so two workers never do the same items.
 pub fn pending_keywords(conn: &mut DbConn, limit: i64) -> Result<Vec<StoredItem>, StoreError> {
-    macro_rules! pending {
-        () => {
-            items::table
-                .filter(items::keywords_at.is_null())
-                .order(items::id.asc())
-                .limit(limit)
-                .select(ItemRow::as_select())
-        };
-    }
-    let rows: Vec<ItemRow> = match conn {
-        DbConn::Pg(c) => pending!().for_update().skip_locked().load(c)?,
-        DbConn::Sqlite(c) => pending!().load(c)?,
-    };
+    let rows: Vec<ItemRow> = load_claimed!(
+        conn,
+        items::table
+            .filter(items::keywords_at.is_null())
+            .order(items::id.asc())
+            .limit(limit)
+            .select(ItemRow::as_select())
+    )?;
     with_topics(conn, rows)
 }
 

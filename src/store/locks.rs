@@ -1,6 +1,7 @@
 //! Row locks that more than one table's writer takes. A leaf of the store: it reads the tables
 //! and calls no other store module, so that the link tables (`item_tags`, `item_topics`) and
-//! `items` can all use it without depending on each other.
+//! `items` can all use it without depending on each other. Locks are taken on Postgres only:
+//! SQLite has one writer at a time, so a plain read is enough there.
 
 use std::collections::HashSet;
 
@@ -40,3 +41,18 @@ pub fn keep_stored<'a, T: ?Sized>(
         .copied()
         .collect())
 }
+
+/// Load the rows of `$query` on `$conn`, claiming them: on Postgres
+/// `FOR UPDATE SKIP LOCKED`, so that rows another process is working on are passed over and two
+/// processes never take the same ones; on SQLite a plain load. What every job that takes a batch
+/// of rows to work on (polls, clustering, keywords, articles) uses. `$query` is written out once
+/// per backend, so it may be an expression whose type depends on the backend (`as_select()`).
+macro_rules! load_claimed {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::store::DbConn::Pg(c) => $query.for_update().skip_locked().load(c),
+            $crate::store::DbConn::Sqlite(c) => $query.load(c),
+        }
+    };
+}
+pub(crate) use load_claimed;

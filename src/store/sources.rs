@@ -9,6 +9,7 @@ use diesel::dsl::case_when;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text, Timestamp};
 
+use super::locks::load_claimed;
 use super::schema::sources;
 use super::{DbConn, StoreError, json_list, on_backend, to_json};
 use crate::config::SourceConfig;
@@ -332,10 +333,7 @@ pub fn claim(
             )
             .order(sources::next_fetch_at.asc())
             .limit(limit);
-        let chosen: Vec<String> = match conn {
-            DbConn::Pg(c) => candidates.for_update().skip_locked().load(c)?,
-            DbConn::Sqlite(c) => candidates.load(c)?,
-        };
+        let chosen: Vec<String> = load_claimed!(conn, candidates)?;
         if chosen.is_empty() {
             return Ok(Vec::new());
         }
