@@ -1,7 +1,7 @@
 //! The allocator's settings for a long-running server. mimalloc's defaults favour speed over
 //! memory: freed pages are handed back to the system only after a second, arenas are committed
 //! eagerly and transparent huge pages are allowed, so a server under steady load kept growing
-//! (141 → 486 MiB in a 10-minute soak). Huge pages are off at build time (the crate's `no_thp`
+//! (BENCHMARKS.md, "Soak"). Huge pages are off at build time (the crate's `no_thp`
 //! feature: mimalloc applies that option only while it starts, before `main`); the other two
 //! are set here. With freed memory returned at once and lazy commit it stays near what glibc's
 //! malloc used in the same soak, at the same request rate, while parsing keeps mimalloc's speed.

@@ -112,7 +112,7 @@ fn ingestor_with(
 }
 
 /// How long a poll may hold its source: long enough for the fetch (with redirects and a
-/// discovered feed) and the write, short enough that a dead process's sources come back soon.
+/// the feed a page advertises) and the write, short enough that a dead process's sources come back soon.
 pub fn lease_length(config: &Config) -> std::time::Duration {
     config.fetch.timeout * 8 + std::time::Duration::from_secs(60)
 }

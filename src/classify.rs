@@ -537,20 +537,10 @@ mod tests {
     use unicode_normalization::UnicodeNormalization;
 
     fn topic(slug: &str, keywords: &[&str], exclude: &[&str]) -> TopicConfig {
+        let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
         TopicConfig {
-            slug: TopicSlug::parse(slug).unwrap(),
-            title: slug.into(),
-            description: None,
-            keywords: keywords.iter().map(|s| s.to_string()).collect(),
-            all_of: vec![],
-            exclude: exclude.iter().map(|s| s.to_string()).collect(),
-            shared: vec![],
-            regex: vec![],
-            sources: vec![],
-            source_tags: vec![],
-            categories: vec![],
-            fields: Fields::default(),
-            min_hits: None,
+            exclude: strings(exclude),
+            ..TopicConfig::new(TopicSlug::parse(slug).unwrap(), slug, strings(keywords))
         }
     }
 

@@ -22,7 +22,7 @@ use url::Url;
 use crate::domain::redact::redact;
 use crate::domain::{Freshness, Schedule, Timing};
 use crate::fetch::{CacheHints, FetchError, Fetched, Fetcher, Outcome, Validators};
-use crate::parse::{ParseError, charset, discover};
+use crate::parse::{ParseError, charset, feed_links};
 use crate::rules::{Live, Rules};
 use crate::store::batch::Batcher;
 use crate::store::fetch_log::{self, LogEntry};
@@ -291,7 +291,7 @@ impl Ingestor {
         prepared: Prepared,
     ) -> Result<PollOutcome, IngestError> {
         let moved_to = prepared
-            .discovered
+            .advertised
             .as_ref()
             .map(|d| prepared.fetched.moved_to.as_ref().unwrap_or(d))
             .or(prepared.fetched.moved_to.as_ref())
@@ -494,7 +494,7 @@ pub enum Document {
         fetched: Box<Fetched>,
         text: String,
         /// The feed URL found on an HTML page, when `url` pointed at one.
-        discovered: Option<Url>,
+        advertised: Option<Url>,
     },
 }
 
@@ -522,14 +522,14 @@ pub async fn fetch_document(
         Outcome::Fetched(f) => f,
     };
     let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
-    if !discover::looks_like_html(&text) {
+    if !feed_links::looks_like_html(&text) {
         return Ok(Document::Feed {
             fetched: Box::new(fetched),
             text,
-            discovered: None,
+            advertised: None,
         });
     }
-    let feed_url = discover::alternates(&text, &fetched.url)
+    let feed_url = feed_links::alternates(&text, &fetched.url)
         .into_iter()
         .next()
         .ok_or(IngestError::Parse(ParseError::Html))?;
@@ -545,7 +545,7 @@ pub async fn fetch_document(
     Ok(Document::Feed {
         fetched: Box::new(fetched),
         text,
-        discovered: Some(feed_url),
+        advertised: Some(feed_url),
     })
 }
 

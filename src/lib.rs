@@ -3,14 +3,18 @@
 //!
 //! Data flows one way: `config` → `scheduler` → `ingest` (`fetch` → `parse` → `normalize` →
 //! `classify`, `tags`, `dedupe` → `store`) → `render` → `server` (feeds, API and the website,
-//! `server::web`). `reload` holds the configuration in force beneath the server and the
-//! scheduler. Only `app` wires the modules together.
+//! `server::web`). `discovery` (what to read next, ranked by pure functions over the candidates
+//! the store hands over) and `views` (the page-view and search counters) sit beside `render`
+//! beneath the server; `domain` holds the types every stage shares, the stored item among
+//! them. `reload` holds the configuration in force beneath the server and the scheduler. Only
+//! `app` wires the modules together.
 
 // A function does one job: past 120 code lines it is split (threshold in clippy.toml).
 #![warn(clippy::too_many_lines)]
 
 /// mimalloc instead of the system allocator: parsing and rendering allocate many small,
-/// short-lived strings (about 15% of the parse time went to glibc's malloc and free), and glibc
+/// short-lived strings (glibc's malloc and free were a large share of the parse profile;
+/// BENCHMARKS.md, "Parsing"), and glibc
 /// keeps a heap per thread that grows with the blocking pool and rarely shrinks. The
 /// `system-alloc` feature leaves the system's malloc in place, for heap profilers such as
 /// heaptrack that see only malloc (see BENCHMARKS.md, "Soak").

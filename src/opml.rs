@@ -16,7 +16,7 @@ use crate::domain::redact::redact;
 /// cannot fetch themselves (a list page read with selectors, a `file:` URL) is listed as
 /// crossfeed's own feed of that source. Secrets in URLs are masked unless `show_secrets`.
 pub fn export(config: &Config, show_secrets: bool) -> String {
-    let public = config.server.public_url.as_str().trim_end_matches('/');
+    let public = config.server.public_base();
     let url_of = |s: &SourceConfig| -> String {
         let own = s.page.is_some() || !matches!(s.url.scheme(), "http" | "https");
         if own {

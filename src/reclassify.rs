@@ -7,9 +7,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDateTime, Utc};
 
 use crate::classify::SourceCtx;
+use crate::domain::StoredItem;
 use crate::domain::{Tag, TopicMatch};
 use crate::rules::Rules;
-use crate::store::items::{self, StoredItem};
+use crate::store::items;
 use crate::store::{
     DbConn, StoreError, item_tags, item_topics, meta, search, sources, transaction,
 };

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::store::items::StoredItem;
+use crate::domain::StoredItem;
 use crate::text::text_of_sanitized;
 
 /// Namespace for item UUIDs (v5): fixed forever, or every reader sees every item as new.

@@ -244,6 +244,13 @@ pub struct ServerConfig {
     pub trusted_proxies: TrustedProxies,
 }
 
+impl ServerConfig {
+    /// The public address without its trailing slash, for joining paths to (`{base}/feeds/…`).
+    pub fn public_base(&self) -> &str {
+        self.public_url.as_str().trim_end_matches('/')
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DatabaseConfig {
     /// `sqlite://relative/path`, `sqlite:///absolute/path` or `postgres://…`.
@@ -262,7 +269,7 @@ pub struct FetchConfig {
     pub user_agent: String,
     /// How long the fetch log keeps its rows.
     pub log_retention: Duration,
-    /// Follow redirects and discovered links to other hosts on private addresses too.
+    /// Follow redirects and the feed links of pages to other hosts on private addresses too.
     pub allow_private_targets: bool,
     /// The most time parsing, normalizing and classifying one document may take.
     pub parse_budget: Duration,

@@ -1,9 +1,10 @@
-//! Core types shared by every stage: identifiers, schedules and the normalized item. This module
-//! imports nothing else from the crate.
+//! Core types shared by every stage: identifiers, schedules, the normalized item and the item
+//! as stored. This module imports nothing else from the crate.
 
 mod item;
 mod schedule;
 mod source_id;
+mod stored;
 mod timing;
 mod topic_slug;
 
@@ -17,5 +18,6 @@ pub use item::{Classified, Enclosure, Item, Matched, PlainText, Tag, TagKind, To
 pub use schedule::{Schedule, ScheduleError};
 pub use signature::Signature;
 pub use source_id::{SourceId, SourceIdError};
+pub use stored::{ClusterMember, Cursor, StoredItem};
 pub use timing::{Freshness, Timing};
 pub use topic_slug::{TopicSlug, TopicSlugError};

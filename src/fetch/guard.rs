@@ -1,5 +1,5 @@
 //! Which hosts a fetch may be steered to. The host of a source's configured URL is trusted: the
-//! operator wrote it, private address or not. Any other host that a redirect, a discovered feed
+//! operator wrote it, private address or not. Any other host that a redirect, a page's feed
 //! link or a remembered `fetch_url` leads to is reached only when every address it resolves to is
 //! public, so that an upstream cannot point crossfeed at the loopback interface, the private
 //! network or a cloud metadata service and have what it finds stored and republished.

@@ -54,7 +54,7 @@ pub enum FetchError {
     Scheme(String),
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
-    /// A redirect or discovered link led to another host on a non-public address.
+    /// A redirect or a page's feed link led to another host on a non-public address.
     #[error(
         "refused: {0}; only the configured host may be private (fetch.allow_private_targets lifts this)"
     )]
@@ -194,7 +194,7 @@ impl Fetcher {
     /// Fetch `url`, conditionally when `validators` are given; any final status other than
     /// 2xx or 304 is an error. `trusted` is the URL the operator configured for the source: its
     /// host may be private, any other host (after a redirect, or `url` itself when it was
-    /// discovered or remembered) must be public.
+    /// advertised by a page or remembered) must be public.
     pub async fn fetch(
         &self,
         url: &Url,

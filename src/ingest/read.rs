@@ -29,7 +29,7 @@ pub(super) struct Prepared {
     /// What normalizing had to cut short, as the source's warning.
     pub(super) warning: Option<String>,
     /// The feed URL found on an HTML page, when the source pointed at one.
-    pub(super) discovered: Option<Url>,
+    pub(super) advertised: Option<Url>,
     pub(super) info: FeedInfo,
     pub(super) ttl: Option<Duration>,
     pub(super) skip_hours: Vec<u32>,
@@ -111,14 +111,14 @@ impl Reader {
         now: DateTime<Utc>,
         (source_id, source_tags, full_content): (String, Vec<String>, Option<FullContent>),
     ) -> Result<Result<Prepared, NotModified>, IngestError> {
-        let (fetched, text, discovered) =
+        let (fetched, text, advertised) =
             match fetch_document(&self.fetcher, target, validators).await? {
                 Document::NotModified(nm) => return Ok(Err(nm)),
                 Document::Feed {
                     fetched,
                     text,
-                    discovered,
-                } => (*fetched, text, discovered),
+                    advertised,
+                } => (*fetched, text, advertised),
             };
         let rules = self.rules.get();
         // Held here, not in the blocking task: a task past its budget gives up its slot when the
@@ -157,7 +157,7 @@ impl Reader {
             Ok(Ok(Prepared {
                 fetched,
                 warning: Some(warning).filter(|w| !w.is_empty()),
-                discovered,
+                advertised,
                 info,
                 ttl,
                 skip_hours,
@@ -279,7 +279,7 @@ impl Reader {
             Ok(Ok(Prepared {
                 fetched: first,
                 warning: Some(warning).filter(|w| !w.is_empty()),
-                discovered: None,
+                advertised: None,
                 info,
                 ttl: None,
                 skip_hours: Vec::new(),

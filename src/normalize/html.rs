@@ -3,11 +3,11 @@
 
 use ammonia::{Builder, UrlRelative};
 
-use crate::parse::tags;
+use crate::parse::markup;
 use crate::text::{decode_twice_escaped, fold_whitespace, strip_controls};
 use url::Url;
 
-pub use crate::parse::tags::MAX_NESTING;
+pub use crate::parse::markup::MAX_NESTING;
 
 /// A configured ammonia cleaner for one base URL; build it once per feed, not per item
 /// (building one allocates its tag and attribute tables).
@@ -35,7 +35,7 @@ impl Sanitizer {
     }
 
     pub fn clean(&self, html: &str) -> String {
-        let capped = tags::cap_nesting(html, MAX_NESTING);
+        let capped = markup::cap_nesting(html, MAX_NESTING);
         if capped.is_some() {
             self.capped.set(self.capped.get() + 1);
         }
@@ -77,10 +77,10 @@ pub fn first_image(html: &str) -> Option<String> {
     if !html.contains("<img") {
         return None;
     }
-    crate::parse::tags::find_tags(html, "img")
+    crate::parse::markup::find_tags(html, "img")
         .into_iter()
         .find_map(|r| {
-            let src = crate::parse::tags::attributes(&html[r])
+            let src = crate::parse::markup::attributes(&html[r])
                 .into_iter()
                 .find(|a| a.name == "src")?;
             let value = html_escape::decode_html_entities(src.value.trim()).into_owned();
@@ -99,9 +99,9 @@ pub fn unlazy_images(html: &str) -> std::borrow::Cow<'_, str> {
     }
     let mut out = String::with_capacity(html.len());
     let mut last = 0;
-    for range in tags::find_tags(html, "img") {
+    for range in markup::find_tags(html, "img") {
         let tag = &html[range.clone()];
-        let attrs = tags::attributes(tag);
+        let attrs = markup::attributes(tag);
         let Some(real) = LAZY_SOURCES.iter().find_map(|name| {
             attrs
                 .iter()
@@ -148,7 +148,7 @@ pub fn plain_text(html: &str) -> String {
     if !html.contains(['<', '&']) {
         return fold_whitespace(&html);
     }
-    let html = tags::cap_nesting(&html, MAX_NESTING).map_or(html, std::borrow::Cow::Owned);
+    let html = markup::cap_nesting(&html, MAX_NESTING).map_or(html, std::borrow::Cow::Owned);
     let stripped = Builder::empty().clean(&html).to_string();
     decode_twice_escaped(html_escape::decode_html_entities(&stripped).into_owned())
 }

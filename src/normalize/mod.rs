@@ -170,22 +170,7 @@ fn normalize_entry(
     let guid = Some(e.id.trim())
         .filter(|g| !g.is_empty())
         .map(String::from);
-    // An entry whose only pointer to its article is out-of-line HTML content (`<content
-    // type="text/html" src=…>`) has that page as its link.
-    let link = links::alternate_link(&e.links, &base)
-        .or_else(|| {
-            // The type as written: feed-rs calls out-of-line content without one HTML.
-            let src = e.content.as_ref()?.src.as_ref()?;
-            let written = src.media_type.as_deref()?.trim().to_ascii_lowercase();
-            matches!(
-                written.as_str(),
-                "html" | "xhtml" | "text/html" | "application/xhtml+xml"
-            )
-            .then(|| links::resolve(&src.href, &base))
-            .flatten()
-        })
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
-        .map(String::from);
+    let link = entry_link(e, &base);
     // Without a title of its own, an entry's media:title names it.
     let title = e
         .title
@@ -222,20 +207,14 @@ fn normalize_entry(
         sanitizer.clean_typed(body, c.content_type.essence().to_string().as_str())
     });
 
-    let identity_key = match (&guid, &link) {
-        (Some(g), Some(l)) if guid_repeated => format!("guid+link\n{g}\n{l}"),
-        (Some(g), _) => format!("guid\n{g}"),
-        (None, Some(l)) => format!("link\n{l}"),
-        (None, None) => format!(
-            "hash\n{}\n{}\n{}",
-            title.as_deref().unwrap_or(""),
-            published
-                .or(updated)
-                .map(|d| d.to_rfc3339())
-                .unwrap_or_default(),
-            content.as_deref().or(summary.as_deref()).unwrap_or("")
-        ),
-    };
+    let identity_key = identity_key(
+        guid.as_deref(),
+        link.as_deref(),
+        guid_repeated,
+        title.as_deref(),
+        published.or(updated),
+        content.as_deref().or(summary.as_deref()),
+    );
     // An item with none of those (no guid, link, title, date or text) is told apart by what it
     // has (authors, categories, enclosures), or items that differ only there would merge. Only
     // then, so that every other item keeps the identity it is stored under.
@@ -289,6 +268,48 @@ fn normalize_entry(
         )
     });
     (item, plain)
+}
+
+/// An entry's link: its alternate link, or else the page its out-of-line HTML content points
+/// to (`<content type="text/html" src=…>`), when that is all it has; http(s) only.
+fn entry_link(e: &Entry, base: &Url) -> Option<String> {
+    links::alternate_link(&e.links, base)
+        .or_else(|| {
+            // The type as written: feed-rs calls out-of-line content without one HTML.
+            let src = e.content.as_ref()?.src.as_ref()?;
+            let written = src.media_type.as_deref()?.trim().to_ascii_lowercase();
+            matches!(
+                written.as_str(),
+                "html" | "xhtml" | "text/html" | "application/xhtml+xml"
+            )
+            .then(|| links::resolve(&src.href, base))
+            .flatten()
+        })
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(String::from)
+}
+
+/// What an item's identity is made from: its guid (with its link when the feed repeats
+/// guids), else its link, else its title, date and text.
+fn identity_key(
+    guid: Option<&str>,
+    link: Option<&str>,
+    guid_repeated: bool,
+    title: Option<&str>,
+    dated: Option<DateTime<Utc>>,
+    text: Option<&str>,
+) -> String {
+    match (guid, link) {
+        (Some(g), Some(l)) if guid_repeated => format!("guid+link\n{g}\n{l}"),
+        (Some(g), _) => format!("guid\n{g}"),
+        (None, Some(l)) => format!("link\n{l}"),
+        (None, None) => format!(
+            "hash\n{}\n{}\n{}",
+            title.unwrap_or(""),
+            dated.map(|d| d.to_rfc3339()).unwrap_or_default(),
+            text.unwrap_or("")
+        ),
+    }
 }
 
 /// A title as plain text. Atom says what its text constructs are: `type="text"` is literal

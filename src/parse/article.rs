@@ -20,7 +20,7 @@ const MAX_ELEMENTS: usize = 50_000;
 
 /// Extract the article from `html`, fetched from `url`.
 pub fn extract(html: &str, url: &Url, how: &FullContent) -> Result<String, ParseError> {
-    let capped = super::tags::cap_nesting(html, super::tags::MAX_NESTING);
+    let capped = super::markup::cap_nesting(html, super::markup::MAX_NESTING);
     let html = capped.as_deref().unwrap_or(html);
     let (body, text_chars) = match how {
         FullContent::Auto => readability(html, url)?,

@@ -6,14 +6,14 @@
 pub mod article;
 pub mod charset;
 pub mod dates;
-pub mod discover;
 mod entities;
+pub mod feed_links;
 mod json;
+pub mod markup;
 pub mod page;
 mod refusal;
 mod rewrite;
 mod supplement;
-pub mod tags;
 
 use std::borrow::Cow;
 
@@ -84,7 +84,7 @@ pub fn parse_text_noting(
     if text.trim().is_empty() {
         return Err(ParseError::Empty);
     }
-    if discover::looks_like_html(text) {
+    if feed_links::looks_like_html(text) {
         return Err(ParseError::Html);
     }
     let mut repairs = Vec::new();

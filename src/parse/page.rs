@@ -55,7 +55,7 @@ pub fn scrape(
 ) -> Result<Scraped, ParseError> {
     // Deep nesting costs html5ever time that grows faster than the input; real pages nest a few
     // dozen levels.
-    let capped = super::tags::cap_nesting(html, super::tags::MAX_NESTING);
+    let capped = super::markup::cap_nesting(html, super::markup::MAX_NESTING);
     let doc = Html::parse_document(capped.as_deref().unwrap_or(html));
     let base = base_of(&doc, page_url);
 

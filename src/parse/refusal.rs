@@ -74,7 +74,7 @@ fn quote_names_only(message: &str) -> String {
 /// namespace), and reading nothing in silence would look like a quiet upstream.
 pub(super) fn unread_items(text: &str) -> Option<String> {
     ["item", "entry"].into_iter().find_map(|name| {
-        let n = super::tags::find_tags(text, name).len();
+        let n = super::markup::find_tags(text, name).len();
         (n > 0).then(|| {
             format!(
                 "{n} <{name}> element{} but none read: their namespace is not the feed \

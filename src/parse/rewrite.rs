@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::{NO_LINK, tags};
+use super::{NO_LINK, markup};
 
 /// RSS 1.0 items without a `<link>`: feed-rs drops them. The item's `rdf:about` is its URI
 /// (the spec says it should equal the link), so it is given as the link; an `about` that is
@@ -13,7 +13,7 @@ pub(super) fn rss1_links(text: &str) -> Cow<'_, str> {
     if !text.contains("rdf:RDF") {
         return Cow::Borrowed(text);
     }
-    let items = tags::find_tags(text, "item");
+    let items = markup::find_tags(text, "item");
     let mut inserts: Vec<(usize, String)> = Vec::new();
     for (n, range) in items.iter().enumerate() {
         let end = items.get(n + 1).map_or(text.len(), |r| r.start);
@@ -22,7 +22,7 @@ pub(super) fn rss1_links(text: &str) -> Cow<'_, str> {
         if text[range.clone()].ends_with("/>") || body.contains("<link") {
             continue;
         }
-        let about = tags::attributes(&text[range.clone()])
+        let about = markup::attributes(&text[range.clone()])
             .into_iter()
             .find(|a| a.name == "rdf:about")
             .filter(|a| !a.value.trim().is_empty());
@@ -118,7 +118,7 @@ pub(super) fn atom_text_types(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     };
     let attr = |attrs: &str, name: &str| {
-        tags::attributes(attrs)
+        markup::attributes(attrs)
             .into_iter()
             .find(|a| a.name == name)
             .map(|a| a.value.trim().to_ascii_lowercase())
@@ -191,7 +191,7 @@ pub(super) fn atom_text_types(text: &str) -> Cow<'_, str> {
                 return c[0].to_owned();
             };
         // Keep the other attributes (xml:base, xml:lang, src).
-        let rest: String = tags::attributes(attrs)
+        let rest: String = markup::attributes(attrs)
             .into_iter()
             .filter(|a| a.name != "type" && a.name != "mode")
             .map(|a| format!(" {}=\"{}\"", a.name, a.value))
@@ -344,7 +344,7 @@ pub(super) const RSS_VERSIONS: &[&str] = &["2.0", "0.91", "0.92", ""];
 
 /// Make the `<rss>` root say a version feed-rs understands.
 pub(super) fn fix_rss_version(text: &str) -> Cow<'_, str> {
-    let Some(root) = tags::find_tags(text, "rss").into_iter().next() else {
+    let Some(root) = markup::find_tags(text, "rss").into_iter().next() else {
         return Cow::Borrowed(text);
     };
     // Only the root: nothing but a prolog, comments or a doctype may come before it.
@@ -357,7 +357,7 @@ pub(super) fn fix_rss_version(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let tag = &text[root.clone()];
-    let version = tags::attributes(tag)
+    let version = markup::attributes(tag)
         .into_iter()
         .find(|a| a.name == "version");
     match version {

@@ -8,19 +8,19 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use feed_rs::model::Feed;
 
-use super::{alternate_link, dates, tags};
+use super::{alternate_link, dates, markup};
 
 /// RSS 2.0: a `<guid>` is a permalink unless it says `isPermaLink="false"`; an item without a
 /// `<link>` is read at its permalink guid (feed-rs does not look at the attribute).
 pub(super) fn permalink_guids(feed: &mut Feed, text: &str) {
-    let items = tags::find_tags(text, "item");
+    let items = markup::find_tags(text, "item");
     if items.len() != feed.entries.len() || !text.contains("<guid") {
         return;
     }
     let mut permalink = vec![false; items.len()];
-    for tag in tags::find_tags(text, "guid") {
+    for tag in markup::find_tags(text, "guid") {
         if let Some(i) = item_at(&items, tag.start) {
-            permalink[i] = !tags::attributes(&text[tag])
+            permalink[i] = !markup::attributes(&text[tag])
                 .iter()
                 .any(|a| a.name == "ispermalink" && a.value.trim().eq_ignore_ascii_case("false"));
         }
@@ -40,13 +40,13 @@ pub(super) fn dcterms_dates(feed: &mut Feed, text: &str, tz: Tz, now: DateTime<U
     if !text.contains("<dcterms:") {
         return;
     }
-    let items = tags::find_tags(text, "item");
+    let items = markup::find_tags(text, "item");
     if items.len() != feed.entries.len() {
         return;
     }
     let read = |name: &str| -> Vec<Option<DateTime<Utc>>> {
         let mut out = vec![None; items.len()];
-        for tag in tags::find_tags(text, name) {
+        for tag in markup::find_tags(text, name) {
             let Some(i) = item_at(&items, tag.start) else {
                 continue;
             };
@@ -76,7 +76,7 @@ pub(super) fn dcterms_dates(feed: &mut Feed, text: &str, tz: Tz, now: DateTime<U
 
 /// RSS 1.0: an item's `rdf:about` is its identifier (feed-rs leaves the id empty).
 pub(super) fn rdf_about_ids(feed: &mut Feed, text: &str) {
-    let items = tags::find_tags(text, "item");
+    let items = markup::find_tags(text, "item");
     if items.len() != feed.entries.len() {
         return;
     }
@@ -84,7 +84,7 @@ pub(super) fn rdf_about_ids(feed: &mut Feed, text: &str) {
         if !entry.id.is_empty() {
             continue;
         }
-        if let Some(about) = tags::attributes(&text[range])
+        if let Some(about) = markup::attributes(&text[range])
             .into_iter()
             .find(|a| a.name == "rdf:about")
         {
@@ -106,18 +106,18 @@ pub(super) fn supplement_media(feed: &mut Feed, text: &str, item_tag: &str) {
     {
         return;
     }
-    let items = tags::find_tags(text, item_tag);
+    let items = markup::find_tags(text, item_tag);
     if items.len() != feed.entries.len() {
         return;
     }
     let item_of = |at: usize| item_at(&items, at);
     let mut images: Vec<Vec<(String, Option<u32>)>> = vec![Vec::new(); items.len()];
     for (name, attr) in [("media:thumbnail", "url"), ("itunes:image", "href")] {
-        for tag in tags::find_tags(text, name) {
+        for tag in markup::find_tags(text, name) {
             let Some(i) = item_of(tag.start) else {
                 continue;
             };
-            let attrs = tags::attributes(&text[tag]);
+            let attrs = markup::attributes(&text[tag]);
             let value = |n: &str| {
                 attrs
                     .iter()
@@ -130,7 +130,7 @@ pub(super) fn supplement_media(feed: &mut Feed, text: &str, item_tag: &str) {
         }
     }
     let mut authors: Vec<Option<String>> = vec![None; items.len()];
-    for tag in tags::find_tags(text, "itunes:author") {
+    for tag in markup::find_tags(text, "itunes:author") {
         if let Some(i) = item_of(tag.start)
             && authors[i].is_none()
         {
@@ -191,7 +191,7 @@ pub(super) fn item_extension_fallbacks(feed: &mut Feed, text: &str) {
     if !NAMES.iter().any(|t| text.contains(t)) {
         return;
     }
-    let items = tags::find_tags(text, "item");
+    let items = markup::find_tags(text, "item");
     if items.len() != feed.entries.len() {
         return;
     }
@@ -241,11 +241,11 @@ pub(super) fn item_extension_fallbacks(feed: &mut Feed, text: &str) {
 /// (named by its label, else its text); failing both, the comma-separated `itunes:keywords`.
 fn extension_categories(entries: &mut [feed_rs::model::Entry], text: &str, items: &[Range<usize>]) {
     let own: Vec<bool> = entries.iter().map(|e| !e.categories.is_empty()).collect();
-    let attr = |tag: &Range<usize>, name: &str| tags::attribute(&text[tag.clone()], name);
-    let itunes = tags::find_tags(text, "itunes:category")
+    let attr = |tag: &Range<usize>, name: &str| markup::attribute(&text[tag.clone()], name);
+    let itunes = markup::find_tags(text, "itunes:category")
         .into_iter()
         .map(|tag| (attr(&tag, "text"), tag));
-    let media = tags::find_tags(text, "media:category")
+    let media = markup::find_tags(text, "media:category")
         .into_iter()
         .map(|tag| {
             let term =
@@ -284,7 +284,7 @@ fn texts_by_item<'a>(
     items: &'a [Range<usize>],
     name: &'a str,
 ) -> impl Iterator<Item = (usize, String)> + 'a {
-    tags::find_tags(text, name)
+    markup::find_tags(text, name)
         .into_iter()
         .filter_map(move |tag| {
             Some((
@@ -333,14 +333,14 @@ pub(super) fn entry_attributes(feed: &mut Feed, text: &str, item_tag: &str) {
     if !text.contains("xml:lang") && !text.contains("xml:base") {
         return;
     }
-    let items = tags::find_tags(text, item_tag);
+    let items = markup::find_tags(text, item_tag);
     if items.len() != feed.entries.len() {
         return;
     }
-    let attr = |range: &Range<usize>, name: &str| tags::attribute(&text[range.clone()], name);
+    let attr = |range: &Range<usize>, name: &str| markup::attribute(&text[range.clone()], name);
     let root_base = ["feed", "rss", "channel"]
         .iter()
-        .filter_map(|t| tags::find_tags(text, t).into_iter().next())
+        .filter_map(|t| markup::find_tags(text, t).into_iter().next())
         .filter(|r| items.first().is_none_or(|i| r.start < i.start))
         .find_map(|r| attr(&r, "xml:base"));
     for (entry, range) in feed.entries.iter_mut().zip(&items) {

@@ -8,9 +8,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{ApiError, AppState};
+use super::json::{ReportRef, SourceRef, TagRef, TopicRef};
+use super::{ApiError, AppState, params};
+use crate::domain::Enclosure;
 use crate::domain::redact::redact;
-use crate::domain::{Enclosure, Matched};
 use crate::store::{item_tags, item_topics, items, sources, stats};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -33,22 +34,6 @@ struct TagParams {
     min_count: Option<String>,
 }
 
-pub(super) fn int_param(
-    name: &str,
-    raw: Option<&str>,
-    default: i64,
-    max: i64,
-) -> Result<i64, ApiError> {
-    let Some(raw) = raw else { return Ok(default) };
-    match raw.parse::<i64>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
-        _ => Err(ApiError::BadParameter {
-            name: name.into(),
-            message: format!("must be an integer from 1 to {max}, got {raw:?}"),
-        }),
-    }
-}
-
 #[derive(Serialize)]
 struct TagOut {
     tag: String,
@@ -64,18 +49,18 @@ async fn tags(
     params: web::Query<TagParams>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = int_param(
+    let limit = params::int(
         "limit",
         params.limit.as_deref(),
         TAGS_DEFAULT_LIMIT,
         TAGS_MAX_LIMIT,
     )?;
-    let min_count = int_param("min_count", params.min_count.as_deref(), 1, i64::MAX)?;
+    let min_count = params::int("min_count", params.min_count.as_deref(), 1, i64::MAX)?;
     let counts = state
         .store
         .run(move |c| item_tags::counts(c, min_count, limit))
         .await?;
-    let base = public_base(&state);
+    let base = state.config.get().server.public_base().to_owned();
     let items: Vec<TagOut> = counts
         .into_iter()
         .map(|t| {
@@ -96,17 +81,6 @@ async fn tags(
         })
         .collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items, "next_cursor": null })))
-}
-
-fn public_base(state: &AppState) -> String {
-    state
-        .config
-        .get()
-        .server
-        .public_url
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned()
 }
 
 #[derive(Serialize)]
@@ -139,47 +113,12 @@ struct ItemOut {
     also_reported_by: Vec<ReportRef>,
 }
 
-#[derive(Serialize)]
-struct ReportRef {
-    id: i64,
-    source: String,
-    title: Option<String>,
-    url: Option<String>,
-}
-
-#[derive(Serialize)]
-struct SourceRef {
-    id: String,
-    title: String,
-}
-
-#[derive(Serialize)]
-struct TopicRef {
-    slug: String,
-    title: String,
-    matched: Vec<Matched>,
-}
-
-#[derive(Serialize)]
-struct TagRef {
-    tag: String,
-    label: String,
-    kind: &'static str,
-}
-
 /// One item, with its topics and what matched for each, and its tags.
 #[get("/api/items/{id}")]
 #[tracing::instrument(skip(state))]
 async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let raw = id.into_inner();
-    let id: i64 = raw
-        .parse()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::BadParameter {
-            name: "id".into(),
-            message: format!("an item id is a positive integer, got {raw:?}"),
-        })?;
+    let id = params::item_id(&raw)?;
     let (found, source, stored_views) = state
         .store
         .run(move |c| {
@@ -200,12 +139,7 @@ async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpR
     let also_reported_by = stored
         .also_reported_by
         .iter()
-        .map(|m| ReportRef {
-            id: m.id,
-            source: m.source_id.clone(),
-            title: m.title.clone(),
-            url: m.link.clone(),
-        })
+        .map(ReportRef::from)
         .collect();
     let i = stored.item;
     let out = ItemOut {
@@ -238,23 +172,9 @@ async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpR
         topics: stored
             .topics
             .into_iter()
-            .map(|t| TopicRef {
-                title: config
-                    .topic(&t.slug)
-                    .map_or_else(|| t.slug.clone(), |c| c.title.clone()),
-                slug: t.slug,
-                matched: t.matched,
-            })
+            .map(|t| TopicRef::with_evidence(&config, t))
             .collect(),
-        tags: stored
-            .tags
-            .into_iter()
-            .map(|t| TagRef {
-                tag: t.key,
-                label: t.label,
-                kind: t.kind.as_str(),
-            })
-            .collect(),
+        tags: stored.tags.into_iter().map(TagRef::with_kind).collect(),
     };
     Ok(HttpResponse::Ok().json(out))
 }
@@ -443,7 +363,7 @@ struct Feeds {
 #[tracing::instrument(skip(state))]
 async fn topics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let counts = state.store.run(item_topics::counts).await?;
-    let base = public_base(&state);
+    let base = state.config.get().server.public_base().to_owned();
     let config = state.config.get();
     let items: Vec<TopicOut<'_>> = config
         .topics

@@ -6,15 +6,18 @@ use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::json::{ReportRef, SourceRef, TagRef, TopicRef};
+use super::params::{self, Listing, ListingDefaults, bad, item_id, limit, window};
 use super::{ApiError, AppState};
 use crate::discovery::{self, Scored};
-use crate::store::items::{self, Cursor, ItemQuery, StoredItem};
+use crate::domain::{Cursor, StoredItem};
+use crate::store::items;
 use crate::store::search::Filter;
 use crate::store::sources;
-use crate::store::stats::{self, Window};
+use crate::store::stats;
 use crate::views::Client;
 
 pub fn config(cfg: &mut web::ServiceConfig) {
@@ -28,36 +31,13 @@ pub fn config(cfg: &mut web::ServiceConfig) {
         .service(go);
 }
 
-fn bad(name: &str, message: impl Into<String>) -> ApiError {
-    ApiError::BadParameter {
-        name: name.into(),
-        message: message.into(),
-    }
-}
-
-/// `limit`: from 1 to `max`, `default` when absent (the API's one integer-parameter rule).
-fn limit(raw: Option<&str>, default: usize, max: usize) -> Result<usize, ApiError> {
-    let as_i64 = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
-    super::api::int_param("limit", raw, as_i64(default), as_i64(max))
-        .map(|n| usize::try_from(n).unwrap_or(default))
-}
-
-fn window(raw: Option<&str>) -> Result<Window, ApiError> {
-    match raw.unwrap_or("24h") {
-        "24h" | "1d" | "day" => Ok(Window::Day),
-        "7d" | "1w" | "week" => Ok(Window::Week),
-        other => Err(bad("window", format!("must be 24h or 7d, got {other:?}"))),
-    }
-}
-
-fn item_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        bad(
-            "id",
-            format!("an item id is a positive integer, got {raw:?}"),
-        )
-    })
-}
+/// `/api/items`: 50 items unless `limit` says otherwise, at most 200, every item unless
+/// `dedupe=true`.
+const API_LISTING: ListingDefaults = ListingDefaults {
+    limit: 50,
+    max_limit: 200,
+    dedupe: false,
+};
 
 /// An item as the list endpoints show it.
 #[derive(Serialize)]
@@ -73,7 +53,7 @@ pub(super) struct ListedItem {
     views: i64,
     cluster_size: usize,
     image: Option<String>,
-    also_reported_by: Vec<Report>,
+    also_reported_by: Vec<ReportRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     score: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,32 +63,6 @@ pub(super) struct ListedItem {
     title_html: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     snippet_html: Option<String>,
-}
-
-#[derive(Serialize)]
-struct SourceRef {
-    id: String,
-    title: String,
-}
-
-#[derive(Serialize)]
-struct TopicRef {
-    slug: String,
-    title: String,
-}
-
-#[derive(Serialize)]
-struct TagRef {
-    tag: String,
-    label: String,
-}
-
-#[derive(Serialize)]
-struct Report {
-    id: i64,
-    source: String,
-    title: Option<String>,
-    url: Option<String>,
 }
 
 /// Source ids to their display titles.
@@ -132,31 +86,10 @@ fn listed(state: &AppState, titles: &Titles, item: StoredItem, views: i64) -> Li
         topics: item
             .topics
             .iter()
-            .map(|t| TopicRef {
-                title: config
-                    .topic(&t.slug)
-                    .map_or_else(|| t.slug.clone(), |c| c.title.clone()),
-                slug: t.slug.clone(),
-            })
+            .map(|t| TopicRef::of(&config, t))
             .collect(),
-        tags: item
-            .tags
-            .iter()
-            .map(|t| TagRef {
-                tag: t.key.clone(),
-                label: t.label.clone(),
-            })
-            .collect(),
-        also_reported_by: item
-            .also_reported_by
-            .iter()
-            .map(|m| Report {
-                id: m.id,
-                source: m.source_id.clone(),
-                title: m.title.clone(),
-                url: m.link.clone(),
-            })
-            .collect(),
+        tags: item.tags.iter().map(TagRef::of).collect(),
+        also_reported_by: item.also_reported_by.iter().map(ReportRef::from).collect(),
         published: time(item.sort_at),
         views,
         title: item.item.title,
@@ -230,52 +163,16 @@ async fn latest(
     topic: Option<String>,
     params: ListParams,
 ) -> Result<HttpResponse, ApiError> {
-    let config = state.config.get();
-    let limit = limit(params.limit.as_deref(), 50, 200)?;
-    let before = params
-        .before
-        .as_deref()
-        .map(|raw| raw.parse::<Cursor>().map_err(|m| bad("before", m)))
-        .transpose()?;
-    if let Some(t) = &topic
-        && config.topic(t).is_none()
-    {
-        return Err(bad("topic", format!("no topic {t:?}")));
-    }
-    let tag = match &params.tag {
-        Some(raw) => Some(
-            state
-                .rules
-                .get()
-                .tagger
-                .key(raw)
-                .ok_or_else(|| bad("tag", format!("{raw:?} is not a tag")))?,
-        ),
-        None => None,
+    let listing = Listing {
+        topic: topic.as_deref(),
+        tag: params.tag.as_deref(),
+        source: params.source.as_deref(),
+        before: params.before.as_deref(),
+        limit: params.limit.as_deref(),
+        dedupe: params.dedupe.as_deref(),
     };
-    if let Some(source) = &params.source
-        && !config.sources.iter().any(|s| s.id.as_str() == source)
-    {
-        return Err(bad("source", format!("no source with id {source:?}")));
-    }
-    let dedupe = match params.dedupe.as_deref() {
-        None | Some("false" | "0" | "no") => false,
-        Some("true" | "1" | "yes") => true,
-        Some(other) => {
-            return Err(bad(
-                "dedupe",
-                format!("must be true or false, got {other:?}"),
-            ));
-        }
-    };
-    let query = ItemQuery {
-        topic,
-        tag,
-        source: params.source,
-        limit: i64::try_from(limit).unwrap_or(200),
-        dedupe,
-        before,
-    };
+    let query = listing.query(&state.config.get(), &state.rules.get(), API_LISTING)?;
+    let limit = usize::try_from(query.limit).unwrap_or(0);
     let (mut found, titles, views) = state
         .store
         .run(move |c| {
@@ -318,12 +215,7 @@ async fn hot(
 ) -> Result<HttpResponse, ApiError> {
     let window = window(params.window.as_deref())?;
     let limit = limit(params.limit.as_deref(), 20, 100)?;
-    let topic = params.topic.clone();
-    if let Some(t) = &topic
-        && state.config.get().topic(t).is_none()
-    {
-        return Err(bad("topic", format!("no topic {t:?}")));
-    }
+    let topic = params::topic(&state.config.get(), params.topic.as_deref())?;
     let (ranked, titles) = state
         .store
         .run(move |c| {
@@ -420,32 +312,6 @@ struct SearchParams {
     cursor: Option<String>,
 }
 
-/// `since`: an RFC 3339 time or a date (midnight UTC), in years 1970 to 9999. Outside them
-/// chrono still parses (`-9999-01-01`) but Postgres refuses the timestamp, which would be a 500.
-fn since(raw: &str) -> Result<chrono::NaiveDateTime, ApiError> {
-    let parsed = DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.naive_utc())
-        .ok()
-        .or_else(|| {
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
-        .ok_or_else(|| {
-            bad(
-                "since",
-                format!("must be a date (2026-11-01) or an RFC 3339 time, got {raw:?}"),
-            )
-        })?;
-    if !(1970..=9999).contains(&parsed.year()) {
-        return Err(bad(
-            "since",
-            format!("must be a time between the years 1970 and 9999, got {raw:?}"),
-        ));
-    }
-    Ok(parsed)
-}
-
 /// `GET /api/search?q=&topic=&tag=&source=&since=&limit=&cursor=`: items matching every word
 /// of `q` (Chinese segmented), ranked by relevance and recency, with highlighted snippets.
 #[get("/api/search")]
@@ -467,32 +333,14 @@ async fn search(
             .ok_or_else(|| bad("cursor", format!("{c:?} is not a cursor from next_cursor")))?,
     };
     let config = state.config.get();
-    if let Some(t) = &params.topic
-        && config.topic(t).is_none()
-    {
-        return Err(bad("topic", format!("no topic {t:?}")));
-    }
-    let tag = match &params.tag {
-        Some(raw) => Some(
-            state
-                .rules
-                .get()
-                .tagger
-                .key(raw)
-                .ok_or_else(|| bad("tag", format!("{raw:?} is not a tag")))?,
-        ),
-        None => None,
-    };
-    if let Some(source) = &params.source
-        && !config.sources.iter().any(|s| s.id.as_str() == source)
-    {
-        return Err(bad("source", format!("no source with id {source:?}")));
-    }
+    let topic = params::topic(&config, params.topic.as_deref())?;
+    let tag = params::tag(&state.rules.get(), params.tag.as_deref())?;
+    let source = params::source(&config, params.source.as_deref())?;
     let filter = Filter {
-        topic: params.topic.clone(),
+        topic,
         tag,
-        source: params.source.clone(),
-        since: params.since.as_deref().map(since).transpose()?,
+        source,
+        since: params.since.as_deref().map(params::since).transpose()?,
         before: None,
     };
     let q = query.clone();

@@ -12,19 +12,25 @@ use actix_web::{HttpRequest, HttpResponse, route, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::params::{Listing, ListingDefaults, bad};
 use super::{ApiError, AppState, Rendered};
 use crate::discovery;
+use crate::domain::Cursor;
 use crate::render::{self, FeedMeta, Format, SourceInfo};
-use crate::store::items::{self, Cursor, ItemQuery};
+use crate::store::items::{self, ItemQuery};
 use crate::store::search::{self as search_index, Filter};
 use crate::store::{item_tags, meta, sources};
 
 /// How long a feed request waits for the store's change marker before serving from the cache.
 const MARKER_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// Items in a feed unless `limit` says otherwise, and the most it may ask for.
-const DEFAULT_LIMIT: i64 = 50;
-const MAX_LIMIT: i64 = 200;
+/// Items in a feed unless `limit` says otherwise, the most it may ask for, and one item per
+/// story unless `dedupe=false`.
+const FEED_LISTING: ListingDefaults = ListingDefaults {
+    limit: 50,
+    max_limit: 200,
+    dedupe: true,
+};
 
 pub fn config(cfg: &mut web::ServiceConfig) {
     cfg.service(topic_feed)
@@ -135,31 +141,6 @@ struct FeedParams {
     before: Option<String>,
     /// Only items matching this search (newest first).
     q: Option<String>,
-}
-
-/// `dedupe`: one item per story (the default) or every item.
-fn parse_dedupe(raw: Option<&str>) -> Result<bool, ApiError> {
-    match raw {
-        None | Some("true" | "1" | "yes") => Ok(true),
-        Some("false" | "0" | "no") => Ok(false),
-        Some(other) => Err(ApiError::BadParameter {
-            name: "dedupe".into(),
-            message: format!("must be true or false, got {other:?}"),
-        }),
-    }
-}
-
-fn parse_limit(raw: Option<&str>) -> Result<i64, ApiError> {
-    let Some(raw) = raw else {
-        return Ok(DEFAULT_LIMIT);
-    };
-    match raw.parse::<i64>() {
-        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        _ => Err(ApiError::BadParameter {
-            name: "limit".into(),
-            message: format!("must be an integer from 1 to {MAX_LIMIT}, got {raw:?}"),
-        }),
-    }
 }
 
 /// What a feed lists, and how it names itself.
@@ -287,11 +268,10 @@ async fn recommended_feed(
         ("tag", params.tag.is_some()),
     ] {
         if given {
-            return Err(ApiError::BadParameter {
-                name: name.into(),
-                message: "a recommendation feed is one ranked list; it takes limit and source"
-                    .into(),
-            });
+            return Err(bad(
+                name,
+                "a recommendation feed is one ranked list; it takes limit and source",
+            ));
         }
     }
     let selection = Selection {
@@ -335,70 +315,36 @@ impl FeedRequest {
         selection: &Selection,
         params: &FeedParams,
     ) -> Result<Self, ApiError> {
-        let limit = parse_limit(params.limit.as_deref())?;
-        let dedupe = parse_dedupe(params.dedupe.as_deref())?;
-        let before = params
-            .before
-            .as_deref()
-            .map(|raw| {
-                raw.parse::<Cursor>()
-                    .map_err(|message| ApiError::BadParameter {
-                        name: "before".into(),
-                        message,
-                    })
-            })
-            .transpose()?;
-        let tag = match (&selection.tag, &params.tag) {
-            (Some(t), _) => Some(t.clone()),
-            (None, Some(raw)) => {
-                Some(
-                    rules
-                        .tagger
-                        .key(raw)
-                        .ok_or_else(|| ApiError::BadParameter {
-                            name: "tag".into(),
-                            message: format!("{raw:?} is not a tag"),
-                        })?,
-                )
-            }
-            (None, None) => None,
+        let listing = Listing {
+            topic: selection.topic.as_deref(),
+            // A tag feed's tag is its path's; a `tag` parameter narrows the others.
+            tag: selection
+                .tag
+                .is_none()
+                .then_some(params.tag.as_deref())
+                .flatten(),
+            source: params.source.as_deref(),
+            before: params.before.as_deref(),
+            limit: params.limit.as_deref(),
+            dedupe: params.dedupe.as_deref(),
         };
-        if let Some(source) = &params.source
-            && !config.sources.iter().any(|s| s.id.as_str() == source)
-        {
-            return Err(ApiError::BadParameter {
-                name: "source".into(),
-                message: format!("no source with id {source:?}"),
-            });
+        let mut query = listing.query(config, rules, FEED_LISTING)?;
+        if selection.tag.is_some() {
+            query.tag.clone_from(&selection.tag);
         }
         let search = match params.q.as_deref() {
             Some(raw) => {
-                Some(
-                    crate::search::parse_query(raw).map_err(|e| ApiError::BadParameter {
-                        name: "q".into(),
-                        message: e.to_string(),
-                    })?,
-                )
+                Some(crate::search::parse_query(raw).map_err(|e| bad("q", e.to_string()))?)
             }
             None if selection.kind == Kind::Search => {
-                return Err(ApiError::BadParameter {
-                    name: "q".into(),
-                    message: "a search feed needs a query: /feeds/search.rss?q=…".into(),
-                });
+                return Err(bad(
+                    "q",
+                    "a search feed needs a query: /feeds/search.rss?q=…",
+                ));
             }
             None => None,
         };
-        Ok(Self {
-            query: ItemQuery {
-                topic: selection.topic.clone(),
-                tag,
-                source: params.source.clone(),
-                limit,
-                dedupe,
-                before,
-            },
-            search,
-        })
+        Ok(Self { query, search })
     }
 }
 
@@ -438,7 +384,7 @@ async fn serve_feed(
         .max()
         .unwrap_or_else(Utc::now);
     let pages = Pages {
-        base: config.server.public_url.as_str().trim_end_matches('/'),
+        base: config.server.public_base(),
         req,
         params,
     };
@@ -507,7 +453,7 @@ async fn load(
     config: &crate::config::Config,
     kind: Kind,
     FeedRequest { query, search }: FeedRequest,
-) -> Result<(Vec<items::StoredItem>, HashMap<String, SourceInfo>), ApiError> {
+) -> Result<(Vec<crate::domain::StoredItem>, HashMap<String, SourceInfo>), ApiError> {
     let weights = config.discovery.recommend.clone();
     let source_weights = config.source_weights();
     let limit = query.limit;
@@ -657,21 +603,4 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
             });
             (name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip")) && !zero
         })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limit_defaults_and_is_bounded() {
-        assert_eq!(parse_limit(None).unwrap(), DEFAULT_LIMIT);
-        assert_eq!(parse_limit(Some("200")).unwrap(), 200);
-        for bad in ["0", "201", "-1", "ten", ""] {
-            assert!(
-                matches!(parse_limit(Some(bad)), Err(ApiError::BadParameter { .. })),
-                "{bad}"
-            );
-        }
-    }
 }

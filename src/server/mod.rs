@@ -7,6 +7,8 @@ mod discovery;
 mod error;
 mod feeds;
 mod health;
+mod json;
+mod params;
 mod samples;
 pub mod state;
 pub mod trends;

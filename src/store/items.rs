@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::keyset::keyset_after;
 use super::locks::load_claimed;
 use super::schema::{item_tags, item_topics, items};
 use super::{DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, json_list};
-use crate::domain::{Item, Tag, TopicMatch};
+use crate::domain::{ClusterMember, Cursor, Item, StoredItem, Tag, TopicMatch};
 
 /// Rows looked up per query (well under SQLite's limit).
 const LOOKUP_CHUNK: usize = 500;
@@ -17,69 +18,105 @@ mod write;
 
 pub use write::{Ready, UpsertCounts, upsert_for_source};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = items)]
-struct ItemRow {
-    id: i64,
-    source_id: String,
-    identity: String,
-    guid: Option<String>,
-    title: Option<String>,
-    link: Option<String>,
-    published: Option<NaiveDateTime>,
-    updated: Option<NaiveDateTime>,
-    sort_at: NaiveDateTime,
-    date_is_first_seen: bool,
-    authors: String,
-    summary: Option<String>,
-    content: Option<String>,
-    categories: String,
-    language: Option<String>,
-    enclosures: String,
-    first_seen_at: NaiveDateTime,
-    changed_at: NaiveDateTime,
-    image: Option<String>,
-    cluster_id: Option<i64>,
-    /// The article fetched from the link, when there is one: shown as the content.
-    article: Option<String>,
+/// The `items` columns, declared once for every shape the store moves them in: [`ItemRow`]
+/// (what a listing reads), `ItemValues` (what a poll writes: an insert's values, an update's
+/// changes), `NewItem` (an insert) and `CopiedItem` (a new item as Postgres `COPY` writes it:
+/// flat, since diesel's binary `COPY` takes one level of columns, and with its id drawn from
+/// the sequence beforehand, since `COPY` returns none). `shared` columns are read and written;
+/// `written` ones only written (hashes, signatures, job marks); `read` ones only read (other
+/// jobs set them).
+macro_rules! item_columns {
+    (
+        shared { $($s:ident: $st:ty,)* }
+        written { $($(#[$wdoc:meta])* $w:ident: $wt:ty,)* }
+        read { $($(#[$rdoc:meta])* $r:ident: $rt:ty,)* }
+    ) => {
+        #[derive(Debug, Clone, Queryable, Selectable)]
+        #[diesel(table_name = items)]
+        struct ItemRow {
+            id: i64,
+            source_id: String,
+            identity: String,
+            first_seen_at: NaiveDateTime,
+            $($s: $st,)*
+            $($(#[$rdoc])* $r: $rt,)*
+        }
+
+        /// An item's columns as ingest writes them; owned, because diesel keeps a prepared
+        /// statement only for rows whose values are `'static` (see `write::insert_rows`).
+        #[derive(Insertable, AsChangeset)]
+        #[diesel(table_name = items, treat_none_as_null = true, treat_none_as_default_value = false)]
+        struct ItemValues {
+            $($s: $st,)*
+            $($(#[$wdoc])* $w: $wt,)*
+        }
+
+        #[derive(Insertable)]
+        #[diesel(table_name = items, treat_none_as_default_value = false)]
+        struct NewItem {
+            source_id: String,
+            identity: String,
+            first_seen_at: NaiveDateTime,
+            #[diesel(embed)]
+            values: ItemValues,
+        }
+
+        #[derive(Insertable)]
+        #[diesel(table_name = items, treat_none_as_null = true, treat_none_as_default_value = false)]
+        struct CopiedItem {
+            id: i64,
+            source_id: String,
+            identity: String,
+            first_seen_at: NaiveDateTime,
+            $($s: $st,)*
+            $($w: $wt,)*
+        }
+
+        impl CopiedItem {
+            fn new(id: i64, row: NewItem) -> Self {
+                let v = row.values;
+                Self {
+                    id,
+                    source_id: row.source_id,
+                    identity: row.identity,
+                    first_seen_at: row.first_seen_at,
+                    $($s: v.$s,)*
+                    $($w: v.$w,)*
+                }
+            }
+        }
+    };
 }
 
-/// A stored item with what the store adds to it.
-#[derive(Debug, Clone)]
-pub struct StoredItem {
-    /// The store's own id (used in URLs).
-    pub id: i64,
-    pub source_id: String,
-    pub item: Item,
-    /// `published`, else `updated`, else when crossfeed first saw the item.
-    pub sort_at: DateTime<Utc>,
-    /// True when the item had no date and `sort_at` is the first-seen time.
-    pub date_is_first_seen: bool,
-    pub first_seen_at: DateTime<Utc>,
-    /// When the row was last inserted or changed.
-    pub changed_at: DateTime<Utc>,
-    pub topics: Vec<TopicMatch>,
-    pub tags: Vec<Tag>,
-    /// The item's story: the id of its cluster's first-seen item.
-    pub cluster_id: Option<i64>,
-    /// The other items of its cluster, when the listing asked for them (deduplicated feeds,
-    /// one item).
-    pub also_reported_by: Vec<ClusterMember>,
-}
-
-/// Another report of the same story.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClusterMember {
-    pub id: i64,
-    pub source_id: String,
-    pub title: Option<String>,
-    pub link: Option<String>,
-}
-
-impl StoredItem {
-    /// How many items tell this story (1 when it stands alone or members were not loaded).
-    pub fn cluster_size(&self) -> usize {
-        1 + self.also_reported_by.len()
+item_columns! {
+    shared {
+        guid: Option<String>,
+        title: Option<String>,
+        link: Option<String>,
+        published: Option<NaiveDateTime>,
+        updated: Option<NaiveDateTime>,
+        sort_at: NaiveDateTime,
+        date_is_first_seen: bool,
+        authors: String,
+        summary: Option<String>,
+        content: Option<String>,
+        categories: String,
+        language: Option<String>,
+        enclosures: String,
+        changed_at: NaiveDateTime,
+        image: Option<String>,
+    }
+    written {
+        content_hash: String,
+        /// Cleared on every write: the keyword job extracts tags from the new text.
+        keywords_at: Option<NaiveDateTime>,
+        canonical_link: Option<String>,
+        signature: Option<String>,
+    }
+    read {
+        cluster_id: Option<i64>,
+        /// The article fetched from the link, when there is one: shown as the content.
+        article: Option<String>,
     }
 }
 
@@ -95,44 +132,6 @@ pub struct ItemQuery {
     pub dedupe: bool,
     /// Only items listed after this one: the next page of a listing (see [`Cursor`]).
     pub before: Option<Cursor>,
-}
-
-/// A position in a newest-first listing: the sort time and id of the last item a page showed.
-/// Written as `<unix microseconds>.<id>` in URLs; keyset paging, so a page stays right while
-/// new items arrive above it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    pub sort_at: DateTime<Utc>,
-    pub id: i64,
-}
-
-impl Cursor {
-    /// The cursor just past `item`.
-    pub fn after(item: &StoredItem) -> Self {
-        Cursor {
-            sort_at: item.sort_at,
-            id: item.id,
-        }
-    }
-}
-
-impl std::fmt::Display for Cursor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}", self.sort_at.timestamp_micros(), self.id)
-    }
-}
-
-impl std::str::FromStr for Cursor {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("{s:?} is not a cursor (as given in a next link)");
-        let (micros, id) = s.split_once('.').ok_or_else(bad)?;
-        let micros: i64 = micros.parse().map_err(|_| bad())?;
-        let id: i64 = id.parse().map_err(|_| bad())?;
-        let sort_at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
-        Ok(Cursor { sort_at, id })
-    }
 }
 
 /// Items matching `query`, newest first, with their topics.
@@ -244,8 +243,7 @@ fn page(
                 q = q.filter(items::source_id.eq(source.clone()));
             }
             if let Some(c) = query.before {
-                let at = c.sort_at.naive_utc();
-                q = q.filter($sort.lt(at).or($sort.eq(at).and($id.lt(c.id))));
+                q = q.filter(keyset_after!(desc, $sort, $id, c.sort_at.naive_utc(), c.id));
             }
             q.order(($sort.desc(), $id.desc()))
                 .offset(offset)
@@ -278,22 +276,9 @@ fn page(
             .into_boxed();
         return Ok(walk!(q, item_tags::sort_at, item_tags::item_id));
     }
-    let mut q = with_filters(
-        items::table.select(ItemRow::as_select()).into_boxed(),
-        query,
-    );
-    if let Some(c) = query.before {
-        let at = c.sort_at.naive_utc();
-        q = q.filter(
-            items::sort_at
-                .lt(at)
-                .or(items::sort_at.eq(at).and(items::id.lt(c.id))),
-        );
-    }
-    Ok(q.order((items::sort_at.desc(), items::id.desc()))
-        .offset(offset)
-        .limit(limit)
-        .load(conn)?)
+    // Neither topic nor tag: the items table's own (sort time, id) index.
+    let q = items::table.select(ItemRow::as_select()).into_boxed();
+    Ok(walk!(q, items::sort_at, items::id))
 }
 
 /// Of `clusters`, those with a member matching `query` listed before `cursor`, i.e. stories a
@@ -311,11 +296,14 @@ fn clusters_shown_before(
             with_filters(items::table.select(items::cluster_id).into_boxed(), query)
                 .filter(items::cluster_id.eq_any(chunk))
                 .filter(items::cluster_id.is_not_null())
-                .filter(
-                    items::sort_at
-                        .gt(at)
-                        .or(items::sort_at.eq(at).and(items::id.ge(cursor.id))),
-                )
+                // Not after the cursor: at or above it.
+                .filter(diesel::dsl::not(keyset_after!(
+                    desc,
+                    items::sort_at,
+                    items::id,
+                    at,
+                    cursor.id
+                )))
                 .load(conn)?;
         shown.extend(rows.into_iter().flatten());
     }

@@ -9,6 +9,7 @@ pub mod fetch_log;
 pub mod item_tags;
 pub mod item_topics;
 pub mod items;
+mod keyset;
 pub mod locks;
 pub mod meta;
 pub mod retention;
@@ -181,7 +182,7 @@ impl Manager {
                     .map_err(r2d2::Error::ConnectionError)?;
                 // Every query here is a short index walk; starting parallel workers for one
                 // (which Postgres does for a LIMIT over a few thousand rows) costs more than the
-                // walk: on 1M items it made hot reads 27 ms instead of 6.
+                // walk (BENCHMARKS.md, "Discovery at scale").
                 conn.batch_execute("SET max_parallel_workers_per_gather = 0")
                     .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Pg(conn))
@@ -225,8 +226,7 @@ pub struct Store {
 /// A new item touches one page in each of the items table's indexes, most of them keyed by
 /// values that arrive in no order (identities, links, dates); once those indexes outgrow the
 /// cache, every insert reads pages back from the OS, on the one thread that writes for the
-/// whole process. A cold poll of 10,000 sources (500,000 items) took 56 s with this cache and
-/// 66 s without (system time 12.5 s against 19.3 s); 64 MiB did no better than 16. The cache
+/// whole process; a larger cache bought nothing more (BENCHMARKS.md, "Fetching"). The cache
 /// fills only as far as the database needs, and only this connection has it.
 const WRITER_CACHE_KIB: u32 = 16 * 1024;
 
@@ -451,7 +451,7 @@ pub fn blocking_threads(pool_size: u32) -> usize {
 
 /// SQLite allows one writer at a time. Writers of this process queue here, where the lock is
 /// handed over at once, instead of in SQLite's busy handler, which sleeps in steps of up to
-/// 100 ms and made 200 concurrent polls take several times longer than on Postgres. (Other
+/// 100 ms and made many concurrent polls take several times longer than on Postgres. (Other
 /// processes on the same file still meet the busy timeout.)
 static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::keyset::keyset_after;
 use super::schema::{item_tags, item_topics, items};
 use super::{DbConn, StoreError, transaction};
 
@@ -63,11 +64,7 @@ pub fn prune_batch(
                     .select((items::id, items::source_id, items::sort_at))
                     .into_boxed();
                 if let Some((at, id)) = after {
-                    q = q.filter(
-                        items::sort_at
-                            .gt(at)
-                            .or(items::sort_at.eq(at).and(items::id.gt(id))),
-                    );
+                    q = q.filter(keyset_after!(asc, items::sort_at, items::id, at, id));
                 }
                 let candidates: Vec<(i64, String, NaiveDateTime)> = q
                     .order((items::sort_at.asc(), items::id.asc()))

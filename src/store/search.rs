@@ -94,7 +94,7 @@ pub struct Filter {
     /// Only items dated at or after this.
     pub since: Option<NaiveDateTime>,
     /// Only items listed after this one in newest-first order (a feed's next page).
-    pub before: Option<super::items::Cursor>,
+    pub before: Option<crate::domain::Cursor>,
 }
 
 /// An item that matched, with the backend's measure of how well (higher is better; comparable

@@ -40,7 +40,7 @@ pub struct SourceRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// Where the feed is actually fetched from, when that is not `url` (after a permanent
-    /// redirect, or a feed discovered on an HTML page).
+    /// redirect, or the feed an HTML page advertises).
     pub fetch_url: Option<String>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
@@ -399,7 +399,7 @@ pub enum FetchRecord {
         site_url: Option<String>,
         etag: Option<String>,
         last_modified: Option<String>,
-        /// A new address to fetch from (permanent redirect or discovered feed).
+        /// A new address to fetch from (permanent redirect or the feed a page advertises).
         moved_to: Option<String>,
         /// What the poll cut short (a title too long, HTML nested too deep), if anything.
         warning: Option<String>,

@@ -17,7 +17,7 @@ use std::path::Path;
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use crossfeed::normalize::{self, Context};
-use crossfeed::parse::{self, charset, discover};
+use crossfeed::parse::{self, charset, feed_links};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -58,8 +58,8 @@ fn outcome(path: &Path) -> Value {
         "encoding": decoded.encoding.name(),
         "evidence": format!("{:?}", decoded.evidence),
     });
-    if discover::looks_like_html(&decoded.text) {
-        let found: Vec<String> = discover::alternates(&decoded.text, &url)
+    if feed_links::looks_like_html(&decoded.text) {
+        let found: Vec<String> = feed_links::alternates(&decoded.text, &url)
             .into_iter()
             .map(String::from)
             .collect();

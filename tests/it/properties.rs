@@ -179,8 +179,8 @@ proptest! {
 
     #[test]
     fn cursors_parse_or_are_refused(raw in "[0-9.a-z-]{0,30}") {
-        if let Ok(c) = raw.parse::<crossfeed::store::items::Cursor>() {
-            prop_assert_eq!(c.to_string().parse::<crossfeed::store::items::Cursor>(), Ok(c));
+        if let Ok(c) = raw.parse::<crossfeed::domain::Cursor>() {
+            prop_assert_eq!(c.to_string().parse::<crossfeed::domain::Cursor>(), Ok(c));
         }
     }
 

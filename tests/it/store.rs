@@ -472,7 +472,7 @@ async fn topic_and_tag_listings_follow_a_changed_date(backend: Backend) {
             })
             .unwrap()
     };
-    let names = |v: &[items::StoredItem]| -> Vec<String> {
+    let names = |v: &[crossfeed::domain::StoredItem]| -> Vec<String> {
         v.iter().map(|i| i.item.title.clone().unwrap()).collect()
     };
     assert_eq!(
@@ -497,7 +497,7 @@ async fn topic_and_tag_listings_follow_a_changed_date(backend: Backend) {
         &store,
         Some("tiktok"),
         Some("跨境"),
-        Some(items::Cursor::after(page.last().unwrap())),
+        Some(crossfeed::domain::Cursor::after(page.last().unwrap())),
     );
     assert_eq!(names(&next), ["TikTok 二"]);
     // The newest ids of a topic and of a tag come from the same order.
@@ -1181,6 +1181,6 @@ on_both_backends!(
     new_items_of_any_count_each_get_their_own_row
 );
 
-fn latest(store: &Store, query: ItemQuery) -> Vec<items::StoredItem> {
+fn latest(store: &Store, query: ItemQuery) -> Vec<crossfeed::domain::StoredItem> {
     store.with_conn(|c| items::latest(c, &query)).unwrap()
 }

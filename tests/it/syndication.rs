@@ -461,7 +461,7 @@ async fn the_front_page_advertises_the_feeds(backend: Backend) {
     assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
     let html = res.text().await.unwrap();
     let page = url::Url::parse(common::PUBLIC_URL).unwrap();
-    let found: Vec<String> = crossfeed::parse::discover::alternates(&html, &page)
+    let found: Vec<String> = crossfeed::parse::feed_links::alternates(&html, &page)
         .into_iter()
         .map(String::from)
         .collect();

@@ -7,8 +7,9 @@ use actix_web::{HttpRequest, HttpResponse, route, web};
 use askama::Template;
 use chrono::Utc;
 
+use crate::domain::Cursor;
 use crate::server::state::AppState;
-use crate::store::items::{Cursor, ItemQuery};
+use crate::store::items::ItemQuery;
 use crate::store::{items, sources, stats};
 
 use super::i18n::Texts;

@@ -119,7 +119,7 @@ pub(super) async fn item_page(
 
 /// What the page shows from the store.
 struct Loaded {
-    item: items::StoredItem,
+    item: crate::domain::StoredItem,
     views: i64,
     related: Vec<discovery::Scored>,
     side: sidebar::Sidebar,
@@ -165,7 +165,7 @@ impl ItemLinks {
     fn of(
         ctx: &Ctx,
         config: &crate::config::Config,
-        item: &items::StoredItem,
+        item: &crate::domain::StoredItem,
         titles: &std::collections::HashMap<String, String>,
     ) -> Self {
         let topics = item
@@ -208,7 +208,7 @@ impl ItemLinks {
 fn head(
     ctx: &Ctx,
     state: &AppState,
-    item: &items::StoredItem,
+    item: &crate::domain::StoredItem,
     title: &str,
     summary_text: &str,
     topics: &[Link],

@@ -6,8 +6,9 @@ use askama::Template;
 use chrono::Utc;
 
 use crate::discovery;
+use crate::domain::Cursor;
 use crate::server::state::AppState;
-use crate::store::items::{Cursor, ItemQuery};
+use crate::store::items::ItemQuery;
 use crate::store::{items, sources, stats};
 
 use super::i18n::Texts;

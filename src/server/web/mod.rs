@@ -26,9 +26,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::discovery::{self, Scored};
+use crate::domain::StoredItem;
 use crate::server::state::AppState;
 use crate::store::StoreError;
-use crate::store::items::StoredItem;
 use crate::text::text_of_sanitized;
 use i18n::{Lang, Texts};
 
@@ -173,12 +173,7 @@ impl Ctx {
             lang,
             explicit,
             t: lang.texts(),
-            base: config
-                .server
-                .public_url
-                .as_str()
-                .trim_end_matches('/')
-                .to_owned(),
+            base: config.server.public_base().to_owned(),
             tz: config.site.timezone,
             path: own_path(req.path()),
             query,

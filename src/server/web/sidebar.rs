@@ -13,8 +13,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::discovery::{self, Scored};
+use crate::domain::StoredItem;
 use crate::server::state::AppState;
-use crate::store::items::{self, ItemQuery, StoredItem};
+use crate::store::items::{self, ItemQuery};
 use crate::store::stats::Window;
 use crate::store::{DbConn, StoreError};
 

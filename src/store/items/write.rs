@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::{CopiedItem, ItemValues, NewItem};
 use crate::domain::{Classified, Item, Signature, Tag, TopicMatch};
 use crate::store::schema::items;
 use crate::store::{
@@ -22,33 +23,6 @@ const LOOKUP_CHUNK: usize = 500;
 /// statement sized to each poll's count was built and prepared afresh every poll); the rest of
 /// a poll goes in 8, 4, 2 and 1 at a time.
 const ITEMS_PER_INSERT: usize = 16;
-
-/// An item's columns as ingest writes them; owned, because diesel keeps a prepared statement
-/// only for rows whose values are `'static` (see [`insert_rows`]).
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = items, treat_none_as_null = true, treat_none_as_default_value = false)]
-struct ItemValues {
-    guid: Option<String>,
-    title: Option<String>,
-    link: Option<String>,
-    published: Option<NaiveDateTime>,
-    updated: Option<NaiveDateTime>,
-    sort_at: NaiveDateTime,
-    date_is_first_seen: bool,
-    authors: String,
-    summary: Option<String>,
-    content: Option<String>,
-    categories: String,
-    language: Option<String>,
-    enclosures: String,
-    content_hash: String,
-    changed_at: NaiveDateTime,
-    image: Option<String>,
-    /// Cleared on every write: the keyword job extracts tags from the new text.
-    keywords_at: Option<NaiveDateTime>,
-    canonical_link: Option<String>,
-    signature: Option<String>,
-}
 
 /// An item ready to store: its classification and the columns that take work to compute (JSON
 /// lists, content hash, signature), computed where the item was parsed, so that the store's
@@ -149,16 +123,6 @@ impl ItemValues {
             signature: r.signature.clone(),
         }
     }
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = items, treat_none_as_default_value = false)]
-struct NewItem {
-    source_id: String,
-    identity: String,
-    first_seen_at: NaiveDateTime,
-    #[diesel(embed)]
-    values: ItemValues,
 }
 
 /// What an upsert did.
@@ -434,67 +398,6 @@ fn insert_topics_and_tags(
     topics.sort_unstable();
     topics.dedup();
     Ok(topics)
-}
-
-/// A new item as `COPY` writes it on Postgres: flat (diesel's binary `COPY` takes one level of
-/// columns), with its id drawn from the sequence beforehand, since `COPY` returns none.
-#[derive(Insertable)]
-#[diesel(table_name = items, treat_none_as_null = true, treat_none_as_default_value = false)]
-struct CopiedItem {
-    id: i64,
-    source_id: String,
-    identity: String,
-    first_seen_at: NaiveDateTime,
-    guid: Option<String>,
-    title: Option<String>,
-    link: Option<String>,
-    published: Option<NaiveDateTime>,
-    updated: Option<NaiveDateTime>,
-    sort_at: NaiveDateTime,
-    date_is_first_seen: bool,
-    authors: String,
-    summary: Option<String>,
-    content: Option<String>,
-    categories: String,
-    language: Option<String>,
-    enclosures: String,
-    content_hash: String,
-    changed_at: NaiveDateTime,
-    image: Option<String>,
-    keywords_at: Option<NaiveDateTime>,
-    canonical_link: Option<String>,
-    signature: Option<String>,
-}
-
-impl CopiedItem {
-    fn new(id: i64, row: NewItem) -> Self {
-        let v = row.values;
-        Self {
-            id,
-            source_id: row.source_id,
-            identity: row.identity,
-            first_seen_at: row.first_seen_at,
-            guid: v.guid,
-            title: v.title,
-            link: v.link,
-            published: v.published,
-            updated: v.updated,
-            sort_at: v.sort_at,
-            date_is_first_seen: v.date_is_first_seen,
-            authors: v.authors,
-            summary: v.summary,
-            content: v.content,
-            categories: v.categories,
-            language: v.language,
-            enclosures: v.enclosures,
-            content_hash: v.content_hash,
-            changed_at: v.changed_at,
-            image: v.image,
-            keywords_at: v.keywords_at,
-            canonical_link: v.canonical_link,
-            signature: v.signature,
-        }
-    }
 }
 
 #[derive(QueryableByName)]

@@ -7,14 +7,18 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use crate::classify::Classifier;
 use crate::config::RecommendWeights;
+use crate::domain::StoredItem;
 use crate::search::{self, Query};
-use crate::store::items::{self, StoredItem};
+use crate::store::items;
 use crate::store::search::{self as index, Filter};
 use crate::store::stats::{self, Window};
 use crate::store::{DbConn, StoreError};
 use crate::text::is_junk_query;
+
+mod related;
+
+pub use related::related;
 
 /// An item with its rank and why.
 #[derive(Debug, Clone)]
@@ -83,7 +87,24 @@ pub fn hot(
     let viewed = stats::hottest(conn, window, topic, now, wanted)?;
     let ids: Vec<i64> = viewed.iter().map(|v| v.item_id).collect();
     let found = items::by_ids(conn, &ids)?;
-    let half_life = window.half_life_hours();
+    Ok(rank_hot(
+        &viewed,
+        found,
+        window.half_life_hours(),
+        limit,
+        now,
+    ))
+}
+
+/// Rank the viewed items `found` for hot reads (see [`hot`]): each story's decayed views
+/// together, times 1 + ln(sources), shown by its most viewed member.
+fn rank_hot(
+    viewed: &[stats::Viewed],
+    found: Vec<StoredItem>,
+    half_life: f64,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Vec<Scored> {
     let by_id: HashMap<i64, &stats::Viewed> = viewed.iter().map(|v| (v.item_id, v)).collect();
     let mut story_views: HashMap<i64, f64> = HashMap::new();
     for item in &found {
@@ -114,7 +135,7 @@ pub fn hot(
             })
         })
         .collect();
-    Ok(best_per_story(scored, limit))
+    best_per_story(scored, limit)
 }
 
 /// Stories for a hot-reads box that real views do not fill (a fresh install has none): first
@@ -309,23 +330,6 @@ pub fn trending(
     Ok(out)
 }
 
-/// Recency halves a related item's weight beyond similarity every this many hours (two weeks).
-const RELATED_HALF_LIFE_HOURS: f64 = 14.0 * 24.0;
-
-/// Each further item from a source already listed counts this much less (spreads the list).
-const SAME_SOURCE_PENALTY: f64 = 0.7;
-
-/// The words an item is compared by: its title (twice: it says what the item is about) and
-/// the start of its summary, as search tokens of two or more characters.
-fn similarity_words(title: Option<&str>, summary: &str) -> Vec<String> {
-    let lead: String = summary.chars().take(300).collect();
-    let mut words = search::index_tokens(title.unwrap_or(""));
-    words.extend(words.clone());
-    words.extend(search::index_tokens(&lead));
-    words.retain(|w| w.chars().count() >= 2 && !search::is_stop_word(w));
-    words
-}
-
 /// A chosen candidate's score and parts, before its item is loaded.
 struct Choice {
     id: i64,
@@ -333,24 +337,6 @@ struct Choice {
     story: i64,
     score: f64,
     parts: BTreeMap<&'static str, f64>,
-}
-
-/// For an article with topics, the best items sharing one, one per story and spread over
-/// sources; the others only fill the places those leave.
-fn on_topic_first(pool: Vec<Choice>, has_topics: bool, limit: usize) -> Vec<Choice> {
-    let (on_topic, rest): (Vec<Choice>, Vec<Choice>) = pool
-        .into_iter()
-        .partition(|c| !has_topics || c.parts.get("shared_topics").is_some_and(|n| *n > 0.0));
-    let mut chosen = spread_over_sources(best_choice_per_story(on_topic), limit);
-    if chosen.len() < limit {
-        let taken: HashSet<i64> = chosen.iter().map(|c| c.story).collect();
-        let others = best_choice_per_story(rest)
-            .into_iter()
-            .filter(|c| !taken.contains(&c.story))
-            .collect();
-        chosen.extend(spread_over_sources(others, limit - chosen.len()));
-    }
-    chosen
 }
 
 /// Load the chosen items, in the given order, and pair them with their scores.
@@ -379,214 +365,6 @@ fn best_choice_per_story(mut pool: Vec<Choice>) -> Vec<Choice> {
     let mut stories = HashSet::new();
     pool.retain(|c| stories.insert(c.story));
     pool
-}
-
-/// Candidates read per tag and per topic of the item, and by its title's words.
-const RELATED_PER_TAG: i64 = 30;
-const RELATED_PER_TOPIC: i64 = 40;
-const RELATED_BY_TEXT: i64 = 80;
-
-/// The items related reading chooses from: the newest of each of the item's tags and topics,
-/// and the newest sharing a word of its title; never the item or its own story's members.
-fn related_candidates(conn: &mut DbConn, item: &StoredItem) -> Result<Vec<i64>, StoreError> {
-    let mut own: HashSet<i64> = item.also_reported_by.iter().map(|m| m.id).collect();
-    own.insert(item.id);
-
-    // Candidates: the newest items of each of its tags and topics, and the newest items
-    // sharing a word of its title.
-    let mut ids: Vec<i64> = Vec::new();
-    for tag in item.tags.iter().take(6) {
-        ids.extend(items::newest_ids(
-            conn,
-            None,
-            Some(&tag.key),
-            RELATED_PER_TAG,
-        )?);
-    }
-    for topic in &item.topics {
-        ids.extend(items::newest_ids(
-            conn,
-            Some(&topic.slug),
-            None,
-            RELATED_PER_TOPIC,
-        )?);
-    }
-    let mut title_words: Vec<String> =
-        search::index_tokens(item.item.title.as_deref().unwrap_or(""))
-            .into_iter()
-            .filter(|w| w.chars().count() >= 2 && !search::is_stop_word(w))
-            .collect();
-    title_words.dedup();
-    title_words.truncate(12);
-    if let Some(q) = Query::any_of(&title_words) {
-        ids.extend(
-            index::matches(conn, &q, &Filter::default(), RELATED_BY_TEXT)?
-                .into_iter()
-                .map(|h| h.id),
-        );
-    }
-    let mut seen = HashSet::new();
-    ids.retain(|i| !own.contains(i) && seen.insert(*i));
-    Ok(ids)
-}
-
-/// Recommended reading (推荐阅读) for the item `id`: items sharing its topics and tags and
-/// similar in text (TF-IDF cosine over Chinese-aware tokens, document frequencies from the
-/// candidates), favouring recent ones, never the item or its own story, one per story, spread
-/// over sources. An article with topics gets items sharing one first, the others only where
-/// those run out; and no item is recommended on the strength of a topic's false friend (see
-/// [`Classifier::excluded_topics`]). None when there is no such item.
-pub fn related(
-    conn: &mut DbConn,
-    id: i64,
-    limit: usize,
-    now: DateTime<Utc>,
-    classifier: &Classifier,
-) -> Result<Option<Vec<Scored>>, StoreError> {
-    let Some(item) = items::get(conn, id)? else {
-        return Ok(None);
-    };
-    let ids = related_candidates(conn, &item)?;
-    let candidates: Vec<items::Brief> = items::briefs(conn, &ids)?
-        .into_iter()
-        .filter(|c| item.cluster_id.is_none() || c.cluster_id != item.cluster_id)
-        .collect();
-    let ids: Vec<i64> = candidates.iter().map(|c| c.id).collect();
-    let mut their_topics = crate::store::item_topics::for_items(conn, &ids)?;
-    let mut their_tags = crate::store::item_tags::for_items(conn, &ids)?;
-
-    // TF-IDF vectors, document frequencies over the item and its candidates.
-    // Each candidate's summary as plain text, read once for similarity and for false friends.
-    let summaries: Vec<String> = candidates
-        .iter()
-        .map(|c| {
-            c.summary
-                .as_deref()
-                .map(crate::text::text_of_sanitized)
-                .unwrap_or_default()
-        })
-        .collect();
-    let docs: Vec<Vec<String>> = std::iter::once(similarity_words(
-        item.item.title.as_deref(),
-        &item.item.summary_text(),
-    ))
-    .chain(
-        candidates
-            .iter()
-            .zip(&summaries)
-            .map(|(c, summary)| similarity_words(c.title.as_deref(), summary)),
-    )
-    .collect();
-    let mut df: HashMap<&str, usize> = HashMap::new();
-    for doc in &docs {
-        let unique: HashSet<&str> = doc.iter().map(String::as_str).collect();
-        for w in unique {
-            *df.entry(w).or_default() += 1;
-        }
-    }
-    let n = docs.len() as f64;
-    let vector = |doc: &[String]| -> HashMap<String, f64> {
-        let mut tf: HashMap<String, f64> = HashMap::new();
-        for w in doc {
-            *tf.entry(w.clone()).or_default() += 1.0;
-        }
-        for (w, v) in tf.iter_mut() {
-            let d = df.get(w.as_str()).copied().unwrap_or(1) as f64;
-            *v *= ((n + 1.0) / (d + 1.0)).ln() + 1.0;
-        }
-        tf
-    };
-    let norm = |v: &HashMap<String, f64>| v.values().map(|x| x * x).sum::<f64>().sqrt();
-    let target = vector(&docs[0]);
-    let target_norm = norm(&target).max(f64::MIN_POSITIVE);
-
-    let topics: HashSet<&str> = item.topics.iter().map(|t| t.slug.as_str()).collect();
-    let tags: HashSet<&str> = item.tags.iter().map(|t| t.key.as_str()).collect();
-    // False friends: the topics whose exclusions the article itself contains.
-    let article_vetoes = classifier.excluded_topics(&format!(
-        "{}\n{}",
-        item.item.title.as_deref().unwrap_or(""),
-        item.item.summary_text()
-    ));
-    let pool: Vec<Choice> = candidates
-        .into_iter()
-        .zip(docs.iter().skip(1).zip(&summaries))
-        .filter_map(|(c, (doc, summary))| {
-            let their = their_topics.remove(&c.id).unwrap_or_default();
-            // Never on the strength of a false friend: not a candidate holding one of the
-            // article's topics' exclusions (the rainforest under an Amazon article), nor one
-            // of a topic whose exclusion the article holds (Amazon news under the rainforest).
-            let vetoes = classifier.excluded_topics(&format!(
-                "{}\n{}",
-                c.title.as_deref().unwrap_or(""),
-                summary
-            ));
-            if vetoes.iter().any(|v| topics.contains(v.as_str()))
-                || their
-                    .iter()
-                    .any(|t| article_vetoes.contains(t.slug.as_str()))
-            {
-                return None;
-            }
-            let v = vector(doc);
-            let dot: f64 = v
-                .iter()
-                .filter_map(|(w, x)| target.get(w).map(|y| x * y))
-                .sum();
-            let similarity = dot / (target_norm * norm(&v).max(f64::MIN_POSITIVE));
-            let shared_topics = their
-                .iter()
-                .filter(|t| topics.contains(t.slug.as_str()))
-                .count();
-            let shared_tags = their_tags
-                .remove(&c.id)
-                .unwrap_or_default()
-                .iter()
-                .filter(|t| tags.contains(t.key.as_str()))
-                .count();
-            let relatedness =
-                similarity + 0.1 * shared_topics.min(3) as f64 + 0.15 * shared_tags.min(4) as f64;
-            if relatedness <= 0.0 {
-                return None;
-            }
-            let recency = decay(c.sort_at.and_utc(), now, RELATED_HALF_LIFE_HOURS);
-            Some(Choice {
-                id: c.id,
-                story: c.cluster_id.unwrap_or(c.id),
-                source_id: c.source_id,
-                score: relatedness * (0.6 + 0.4 * recency),
-                parts: BTreeMap::from([
-                    ("similarity", similarity),
-                    ("shared_topics", shared_topics as f64),
-                    ("shared_tags", shared_tags as f64),
-                    ("recency", recency),
-                ]),
-            })
-        })
-        .collect();
-    let chosen = on_topic_first(pool, !topics.is_empty(), limit);
-    Ok(Some(load_chosen(conn, chosen)?))
-}
-
-/// Pick greedily by score, each further item of a source already picked counting
-/// [`SAME_SOURCE_PENALTY`] times less; `score` becomes the adjusted one.
-fn spread_over_sources(mut pool: Vec<Choice>, limit: usize) -> Vec<Choice> {
-    let mut picked: Vec<Choice> = Vec::new();
-    let mut per_source: HashMap<String, i32> = HashMap::new();
-    while picked.len() < limit && !pool.is_empty() {
-        let adjusted = |c: &Choice| {
-            c.score * SAME_SOURCE_PENALTY.powi(per_source.get(&c.source_id).copied().unwrap_or(0))
-        };
-        let (best, _) = pool.iter().enumerate().map(|(i, c)| (i, adjusted(c))).fold(
-            (0, f64::NEG_INFINITY),
-            |acc, (i, v)| if v > acc.1 { (i, v) } else { acc },
-        );
-        let mut chosen = pool.remove(best);
-        chosen.score = adjusted(&chosen);
-        *per_source.entry(chosen.source_id.clone()).or_default() += 1;
-        picked.push(chosen);
-    }
-    picked
 }
 
 /// Candidates read per tag for recommendations: its newest items.
@@ -689,7 +467,7 @@ mod tests {
             cluster_id: (sources.len() > 1).then_some(id),
             also_reported_by: (1_i64..)
                 .zip(&sources[1..])
-                .map(|(n, other)| items::ClusterMember {
+                .map(|(n, other)| crate::domain::ClusterMember {
                     id: id * 100 + n,
                     source_id: (*other).to_owned(),
                     title: None,
@@ -697,6 +475,52 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    fn viewed(item_id: i64, views: u64, hours_ago: i64, now: DateTime<Utc>) -> stats::Viewed {
+        let at = now - chrono::Duration::hours(hours_ago);
+        stats::Viewed {
+            item_id,
+            views: i64::try_from(views).unwrap(),
+            heat: stats::Heat::of(views, at, 6.0),
+        }
+    }
+
+    #[test]
+    fn a_hot_story_counts_its_members_views_and_shows_the_most_viewed() {
+        let now = Utc::now();
+        // Story 1, told by two sources: 2 views on its first report, 5 on the second.
+        let first = stored(1, 2, &["a", "b"], now);
+        let mut second = stored(101, 1, &["b", "a"], now);
+        second.cluster_id = Some(1);
+        // A story told once, with more views than either report of story 1.
+        let alone = stored(2, 1, &["c"], now);
+        // Viewed six hours ago: its views count half.
+        let older = stored(3, 8, &["d"], now);
+        let views = [
+            viewed(1, 2, 0, now),
+            viewed(101, 5, 0, now),
+            viewed(2, 6, 0, now),
+            viewed(3, 8, 6, now),
+        ];
+        let found = vec![first, second, alone, older];
+        let ranked = rank_hot(&views, found, 6.0, 10, now);
+        let ids: Vec<i64> = ranked.iter().map(|s| s.item.id).collect();
+        assert_eq!(ids, [101, 2, 3]);
+        let story = &ranked[0];
+        assert!((story.parts["views_decayed"] - 7.0).abs() < 1e-6);
+        assert!((story.parts["source_boost"] - (1.0 + 2f64.ln())).abs() < 1e-9);
+        assert_eq!(story.views, 5);
+        assert!((ranked[2].parts["views_decayed"] - 4.0).abs() < 1e-6);
+        assert_eq!(rank_hot(&views, Vec::new(), 6.0, 10, now).len(), 0);
+        assert_eq!(
+            rank_hot(&views, stored_ids(&[2, 3], now), 6.0, 1, now).len(),
+            1
+        );
+    }
+
+    fn stored_ids(ids: &[i64], now: DateTime<Utc>) -> Vec<StoredItem> {
+        ids.iter().map(|id| stored(*id, 1, &["x"], now)).collect()
     }
 
     #[test]

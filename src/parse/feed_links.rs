@@ -1,10 +1,10 @@
-//! Feed autodiscovery: when an upstream answers with an HTML page instead of a feed, find the
-//! feeds it advertises with `<link rel="alternate" type="application/rss+xml|atom+xml|
+//! The feed links of a page (what readers call feed autodiscovery): when an upstream answers
+//! with an HTML page instead of a feed, find the feeds it advertises with `<link rel="alternate" type="application/rss+xml|atom+xml|
 //! feed+json" href="…">`, in document order.
 
 use url::Url;
 
-use super::tags;
+use super::markup;
 
 /// Media types that name a feed.
 const FEED_TYPES: &[&str] = &[
@@ -37,9 +37,9 @@ pub fn looks_like_html(text: &str) -> bool {
 /// The feed URLs an HTML page advertises, made absolute against `page`.
 pub fn alternates(html: &str, page: &Url) -> Vec<Url> {
     let mut out: Vec<Url> = Vec::new();
-    for range in tags::find_tags(html, "link") {
+    for range in markup::find_tags(html, "link") {
         let (mut rel, mut kind, mut href) = (None, None, None);
-        for a in tags::attributes(&html[range]) {
+        for a in markup::attributes(&html[range]) {
             match a.name.as_str() {
                 "rel" => rel = Some(a.value.to_ascii_lowercase()),
                 "type" => kind = Some(a.value.trim().to_ascii_lowercase()),

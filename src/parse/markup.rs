@@ -1,6 +1,7 @@
-//! A small reader for the attributes of one HTML or XML start tag (`<img src="…" …>`), for the
-//! few places that look at single tags without parsing a document: feed discovery, the `<rss>`
-//! root, lazy images.
+//! Markup tags read one at a time: the attributes of one HTML or XML start tag (`<img src="…"
+//! …>`), where a kind of tag sits in a text, and nesting capped, for the few places that look
+//! at single tags without parsing a document: the feed links of a page, the `<rss>` root, lazy
+//! images. (Not the items' tags: those are `crate::tags`.)
 
 use std::ops::Range;
 
