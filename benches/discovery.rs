@@ -583,12 +583,12 @@ fn main() {
                 };
                 let mut found = items::latest(c, &q).unwrap();
                 items::attach_cluster_members(c, &mut found).unwrap();
-                let ids: Vec<i64> = found.iter().map(|i| i.id).collect();
+                let ids: Vec<_> = found.iter().map(|i| i.id).collect();
                 stats::views_of(c, &ids).unwrap();
                 found.len()
             });
             ok &= measure("related (10)", 20.0, runs, conn, |c, i| {
-                let id = 1 + (i as i64 * 4_999) % n;
+                let id = crossfeed::domain::ItemId::from(1 + (i as i64 * 4_999) % n);
                 discovery::related(c, id, 10, now, &classifier)
                     .unwrap()
                     .unwrap()

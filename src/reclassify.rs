@@ -62,7 +62,7 @@ pub fn reclassify(
     loop {
         let page = items::page_by_id(conn, after, BATCH)?;
         let Some(last) = page.last() else { break };
-        after = last.id;
+        after = last.id.get();
         report.items += page.len();
         let mut topic_rewrites: Vec<(i64, NaiveDateTime, Vec<TopicMatch>)> = Vec::new();
         let mut tag_rewrites: Vec<(i64, NaiveDateTime, Vec<Tag>)> = Vec::new();
@@ -77,16 +77,16 @@ pub fn reclassify(
             let fresh = new_topics(stored, topics, only);
             if stored.topics != fresh {
                 note_changes(&mut report, stored, &fresh);
-                topic_rewrites.push((stored.id, stored.sort_at.naive_utc(), fresh));
+                topic_rewrites.push((stored.id.get(), stored.sort_at.naive_utc(), fresh));
             }
             if only.is_none() && !same_tags(&stored.tags, &tags) {
-                tag_rewrites.push((stored.id, stored.sort_at.naive_utc(), tags));
+                tag_rewrites.push((stored.id.get(), stored.sort_at.naive_utc(), tags));
             }
         }
         report.changed_items += topic_rewrites.len();
         report.retagged_items += tag_rewrites.len();
         let extracted: Vec<i64> = if only.is_none() {
-            page.iter().map(|s| s.id).collect()
+            page.iter().map(|s| s.id.get()).collect()
         } else {
             Vec::new()
         };
@@ -139,7 +139,7 @@ pub fn extract_pending(conn: &mut DbConn, rules: &Rules, limit: i64) -> Result<u
             .iter()
             .map(|s| {
                 let tags = rules.tagger.with_keywords(&s.item, s.tags.clone());
-                (s.id, s.sort_at.naive_utc(), tags)
+                (s.id.get(), s.sort_at.naive_utc(), tags)
             })
             .collect();
         let rows: Vec<(i64, NaiveDateTime, &[Tag])> = tags
@@ -149,7 +149,7 @@ pub fn extract_pending(conn: &mut DbConn, rules: &Rules, limit: i64) -> Result<u
         item_tags::replace_many(conn, &rows)?;
         let docs: Vec<search::Document> = pending.iter().map(search_document).collect();
         search::index(conn, &docs)?;
-        let ids: Vec<i64> = pending.iter().map(|s| s.id).collect();
+        let ids: Vec<i64> = pending.iter().map(|s| s.id.get()).collect();
         items::mark_keywords_done(conn, &ids, Utc::now())?;
         meta::touch_items(conn)?;
         Ok(ids.len())
@@ -168,7 +168,7 @@ fn search_document(s: &StoredItem) -> search::Document {
     };
     let (title, body) = crate::search::item_tokens(title, &body);
     search::Document {
-        item_id: s.id,
+        item_id: s.id.get(),
         title,
         body,
     }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+use crate::domain::ItemId;
 use crate::store::stats::{self, PendingViews};
 use crate::store::{Store, StoreError, transaction};
 
@@ -83,7 +84,7 @@ pub enum Counted {
 
 #[derive(Default)]
 struct State {
-    views: HashMap<i64, PendingViews>,
+    views: HashMap<ItemId, PendingViews>,
     queries: HashMap<(String, NaiveDateTime), i64>,
     /// Hash of (client, what) → when it was last counted.
     recent: HashMap<u64, Instant>,
@@ -92,7 +93,7 @@ struct State {
 /// What one flush takes from memory.
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
-    pub views: HashMap<i64, PendingViews>,
+    pub views: HashMap<ItemId, PendingViews>,
     pub queries: HashMap<(String, NaiveDateTime), i64>,
 }
 
@@ -157,7 +158,7 @@ impl Counter {
     }
 
     /// Count a view (or click) of `item` at `at`.
-    pub fn view(&self, item: i64, client: &Client<'_>, at: DateTime<Utc>) -> Counted {
+    pub fn view(&self, item: ItemId, client: &Client<'_>, at: DateTime<Utc>) -> Counted {
         if is_bot(client.agent) {
             return Counted::Robot;
         }
@@ -193,7 +194,7 @@ impl Counter {
 
     /// Views counted but not yet written, for one item (so a page can show a count that
     /// includes its own visit before the flush).
-    pub fn pending_views(&self, item: i64) -> u64 {
+    pub fn pending_views(&self, item: ItemId) -> u64 {
         self.state().views.get(&item).map_or(0, |p| p.views)
     }
 
@@ -286,21 +287,21 @@ mod tests {
         let now = Utc::now();
         let a = client("10.0.0.1", FIREFOX);
         let b = client("10.0.0.2", FIREFOX);
-        assert_eq!(counter.view(7, &a, now), Counted::Yes);
-        assert_eq!(counter.view(7, &a, now), Counted::Repeat);
-        assert_eq!(counter.view(8, &a, now), Counted::Yes);
-        assert_eq!(counter.view(7, &b, now), Counted::Yes);
+        assert_eq!(counter.view(ItemId::from(7), &a, now), Counted::Yes);
+        assert_eq!(counter.view(ItemId::from(7), &a, now), Counted::Repeat);
+        assert_eq!(counter.view(ItemId::from(8), &a, now), Counted::Yes);
+        assert_eq!(counter.view(ItemId::from(7), &b, now), Counted::Yes);
         assert_eq!(
-            counter.view(7, &client("10.0.0.3", "curl/8"), now),
+            counter.view(ItemId::from(7), &client("10.0.0.3", "curl/8"), now),
             Counted::Robot
         );
-        assert_eq!(counter.pending_views(7), 2);
+        assert_eq!(counter.pending_views(ItemId::from(7)), 2);
         let batch = counter.take();
-        assert_eq!(batch.views[&7].views, 2);
-        assert_eq!(batch.views[&8].views, 1);
-        assert_eq!(counter.pending_views(7), 0);
+        assert_eq!(batch.views[&ItemId::from(7)].views, 2);
+        assert_eq!(batch.views[&ItemId::from(8)].views, 1);
+        assert_eq!(counter.pending_views(ItemId::from(7)), 0);
         counter.restore(batch);
-        assert_eq!(counter.pending_views(7), 2);
+        assert_eq!(counter.pending_views(ItemId::from(7)), 2);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::config::RecommendWeights;
-use crate::domain::StoredItem;
+use crate::domain::{ItemId, StoredItem};
 use crate::search::{self, Query};
 use crate::store::items;
 use crate::store::search::{self as index, Filter};
@@ -42,7 +42,7 @@ pub fn story_sources(item: &StoredItem) -> usize {
 }
 
 /// The key of an item's story: its cluster, or itself when it stands alone.
-fn story(item: &StoredItem) -> i64 {
+fn story(item: &StoredItem) -> ItemId {
     item.cluster_id.unwrap_or(item.id)
 }
 
@@ -67,8 +67,8 @@ fn best_per_story(mut scored: Vec<Scored>, limit: usize) -> Vec<Scored> {
 }
 
 /// Views of each item (0 for items never viewed).
-fn views(conn: &mut DbConn, items: &[StoredItem]) -> Result<HashMap<i64, i64>, StoreError> {
-    let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+fn views(conn: &mut DbConn, items: &[StoredItem]) -> Result<HashMap<ItemId, i64>, StoreError> {
+    let ids: Vec<ItemId> = items.iter().map(|i| i.id).collect();
     stats::views_of(conn, &ids)
 }
 
@@ -85,7 +85,7 @@ pub fn hot(
 ) -> Result<Vec<Scored>, StoreError> {
     let wanted = i64::try_from(limit * 4 + 20).unwrap_or(i64::MAX);
     let viewed = stats::hottest(conn, window, topic, now, wanted)?;
-    let ids: Vec<i64> = viewed.iter().map(|v| v.item_id).collect();
+    let ids: Vec<ItemId> = viewed.iter().map(|v| v.item_id).collect();
     let found = items::by_ids(conn, &ids)?;
     Ok(rank_hot(
         &viewed,
@@ -105,8 +105,8 @@ fn rank_hot(
     limit: usize,
     now: DateTime<Utc>,
 ) -> Vec<Scored> {
-    let by_id: HashMap<i64, &stats::Viewed> = viewed.iter().map(|v| (v.item_id, v)).collect();
-    let mut story_views: HashMap<i64, f64> = HashMap::new();
+    let by_id: HashMap<ItemId, &stats::Viewed> = viewed.iter().map(|v| (v.item_id, v)).collect();
+    let mut story_views: HashMap<ItemId, f64> = HashMap::new();
     for item in &found {
         if let Some(v) = by_id.get(&item.id) {
             *story_views.entry(story(item)).or_default() += v.heat.decayed(now, half_life);
@@ -144,7 +144,7 @@ fn rank_hot(
 /// over the newest stories the store hands over, so that it is the same on both stores.
 pub fn told_most(
     candidates: Vec<StoredItem>,
-    taken: &HashSet<i64>,
+    taken: &HashSet<ItemId>,
     limit: usize,
     now: DateTime<Utc>,
 ) -> Vec<StoredItem> {
@@ -241,7 +241,7 @@ pub fn search(
         .map(|h| h.relevance)
         .fold(0.0_f64, f64::max)
         .max(f64::MIN_POSITIVE);
-    let mut ranked: Vec<(i64, f64, f64, f64)> = hits
+    let mut ranked: Vec<(ItemId, f64, f64, f64)> = hits
         .iter()
         .map(|h| {
             let relevance = h.relevance.max(0.0) / best;
@@ -252,11 +252,11 @@ pub fn search(
     // Ties: the newer first (hits come newest first and the sort is stable).
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let total = ranked.len();
-    let page: Vec<(i64, f64, f64, f64)> = ranked.into_iter().skip(offset).take(limit).collect();
-    let ids: Vec<i64> = page.iter().map(|p| p.0).collect();
+    let page: Vec<(ItemId, f64, f64, f64)> = ranked.into_iter().skip(offset).take(limit).collect();
+    let ids: Vec<ItemId> = page.iter().map(|p| p.0).collect();
     let found = items::by_ids(conn, &ids)?;
     let views = views(conn, &found)?;
-    let by_id: HashMap<i64, &(i64, f64, f64, f64)> = page.iter().map(|p| (p.0, p)).collect();
+    let by_id: HashMap<ItemId, &(ItemId, f64, f64, f64)> = page.iter().map(|p| (p.0, p)).collect();
     let items = found
         .into_iter()
         .filter_map(|item| {
@@ -332,19 +332,19 @@ pub fn trending(
 
 /// A chosen candidate's score and parts, before its item is loaded.
 struct Choice {
-    id: i64,
+    id: ItemId,
     source_id: String,
-    story: i64,
+    story: ItemId,
     score: f64,
     parts: BTreeMap<&'static str, f64>,
 }
 
 /// Load the chosen items, in the given order, and pair them with their scores.
 fn load_chosen(conn: &mut DbConn, chosen: Vec<Choice>) -> Result<Vec<Scored>, StoreError> {
-    let ids: Vec<i64> = chosen.iter().map(|c| c.id).collect();
+    let ids: Vec<ItemId> = chosen.iter().map(|c| c.id).collect();
     let found = items::by_ids(conn, &ids)?;
     let views = views(conn, &found)?;
-    let mut by_id: HashMap<i64, Choice> = chosen.into_iter().map(|c| (c.id, c)).collect();
+    let mut by_id: HashMap<ItemId, Choice> = chosen.into_iter().map(|c| (c.id, c)).collect();
     Ok(found
         .into_iter()
         .filter_map(|item| {
@@ -385,7 +385,7 @@ pub fn recommendations(
     let ids = items::newest_ids(conn, None, Some(tag), RECOMMEND_CANDIDATES)?;
     let briefs = items::briefs(conn, &ids)?;
     let views = stats::views_of(conn, &ids)?;
-    let clusters: Vec<i64> = briefs.iter().filter_map(|b| b.cluster_id).collect();
+    let clusters: Vec<ItemId> = briefs.iter().filter_map(|b| b.cluster_id).collect();
     let stories = items::story_sources(conn, &clusters)?;
     let sources_of = |b: &items::Brief| {
         b.cluster_id
@@ -441,7 +441,7 @@ mod tests {
     fn stored(id: i64, hours_ago: i64, sources: &[&str], now: DateTime<Utc>) -> StoredItem {
         let at = now - chrono::Duration::hours(hours_ago);
         StoredItem {
-            id,
+            id: ItemId::from(id),
             source_id: sources[0].to_owned(),
             item: crate::domain::Item {
                 id: id.to_string(),
@@ -464,11 +464,11 @@ mod tests {
             changed_at: at,
             topics: Vec::new(),
             tags: Vec::new(),
-            cluster_id: (sources.len() > 1).then_some(id),
+            cluster_id: (sources.len() > 1).then_some(ItemId::from(id)),
             also_reported_by: (1_i64..)
                 .zip(&sources[1..])
                 .map(|(n, other)| crate::domain::ClusterMember {
-                    id: id * 100 + n,
+                    id: ItemId::from(id * 100 + n),
                     source_id: (*other).to_owned(),
                     title: None,
                     link: None,
@@ -480,7 +480,7 @@ mod tests {
     fn viewed(item_id: i64, views: u64, hours_ago: i64, now: DateTime<Utc>) -> stats::Viewed {
         let at = now - chrono::Duration::hours(hours_ago);
         stats::Viewed {
-            item_id,
+            item_id: ItemId::from(item_id),
             views: i64::try_from(views).unwrap(),
             heat: stats::Heat::of(views, at, 6.0),
         }
@@ -492,7 +492,7 @@ mod tests {
         // Story 1, told by two sources: 2 views on its first report, 5 on the second.
         let first = stored(1, 2, &["a", "b"], now);
         let mut second = stored(101, 1, &["b", "a"], now);
-        second.cluster_id = Some(1);
+        second.cluster_id = Some(ItemId::from(1));
         // A story told once, with more views than either report of story 1.
         let alone = stored(2, 1, &["c"], now);
         // Viewed six hours ago: its views count half.
@@ -505,7 +505,7 @@ mod tests {
         ];
         let found = vec![first, second, alone, older];
         let ranked = rank_hot(&views, found, 6.0, 10, now);
-        let ids: Vec<i64> = ranked.iter().map(|s| s.item.id).collect();
+        let ids: Vec<i64> = ranked.iter().map(|s| s.item.id.get()).collect();
         assert_eq!(ids, [101, 2, 3]);
         let story = &ranked[0];
         assert!((story.parts["views_decayed"] - 7.0).abs() < 1e-6);
@@ -536,10 +536,10 @@ mod tests {
             // Already in the box.
             stored(6, 3, &["a", "b", "c", "d", "e"], now),
         ];
-        let taken = HashSet::from([6]);
+        let taken = HashSet::from([ItemId::from(6)]);
         let ids: Vec<i64> = told_most(candidates, &taken, 10, now)
             .iter()
-            .map(|i| i.id)
+            .map(|i| i.id.get())
             .collect();
         assert_eq!(ids, [3, 2, 1, 5, 4]);
         assert_eq!(told_most(Vec::new(), &taken, 10, now).len(), 0);

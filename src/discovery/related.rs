@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Choice, Scored, best_choice_per_story, decay, load_chosen};
 use crate::classify::Classifier;
-use crate::domain::{StoredItem, Tag, TopicMatch};
+use crate::domain::{ItemId, StoredItem, Tag, TopicMatch};
 use crate::search::{self, Query};
 use crate::store::items;
 use crate::store::search::{self as index, Filter};
@@ -38,7 +38,7 @@ fn on_topic_first(pool: Vec<Choice>, has_topics: bool, limit: usize) -> Vec<Choi
         .partition(|c| !has_topics || c.parts.get("shared_topics").is_some_and(|n| *n > 0.0));
     let mut chosen = spread_over_sources(best_choice_per_story(on_topic), limit);
     if chosen.len() < limit {
-        let taken: HashSet<i64> = chosen.iter().map(|c| c.story).collect();
+        let taken: HashSet<ItemId> = chosen.iter().map(|c| c.story).collect();
         let others = best_choice_per_story(rest)
             .into_iter()
             .filter(|c| !taken.contains(&c.story))
@@ -55,13 +55,13 @@ const RELATED_BY_TEXT: i64 = 80;
 
 /// The items related reading chooses from: the newest of each of the item's tags and topics,
 /// and the newest sharing a word of its title; never the item or its own story's members.
-fn related_candidates(conn: &mut DbConn, item: &StoredItem) -> Result<Vec<i64>, StoreError> {
-    let mut own: HashSet<i64> = item.also_reported_by.iter().map(|m| m.id).collect();
+fn related_candidates(conn: &mut DbConn, item: &StoredItem) -> Result<Vec<ItemId>, StoreError> {
+    let mut own: HashSet<ItemId> = item.also_reported_by.iter().map(|m| m.id).collect();
     own.insert(item.id);
 
     // Candidates: the newest items of each of its tags and topics, and the newest items
     // sharing a word of its title.
-    let mut ids: Vec<i64> = Vec::new();
+    let mut ids: Vec<ItemId> = Vec::new();
     for tag in item.tags.iter().take(6) {
         ids.extend(items::newest_ids(
             conn,
@@ -101,7 +101,7 @@ fn related_candidates(conn: &mut DbConn, item: &StoredItem) -> Result<Vec<i64>, 
 /// [`related_candidates`]), ranked by [`rank`]. None when there is no such item.
 pub fn related(
     conn: &mut DbConn,
-    id: i64,
+    id: ItemId,
     limit: usize,
     now: DateTime<Utc>,
     classifier: &Classifier,
@@ -111,14 +111,14 @@ pub fn related(
     };
     let ids = related_candidates(conn, &item)?;
     let briefs = items::briefs(conn, &ids)?;
-    let ids: Vec<i64> = briefs.iter().map(|c| c.id).collect();
+    let ids: Vec<i64> = briefs.iter().map(|c| c.id.get()).collect();
     let mut their_topics = item_topics::for_items(conn, &ids)?;
     let mut their_tags = item_tags::for_items(conn, &ids)?;
     let candidates = briefs
         .into_iter()
         .map(|brief| Candidate {
-            topics: their_topics.remove(&brief.id).unwrap_or_default(),
-            tags: their_tags.remove(&brief.id).unwrap_or_default(),
+            topics: their_topics.remove(&brief.id.get()).unwrap_or_default(),
+            tags: their_tags.remove(&brief.id.get()).unwrap_or_default(),
             // Read once as plain text, for similarity and for false friends.
             summary: brief
                 .summary
@@ -349,7 +349,7 @@ mod tests {
         now: DateTime<Utc>,
     ) -> StoredItem {
         StoredItem {
-            id: 1,
+            id: ItemId::from(1),
             source_id: "wire".into(),
             item: Item {
                 id: "1".into(),
@@ -363,7 +363,7 @@ mod tests {
             changed_at: now,
             topics: matches(topics),
             tags: tags(&["fees"]),
-            cluster_id: cluster,
+            cluster_id: cluster.map(ItemId::from),
             also_reported_by: vec![],
         }
     }
@@ -379,7 +379,7 @@ mod tests {
     ) -> Candidate {
         Candidate {
             brief: items::Brief {
-                id,
+                id: ItemId::from(id),
                 source_id: source.into(),
                 sort_at: (now - chrono::Duration::hours(hours)).naive_utc(),
                 cluster_id: None,
@@ -393,7 +393,7 @@ mod tests {
     }
 
     fn ids(chosen: &[Choice]) -> Vec<i64> {
-        chosen.iter().map(|c| c.id).collect()
+        chosen.iter().map(|c| c.id.get()).collect()
     }
 
     #[test]
@@ -408,7 +408,7 @@ mod tests {
             1,
             now,
         );
-        own_story.brief.cluster_id = Some(1);
+        own_story.brief.cluster_id = Some(ItemId::from(1));
         let candidates = vec![
             own_story,
             // The closest in text, but of another platform.
@@ -441,7 +441,8 @@ mod tests {
         assert_eq!(ids(&chosen[..2]).len(), 2);
         assert!(ids(&chosen[..2]).iter().all(|id| [4, 5].contains(id)));
         assert_eq!(
-            chosen[2].id, 3,
+            chosen[2].id.get(),
+            3,
             "the other platform only fills the last place"
         );
         assert!(chosen[2].parts["similarity"] > chosen[0].parts["similarity"]);

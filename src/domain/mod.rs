@@ -2,6 +2,7 @@
 //! as stored. This module imports nothing else from the crate.
 
 mod item;
+mod item_id;
 mod schedule;
 mod source_id;
 mod stored;
@@ -15,6 +16,7 @@ pub mod redact;
 pub mod signature;
 
 pub use item::{Classified, Enclosure, Item, Matched, PlainText, Tag, TagKind, TopicMatch};
+pub use item_id::ItemId;
 pub use schedule::{Schedule, ScheduleError};
 pub use signature::Signature;
 pub use source_id::{SourceId, SourceIdError};

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Item, Tag, TopicMatch};
+use super::{Item, ItemId, Tag, TopicMatch};
 
 /// A stored item with what the store adds to it.
 #[derive(Debug, Clone)]
 pub struct StoredItem {
     /// The store's own id (used in URLs).
-    pub id: i64,
+    pub id: ItemId,
     pub source_id: String,
     pub item: Item,
     /// `published`, else `updated`, else when crossfeed first saw the item.
@@ -22,7 +22,7 @@ pub struct StoredItem {
     pub topics: Vec<TopicMatch>,
     pub tags: Vec<Tag>,
     /// The item's story: the id of its cluster's first-seen item.
-    pub cluster_id: Option<i64>,
+    pub cluster_id: Option<ItemId>,
     /// The other items of its cluster, when the listing asked for them (deduplicated feeds,
     /// one item).
     pub also_reported_by: Vec<ClusterMember>,
@@ -31,7 +31,7 @@ pub struct StoredItem {
 /// Another report of the same story.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterMember {
-    pub id: i64,
+    pub id: ItemId,
     pub source_id: String,
     pub title: Option<String>,
     pub link: Option<String>,
@@ -50,7 +50,7 @@ impl StoredItem {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub sort_at: DateTime<Utc>,
-    pub id: i64,
+    pub id: ItemId,
 }
 
 impl Cursor {
@@ -76,7 +76,7 @@ impl std::str::FromStr for Cursor {
         let bad = || format!("{s:?} is not a cursor (as given in a next link)");
         let (micros, id) = s.split_once('.').ok_or_else(bad)?;
         let micros: i64 = micros.parse().map_err(|_| bad())?;
-        let id: i64 = id.parse().map_err(|_| bad())?;
+        let id = ItemId::of_row(id.parse().map_err(|_| bad())?);
         let sort_at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
         Ok(Cursor { sort_at, id })
     }

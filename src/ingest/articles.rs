@@ -16,8 +16,8 @@ use url::Url;
 
 use super::{IngestError, Ingestor, Reader, task_failure};
 use crate::classify::SourceCtx;
-use crate::domain::PlainText;
 use crate::domain::page::FullContent;
+use crate::domain::{ItemId, PlainText};
 use crate::fetch::{Outcome, Validators};
 use crate::fold::Folded;
 use crate::normalize::html::Sanitizer;
@@ -109,7 +109,8 @@ impl Ingestor {
                     if !articles::store(c, id, &html, Utc::now())? {
                         return Ok(());
                     }
-                    let Some(stored) = items::by_ids(c, &[id])?.into_iter().next() else {
+                    let Some(stored) = items::by_ids(c, &[ItemId::from(id)])?.into_iter().next()
+                    else {
                         return Ok(());
                     };
                     let tags = sources::get(c, &source_id)?

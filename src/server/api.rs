@@ -11,6 +11,7 @@ use subtle::ConstantTimeEq;
 use super::json::{ReportRef, SourceRef, TagRef, TopicRef};
 use super::{ApiError, AppState, params};
 use crate::domain::Enclosure;
+use crate::domain::ItemId;
 use crate::domain::redact::redact;
 use crate::store::{item_tags, item_topics, items, sources, stats};
 
@@ -85,7 +86,7 @@ async fn tags(
 
 #[derive(Serialize)]
 struct ItemOut {
-    id: i64,
+    id: ItemId,
     guid: Option<String>,
     title: Option<String>,
     url: Option<String>,
@@ -108,7 +109,7 @@ struct ItemOut {
     /// Page views: stored counts plus those not yet flushed, as the lists and the item page say.
     views: i64,
     /// The story: the id of its first-seen item, how many items tell it, and the others.
-    cluster_id: Option<i64>,
+    cluster_id: Option<ItemId>,
     cluster_size: usize,
     also_reported_by: Vec<ReportRef>,
 }

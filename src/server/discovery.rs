@@ -13,6 +13,7 @@ use super::json::{ReportRef, SourceRef, TagRef, TopicRef};
 use super::params::{self, Listing, ListingDefaults, bad, item_id, limit, window};
 use super::{ApiError, AppState};
 use crate::discovery::{self, Scored};
+use crate::domain::ItemId;
 use crate::domain::{Cursor, StoredItem};
 use crate::store::items;
 use crate::store::search::Filter;
@@ -42,7 +43,7 @@ const API_LISTING: ListingDefaults = ListingDefaults {
 /// An item as the list endpoints show it.
 #[derive(Serialize)]
 pub(super) struct ListedItem {
-    id: i64,
+    id: ItemId,
     title: Option<String>,
     url: Option<String>,
     summary: Option<String>,
@@ -180,7 +181,7 @@ async fn latest(
             if !query.dedupe {
                 items::attach_cluster_members(c, &mut found)?;
             }
-            let ids: Vec<i64> = found.iter().map(|i| i.id).collect();
+            let ids: Vec<ItemId> = found.iter().map(|i| i.id).collect();
             Ok((found, sources::titles(c)?, stats::views_of(c, &ids)?))
         })
         .await?;

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::params::{Listing, ListingDefaults, bad};
 use super::{ApiError, AppState, Rendered};
 use crate::discovery;
-use crate::domain::Cursor;
+use crate::domain::{Cursor, ItemId};
 use crate::render::{self, FeedMeta, Format, SourceInfo};
 use crate::store::items::{self, ItemQuery};
 use crate::store::search::{self as search_index, Filter};
@@ -485,7 +485,7 @@ async fn load(
                         before: query.before,
                     };
                     let hits = search_index::matches(conn, &q, &filter, limit)?;
-                    let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
+                    let ids: Vec<ItemId> = hits.iter().map(|h| h.id).collect();
                     items::by_ids(conn, &ids)?
                 }
                 (_, None) => items::latest(conn, &query)?,

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::domain::{ClusterMember, Matched, Tag, TopicMatch};
+use crate::domain::{ClusterMember, ItemId, Matched, Tag, TopicMatch};
 
 #[derive(Serialize)]
 pub(super) struct SourceRef {
@@ -70,7 +70,7 @@ impl TagRef {
 
 #[derive(Serialize)]
 pub(super) struct ReportRef {
-    id: i64,
+    id: ItemId,
     source: String,
     title: Option<String>,
     url: Option<String>,

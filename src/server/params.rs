@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
 
 use super::ApiError;
 use crate::config::Config;
-use crate::domain::Cursor;
+use crate::domain::{Cursor, ItemId};
 use crate::rules::Rules;
 use crate::store::items::ItemQuery;
 use crate::store::stats::Window;
@@ -86,13 +86,8 @@ pub fn source(config: &Config, raw: Option<&str>) -> Result<Option<String>, ApiE
 }
 
 /// An item id in a path: a positive integer.
-pub fn item_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        bad(
-            "id",
-            format!("an item id is a positive integer, got {raw:?}"),
-        )
-    })
+pub fn item_id(raw: &str) -> Result<ItemId, ApiError> {
+    raw.parse::<ItemId>().map_err(|m| bad("id", m))
 }
 
 /// `window`: a day (`24h`, the default) or a week (`7d`).
@@ -210,12 +205,12 @@ mod tests {
     fn cursors_windows_ids_and_dates_are_checked() {
         assert_eq!(cursor(None).unwrap(), None);
         let c = cursor(Some("1700000000000000.42")).unwrap().unwrap();
-        assert_eq!(c.id, 42);
+        assert_eq!(c.id.get(), 42);
         assert_eq!(message(cursor(Some("42")).unwrap_err()).0, "before");
         assert_eq!(window(None).unwrap(), Window::Day);
         assert_eq!(window(Some("7d")).unwrap(), Window::Week);
         assert_eq!(message(window(Some("1y")).unwrap_err()).0, "window");
-        assert_eq!(item_id("12").unwrap(), 12);
+        assert_eq!(item_id("12").unwrap().get(), 12);
         assert_eq!(message(item_id("0").unwrap_err()).0, "id");
         assert_eq!(since("2026-11-01").unwrap().year(), 2026);
         assert_eq!(message(since("-9999-01-01").unwrap_err()).0, "since");

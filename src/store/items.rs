@@ -9,7 +9,7 @@ use super::keyset::keyset_after;
 use super::locks::load_claimed;
 use super::schema::{item_tags, item_topics, items};
 use super::{DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, json_list};
-use crate::domain::{ClusterMember, Cursor, Item, StoredItem, Tag, TopicMatch};
+use crate::domain::{ClusterMember, Cursor, Item, ItemId, StoredItem, Tag, TopicMatch};
 
 /// Rows looked up per query (well under SQLite's limit).
 const LOOKUP_CHUNK: usize = 500;
@@ -188,8 +188,11 @@ type MemberRow = (i64, Option<i64>, String, Option<String>, Option<String>);
 
 /// For each item, the other members of its cluster (oldest first).
 pub fn attach_cluster_members(conn: &mut DbConn, out: &mut [StoredItem]) -> Result<(), StoreError> {
-    let clusters: Vec<i64> = out.iter().filter_map(|i| i.cluster_id).collect();
-    let mut members: HashMap<i64, Vec<ClusterMember>> = HashMap::new();
+    let clusters: Vec<i64> = out
+        .iter()
+        .filter_map(|i| i.cluster_id.map(ItemId::get))
+        .collect();
+    let mut members: HashMap<ItemId, Vec<ClusterMember>> = HashMap::new();
     for chunk in clusters.chunks(LOOKUP_CHUNK) {
         let rows: Vec<MemberRow> = items::table
             .filter(items::cluster_id.eq_any(chunk))
@@ -206,12 +209,15 @@ pub fn attach_cluster_members(conn: &mut DbConn, out: &mut [StoredItem]) -> Resu
             .load(conn)?;
         for (id, cluster, source_id, title, link) in rows {
             if let Some(cluster) = cluster {
-                members.entry(cluster).or_default().push(ClusterMember {
-                    id,
-                    source_id,
-                    title,
-                    link,
-                });
+                members
+                    .entry(cluster.into())
+                    .or_default()
+                    .push(ClusterMember {
+                        id: id.into(),
+                        source_id,
+                        title,
+                        link,
+                    });
             }
         }
     }
@@ -243,7 +249,13 @@ fn page(
                 q = q.filter(items::source_id.eq(source.clone()));
             }
             if let Some(c) = query.before {
-                q = q.filter(keyset_after!(desc, $sort, $id, c.sort_at.naive_utc(), c.id));
+                q = q.filter(keyset_after!(
+                    desc,
+                    $sort,
+                    $id,
+                    c.sort_at.naive_utc(),
+                    c.id.get()
+                ));
             }
             q.order(($sort.desc(), $id.desc()))
                 .offset(offset)
@@ -302,7 +314,7 @@ fn clusters_shown_before(
                     items::sort_at,
                     items::id,
                     at,
-                    cursor.id
+                    cursor.id.get()
                 )))
                 .load(conn)?;
         shown.extend(rows.into_iter().flatten());
@@ -416,9 +428,9 @@ fn with_topics(conn: &mut DbConn, rows: Vec<ItemRow>) -> Result<Vec<StoredItem>,
 }
 
 /// One item by its store id, with topics, tags and the other reports of its story.
-pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<StoredItem>, StoreError> {
+pub fn get(conn: &mut DbConn, id: ItemId) -> Result<Option<StoredItem>, StoreError> {
     let rows: Vec<ItemRow> = items::table
-        .find(id)
+        .find(id.get())
         .select(ItemRow::as_select())
         .load(conn)?;
     let mut found = with_topics(conn, rows)?;
@@ -427,9 +439,9 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Option<StoredItem>, StoreError>
 }
 
 /// The link of item `id`: None when there is no such item, Some(None) when it has no link.
-pub fn link_of(conn: &mut DbConn, id: i64) -> Result<Option<Option<String>>, StoreError> {
+pub fn link_of(conn: &mut DbConn, id: ItemId) -> Result<Option<Option<String>>, StoreError> {
     Ok(items::table
-        .find(id)
+        .find(id.get())
         .select(items::link)
         .first::<Option<String>>(conn)
         .optional()?)
@@ -437,7 +449,8 @@ pub fn link_of(conn: &mut DbConn, id: i64) -> Result<Option<Option<String>>, Sto
 
 /// The items with these ids, in the order given (ids not found are skipped), with topics,
 /// tags and the other reports of their stories.
-pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<StoredItem>, StoreError> {
+pub fn by_ids(conn: &mut DbConn, ids: &[ItemId]) -> Result<Vec<StoredItem>, StoreError> {
+    let ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
     let mut rows: Vec<ItemRow> = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(LOOKUP_CHUNK) {
         rows.extend(
@@ -455,32 +468,53 @@ pub fn by_ids(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<StoredItem>, StoreEr
 }
 
 /// A candidate for a ranking, before the ranking chooses: what it is, no text.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone)]
 pub struct Brief {
-    pub id: i64,
+    pub id: ItemId,
     pub source_id: String,
     pub sort_at: NaiveDateTime,
-    pub cluster_id: Option<i64>,
+    pub cluster_id: Option<ItemId>,
     pub title: Option<String>,
     pub summary: Option<String>,
 }
 
+/// id, source, sort time, cluster, title, summary.
+type BriefRow = (
+    i64,
+    String,
+    NaiveDateTime,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+);
+
 /// The briefs of `ids` (ids not found are skipped; any order).
-pub fn briefs(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Brief>, StoreError> {
+pub fn briefs(conn: &mut DbConn, ids: &[ItemId]) -> Result<Vec<Brief>, StoreError> {
+    let ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(LOOKUP_CHUNK) {
+        let rows: Vec<BriefRow> = items::table
+            .filter(items::id.eq_any(chunk))
+            .select((
+                items::id,
+                items::source_id,
+                items::sort_at,
+                items::cluster_id,
+                items::title,
+                items::summary,
+            ))
+            .load(conn)?;
         out.extend(
-            items::table
-                .filter(items::id.eq_any(chunk))
-                .select((
-                    items::id,
-                    items::source_id,
-                    items::sort_at,
-                    items::cluster_id,
-                    items::title,
-                    items::summary,
-                ))
-                .load::<Brief>(conn)?,
+            rows.into_iter().map(
+                |(id, source_id, sort_at, cluster_id, title, summary)| Brief {
+                    id: id.into(),
+                    source_id,
+                    sort_at,
+                    cluster_id: cluster_id.map(ItemId::from),
+                    title,
+                    summary,
+                },
+            ),
         );
     }
     Ok(out)
@@ -489,8 +523,9 @@ pub fn briefs(conn: &mut DbConn, ids: &[i64]) -> Result<Vec<Brief>, StoreError> 
 /// How many different sources told each of `clusters` (stories).
 pub fn story_sources(
     conn: &mut DbConn,
-    clusters: &[i64],
-) -> Result<HashMap<i64, usize>, StoreError> {
+    clusters: &[ItemId],
+) -> Result<HashMap<ItemId, usize>, StoreError> {
+    let clusters: Vec<i64> = clusters.iter().map(|c| c.get()).collect();
     let mut out = HashMap::new();
     for chunk in clusters.chunks(LOOKUP_CHUNK) {
         let rows: Vec<(Option<i64>, String)> = items::table
@@ -501,7 +536,7 @@ pub fn story_sources(
             .load(conn)?;
         for (cluster, _) in rows {
             if let Some(c) = cluster {
-                *out.entry(c).or_insert(0) += 1;
+                *out.entry(ItemId::from(c)).or_insert(0) += 1;
             }
         }
     }
@@ -515,8 +550,8 @@ pub fn newest_ids(
     topic: Option<&str>,
     tag: Option<&str>,
     limit: i64,
-) -> Result<Vec<i64>, StoreError> {
-    Ok(match (topic, tag) {
+) -> Result<Vec<ItemId>, StoreError> {
+    let ids: Vec<i64> = match (topic, tag) {
         (Some(topic), _) => item_topics::table
             .filter(item_topics::topic.eq(topic))
             .order((item_topics::sort_at.desc(), item_topics::item_id.desc()))
@@ -534,7 +569,8 @@ pub fn newest_ids(
             .select(items::id)
             .limit(limit)
             .load(conn)?,
-    })
+    };
+    Ok(ids.into_iter().map(ItemId::from).collect())
 }
 
 fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<StoredItem, StoreError> {
@@ -547,7 +583,7 @@ fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<Store
         (u, false) => u,
     };
     Ok(StoredItem {
-        id: row.id,
+        id: row.id.into(),
         source_id: row.source_id,
         item: Item {
             id: row.identity,
@@ -570,7 +606,7 @@ fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<Store
         changed_at: utc(row.changed_at),
         topics,
         tags,
-        cluster_id: row.cluster_id,
+        cluster_id: row.cluster_id.map(ItemId::from),
         also_reported_by: Vec::new(),
     })
 }

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamp};
 
 use super::{DbConn, StoreError};
+use crate::domain::ItemId;
 use crate::search::Query;
 
 /// An item's tokens: its title's and its body's.
@@ -101,8 +102,8 @@ pub struct Filter {
 /// only within one search).
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Hit {
-    #[diesel(sql_type = BigInt)]
-    pub id: i64,
+    #[diesel(sql_type = BigInt, deserialize_as = i64)]
+    pub id: ItemId,
     #[diesel(sql_type = Timestamp)]
     pub sort_at: NaiveDateTime,
     #[diesel(sql_type = Double)]
@@ -119,7 +120,7 @@ pub fn matches(
     limit: i64,
 ) -> Result<Vec<Hit>, StoreError> {
     let before_at = filter.before.map(|c| c.sort_at.naive_utc());
-    let before_id = filter.before.map_or(0, |c| c.id);
+    let before_id = filter.before.map_or(0, |c| c.id.get());
     // Each filter is bound even when absent (NULL); Postgres plans with the values, so an
     // absent filter costs nothing.
     let hits = match conn {

@@ -14,6 +14,7 @@ use diesel::prelude::*;
 
 use super::schema::{item_stats, items, search_queries};
 use super::{DbConn, StoreError, on_backend};
+use crate::domain::ItemId;
 
 /// Half-life of a view in the daily ranking, in hours.
 pub const DAY_HALF_LIFE_HOURS: f64 = 6.0;
@@ -131,9 +132,9 @@ const CHUNK: usize = 500;
 /// no longer exist are dropped. Returns how many items were written.
 pub fn add_views(
     conn: &mut DbConn,
-    pending: &HashMap<i64, PendingViews>,
+    pending: &HashMap<ItemId, PendingViews>,
 ) -> Result<usize, StoreError> {
-    let ids: Vec<i64> = pending.keys().copied().collect();
+    let ids: Vec<i64> = pending.keys().map(|id| id.get()).collect();
     let mut written = 0;
     for chunk in ids.chunks(CHUNK) {
         let alive: Vec<i64> = items::table
@@ -156,7 +157,7 @@ pub fn add_views(
         let rows: Vec<StatsRow> = alive
             .iter()
             .filter_map(|id| {
-                let p = pending.get(id)?;
+                let p = pending.get(&ItemId::from(*id))?;
                 let row = match stored.get(id) {
                     None => StatsRow {
                         item_id: *id,
@@ -199,14 +200,18 @@ pub fn add_views(
 }
 
 /// The stored view counts of `ids` (items never viewed are absent).
-pub fn views_of(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, i64>, StoreError> {
+pub fn views_of(conn: &mut DbConn, ids: &[ItemId]) -> Result<HashMap<ItemId, i64>, StoreError> {
+    let ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
     let mut out = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
         let rows: Vec<(i64, i64)> = item_stats::table
             .filter(item_stats::item_id.eq_any(chunk))
             .select((item_stats::item_id, item_stats::views))
             .load(conn)?;
-        out.extend(rows);
+        out.extend(
+            rows.into_iter()
+                .map(|(id, views)| (ItemId::from(id), views)),
+        );
     }
     Ok(out)
 }
@@ -214,7 +219,7 @@ pub fn views_of(conn: &mut DbConn, ids: &[i64]) -> Result<HashMap<i64, i64>, Sto
 /// An item in the running for hot reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Viewed {
-    pub item_id: i64,
+    pub item_id: ItemId,
     pub views: i64,
     pub heat: Heat,
 }
@@ -256,7 +261,7 @@ pub fn hottest(
     Ok(rows
         .into_iter()
         .map(|(item_id, views, day, week)| Viewed {
-            item_id,
+            item_id: item_id.into(),
             views,
             heat: Heat(match window {
                 Window::Day => day,

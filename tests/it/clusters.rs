@@ -136,7 +136,7 @@ async fn reposts_fold_into_one_story(backend: Backend) {
     .unwrap();
     assert!(rss.contains("Also reported by"), "{rss}");
 
-    let head = id_of("SHEIN提交伦敦上市申请");
+    let head = id_of("SHEIN提交伦敦上市申请").get();
     let (status, item) = json(
         &app,
         &format!("/api/items/{}", id_of("希音秘密递表伦敦交易所")),

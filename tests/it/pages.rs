@@ -482,7 +482,7 @@ async fn full_content_brings_each_article_behind_a_summary(backend: Backend) {
     let topics = db
         .store()
         .with_conn(|c| {
-            let ids: Vec<i64> = items::latest(
+            let ids: Vec<_> = items::latest(
                 c,
                 &ItemQuery {
                     limit: 10,

@@ -1112,7 +1112,7 @@ async fn a_new_item_reads_back_column_for_column(backend: Backend) {
             .unwrap()
     };
     assert_eq!(
-        hidden(f.id),
+        hidden(f.id.get()),
         (
             Some("https://news.example.cn/a/1".into()),
             Some(signature.to_hex()),
@@ -1120,7 +1120,7 @@ async fn a_new_item_reads_back_column_for_column(backend: Backend) {
             None
         )
     );
-    assert_eq!(hidden(s.id), (None, None, None, None));
+    assert_eq!(hidden(s.id.get()), (None, None, None, None));
     // Read back, the stored values give the same content hash: the next poll sees no change.
     let again = store
         .with_conn(|c| upsert(c, "s", &[classified(full.clone(), vec![])], now))

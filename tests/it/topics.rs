@@ -53,6 +53,7 @@ async fn item_id(app: &TestApp, title: &str) -> i64 {
         .find(|i| i.item.title.as_deref() == Some(title))
         .unwrap_or_else(|| panic!("no stored item titled {title:?}"))
         .id
+        .get()
 }
 
 async fn json(app: &TestApp, path: &str) -> (u16, serde_json::Value) {

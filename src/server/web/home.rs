@@ -8,6 +8,7 @@ use askama::Template;
 use chrono::Utc;
 
 use crate::domain::Cursor;
+use crate::domain::ItemId;
 use crate::server::state::AppState;
 use crate::store::items::ItemQuery;
 use crate::store::{items, sources, stats};
@@ -72,7 +73,7 @@ pub(super) async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
                     },
                 )?);
             }
-            let ids: Vec<i64> = latest.iter().map(|i| i.id).collect();
+            let ids: Vec<ItemId> = latest.iter().map(|i| i.id).collect();
             let views = stats::views_of(c, &ids)?;
             Ok((
                 latest,

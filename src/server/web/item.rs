@@ -6,6 +6,7 @@ use askama::Template;
 use chrono::Utc;
 
 use crate::discovery;
+use crate::domain::ItemId;
 use crate::server::state::AppState;
 use crate::store::{items, sources, stats};
 use crate::views::Client;
@@ -44,7 +45,7 @@ pub(super) async fn item_page(
 ) -> HttpResponse {
     let ctx = Ctx::new(&req, &state);
     let raw = id.into_inner();
-    let Some(id) = raw.parse::<i64>().ok().filter(|n| *n > 0) else {
+    let Ok(id) = raw.parse::<ItemId>() else {
         let message = format!("{} /items/{raw}", ctx.t.not_found);
         return error_page(&ctx, &state, StatusCode::NOT_FOUND, &message);
     };
@@ -130,7 +131,7 @@ struct Loaded {
 /// when there is no such item.
 async fn load(
     state: &AppState,
-    id: i64,
+    id: ItemId,
     now: chrono::DateTime<Utc>,
 ) -> Result<Option<Loaded>, crate::store::StoreError> {
     let trends = sidebar::Trends::of(state);

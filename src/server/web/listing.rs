@@ -7,6 +7,7 @@ use chrono::Utc;
 
 use crate::discovery;
 use crate::domain::Cursor;
+use crate::domain::ItemId;
 use crate::server::state::AppState;
 use crate::store::items::ItemQuery;
 use crate::store::{items, sources, stats};
@@ -74,7 +75,7 @@ async fn listing(
         .store
         .run(move |c| {
             let found = items::latest(c, &query)?;
-            let ids: Vec<i64> = found.iter().map(|i| i.id).collect();
+            let ids: Vec<ItemId> = found.iter().map(|i| i.id).collect();
             let views = stats::views_of(c, &ids)?;
             let side = match &tag {
                 Some(tag) => discovery::recommendations(c, tag, 6, now, &weights, |s| {

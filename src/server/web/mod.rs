@@ -26,7 +26,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::discovery::{self, Scored};
-use crate::domain::StoredItem;
+use crate::domain::{ItemId, StoredItem};
 use crate::server::state::AppState;
 use crate::store::StoreError;
 use crate::text::text_of_sanitized;
@@ -320,7 +320,7 @@ impl Ctx {
     fn cards(
         &self,
         items: Vec<StoredItem>,
-        views: &HashMap<i64, i64>,
+        views: &HashMap<ItemId, i64>,
         titles: &HashMap<String, String>,
     ) -> Vec<Card> {
         items

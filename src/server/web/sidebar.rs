@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::discovery::{self, Scored};
-use crate::domain::StoredItem;
+use crate::domain::{ItemId, StoredItem};
 use crate::server::state::AppState;
 use crate::store::items::{self, ItemQuery};
 use crate::store::stats::Window;
@@ -110,7 +110,7 @@ pub(super) fn read(
                 ..ItemQuery::default()
             },
         )?;
-        let taken: HashSet<i64> = hot
+        let taken: HashSet<ItemId> = hot
             .iter()
             .flat_map(|s| [Some(s.item.id), s.item.cluster_id])
             .flatten()
