@@ -68,9 +68,9 @@ pub fn reclassify(
         let mut tag_rewrites: Vec<(i64, NaiveDateTime, Vec<Tag>)> = Vec::new();
         for stored in &page {
             let source = SourceCtx {
-                id: &stored.source_id,
+                id: stored.source_id.as_str(),
                 tags: source_tags
-                    .get(&stored.source_id)
+                    .get(stored.source_id.as_str())
                     .map_or(&[][..], Vec::as_slice),
             };
             let (topics, tags) = rules.apply_full(&stored.item, source);

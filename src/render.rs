@@ -141,12 +141,12 @@ fn body_with_reports(item: &StoredItem, sources: &HashMap<String, SourceInfo>) -
         .filter(|m| m.source_id != item.source_id)
         .filter(|m| {
             let fresh = !seen.contains(&m.source_id.as_str());
-            seen.push(&m.source_id);
+            seen.push(m.source_id.as_str());
             fresh
         })
         .map(|m| {
             let name = sources
-                .get(&m.source_id)
+                .get(m.source_id.as_str())
                 .map_or(m.source_id.as_str(), |s| s.title.as_str());
             let name = html_escape::encode_text(name);
             match m.link.as_deref().filter(|l| is_web_url(l)) {
@@ -203,7 +203,7 @@ fn rss(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceIn
                     .unwrap_or_else(|| "application/octet-stream".into()),
             });
             let source = sources
-                .get(&s.source_id)
+                .get(s.source_id.as_str())
                 .filter(|src| is_web_url(&src.url))
                 .map(|src| rss::Source {
                     url: src.url.clone(),
@@ -292,7 +292,7 @@ fn atom(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
             }
             // atom:source names where the entry came from; its id must be a full URL.
             let source = sources
-                .get(&s.source_id)
+                .get(s.source_id.as_str())
                 .filter(|src| is_web_url(&src.url))
                 .map(|src| atom_syndication::Source {
                     title: Text::plain(src.title.clone()),
@@ -482,15 +482,17 @@ fn json(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
                     .collect(),
                 _crossfeed: JsonExtension {
                     about: env!("CARGO_PKG_REPOSITORY"),
-                    source: &s.source_id,
-                    source_title: sources.get(&s.source_id).map(|src| src.title.as_str()),
+                    source: s.source_id.as_str(),
+                    source_title: sources
+                        .get(s.source_id.as_str())
+                        .map(|src| src.title.as_str()),
                     topics: s.topics.iter().map(|t| t.slug.as_str()).collect(),
                     cluster_size: s.cluster_size(),
                     also_reported_by: s
                         .also_reported_by
                         .iter()
                         .map(|m| JsonReport {
-                            source: &m.source_id,
+                            source: m.source_id.as_str(),
                             url: m.link.as_deref(),
                             title: m.title.as_deref(),
                         })

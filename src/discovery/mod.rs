@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::config::RecommendWeights;
-use crate::domain::{ItemId, StoredItem};
+use crate::domain::{ItemId, SourceId, StoredItem};
 use crate::search::{self, Query};
 use crate::store::items;
 use crate::store::search::{self as index, Filter};
@@ -333,7 +333,7 @@ pub fn trending(
 /// A chosen candidate's score and parts, before its item is loaded.
 struct Choice {
     id: ItemId,
-    source_id: String,
+    source_id: SourceId,
     story: ItemId,
     score: f64,
     parts: BTreeMap<&'static str, f64>,
@@ -411,7 +411,7 @@ pub fn recommendations(
                 0.0
             };
             let recency = decay(b.sort_at.and_utc(), now, half_life.max(f64::MIN_POSITIVE));
-            let weight = source_weight(&b.source_id);
+            let weight = source_weight(b.source_id.as_str());
             let blend = weights.views * views_part
                 + weights.cluster * cluster_part
                 + weights.recency * recency;
@@ -442,7 +442,7 @@ mod tests {
         let at = now - chrono::Duration::hours(hours_ago);
         StoredItem {
             id: ItemId::from(id),
-            source_id: sources[0].to_owned(),
+            source_id: SourceId::parse(sources[0]).unwrap(),
             item: crate::domain::Item {
                 id: id.to_string(),
                 guid: None,
@@ -469,7 +469,7 @@ mod tests {
                 .zip(&sources[1..])
                 .map(|(n, other)| crate::domain::ClusterMember {
                     id: ItemId::from(id * 100 + n),
-                    source_id: (*other).to_owned(),
+                    source_id: SourceId::parse(other).unwrap(),
                     title: None,
                     link: None,
                 })

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Choice, Scored, best_choice_per_story, decay, load_chosen};
 use crate::classify::Classifier;
-use crate::domain::{ItemId, StoredItem, Tag, TopicMatch};
+use crate::domain::{ItemId, SourceId, StoredItem, Tag, TopicMatch};
 use crate::search::{self, Query};
 use crate::store::items;
 use crate::store::search::{self as index, Filter};
@@ -285,7 +285,7 @@ fn norm(v: &HashMap<String, f64>) -> f64 {
 /// [`SAME_SOURCE_PENALTY`] times less; `score` becomes the adjusted one.
 fn spread_over_sources(mut pool: Vec<Choice>, limit: usize) -> Vec<Choice> {
     let mut picked: Vec<Choice> = Vec::new();
-    let mut per_source: HashMap<String, i32> = HashMap::new();
+    let mut per_source: HashMap<SourceId, i32> = HashMap::new();
     while picked.len() < limit && !pool.is_empty() {
         let adjusted = |c: &Choice| {
             c.score * SAME_SOURCE_PENALTY.powi(per_source.get(&c.source_id).copied().unwrap_or(0))
@@ -350,7 +350,7 @@ mod tests {
     ) -> StoredItem {
         StoredItem {
             id: ItemId::from(1),
-            source_id: "wire".into(),
+            source_id: SourceId::parse("wire").unwrap(),
             item: Item {
                 id: "1".into(),
                 title: Some(title.into()),
@@ -380,7 +380,7 @@ mod tests {
         Candidate {
             brief: items::Brief {
                 id: ItemId::from(id),
-                source_id: source.into(),
+                source_id: SourceId::parse(source).unwrap(),
                 sort_at: (now - chrono::Duration::hours(hours)).naive_utc(),
                 cluster_id: None,
                 title: Some(title.into()),
@@ -527,10 +527,10 @@ mod tests {
             candidate(5, "blog", "Amazon FBA fees explained", &["amazon"], 1, now),
         ];
         let chosen = rank(&item, candidates, &classifier(), 3, now);
-        assert_eq!(chosen[1].source_id, "blog", "{:?}", ids(&chosen));
+        assert_eq!(chosen[1].source_id.as_str(), "blog", "{:?}", ids(&chosen));
         assert_eq!(chosen.len(), 3);
         let last = &chosen[2];
-        assert_eq!(last.source_id, "news");
+        assert_eq!(last.source_id.as_str(), "news");
         // Its score is its own times the penalty for the source's second place.
         let own = (last.parts["similarity"] + 0.1) * (0.6 + 0.4 * last.parts["recency"]);
         assert!(

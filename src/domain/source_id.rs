@@ -35,7 +35,18 @@ impl SourceId {
         Ok(Self(raw.to_owned()))
     }
 
+    /// An id the store holds: checked when its source was configured, so taken as it is.
+    pub fn of_stored(id: String) -> Self {
+        Self(id)
+    }
+
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for SourceId {
+    fn borrow(&self) -> &str {
         &self.0
     }
 }

@@ -3,14 +3,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Item, ItemId, Tag, TopicMatch};
+use super::{Item, ItemId, SourceId, Tag, TopicMatch};
 
 /// A stored item with what the store adds to it.
 #[derive(Debug, Clone)]
 pub struct StoredItem {
     /// The store's own id (used in URLs).
     pub id: ItemId,
-    pub source_id: String,
+    pub source_id: SourceId,
     pub item: Item,
     /// `published`, else `updated`, else when crossfeed first saw the item.
     pub sort_at: DateTime<Utc>,
@@ -32,7 +32,7 @@ pub struct StoredItem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterMember {
     pub id: ItemId,
-    pub source_id: String,
+    pub source_id: SourceId,
     pub title: Option<String>,
     pub link: Option<String>,
 }

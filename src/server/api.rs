@@ -125,7 +125,7 @@ async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpR
         .run(move |c| {
             let found = items::get(c, id)?;
             let source = match &found {
-                Some(i) => sources::get(c, &i.source_id)?,
+                Some(i) => sources::get(c, i.source_id.as_str())?,
                 None => None,
             };
             let views = stats::views_of(c, &[id])?.get(&id).copied().unwrap_or(0);
@@ -165,10 +165,10 @@ async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpR
         enclosures: i.enclosures,
         source: SourceRef {
             title: source.as_ref().map_or_else(
-                || stored.source_id.clone(),
+                || stored.source_id.to_string(),
                 |s| s.display_title().to_owned(),
             ),
-            id: stored.source_id,
+            id: stored.source_id.to_string(),
         },
         topics: stored
             .topics

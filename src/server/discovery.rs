@@ -79,10 +79,10 @@ fn listed(state: &AppState, titles: &Titles, item: StoredItem, views: i64) -> Li
         cluster_size: discovery::story_sources(&item).max(item.cluster_size()),
         source: SourceRef {
             title: titles
-                .get(&item.source_id)
+                .get(item.source_id.as_str())
                 .cloned()
-                .unwrap_or_else(|| item.source_id.clone()),
-            id: item.source_id.clone(),
+                .unwrap_or_else(|| item.source_id.to_string()),
+            id: item.source_id.to_string(),
         },
         topics: item
             .topics

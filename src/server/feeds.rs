@@ -472,7 +472,12 @@ async fn load(
                         |s| source_weights.get(s).copied().unwrap_or(1.0),
                     )?
                     .into_iter()
-                    .filter(|s| query.source.as_ref().is_none_or(|w| *w == s.item.source_id))
+                    .filter(|s| {
+                        query
+                            .source
+                            .as_ref()
+                            .is_none_or(|w| w == s.item.source_id.as_str())
+                    })
                     .map(|s| s.item)
                     .collect()
                 }

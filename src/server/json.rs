@@ -80,7 +80,7 @@ impl From<&ClusterMember> for ReportRef {
     fn from(m: &ClusterMember) -> Self {
         Self {
             id: m.id,
-            source: m.source_id.clone(),
+            source: m.source_id.to_string(),
             title: m.title.clone(),
             url: m.link.clone(),
         }

@@ -9,7 +9,7 @@ use super::keyset::keyset_after;
 use super::locks::load_claimed;
 use super::schema::{item_tags, item_topics, items};
 use super::{DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, json_list};
-use crate::domain::{ClusterMember, Cursor, Item, ItemId, StoredItem, Tag, TopicMatch};
+use crate::domain::{ClusterMember, Cursor, Item, ItemId, SourceId, StoredItem, Tag, TopicMatch};
 
 /// Rows looked up per query (well under SQLite's limit).
 const LOOKUP_CHUNK: usize = 500;
@@ -214,7 +214,7 @@ pub fn attach_cluster_members(conn: &mut DbConn, out: &mut [StoredItem]) -> Resu
                     .or_default()
                     .push(ClusterMember {
                         id: id.into(),
-                        source_id,
+                        source_id: SourceId::of_stored(source_id),
                         title,
                         link,
                     });
@@ -471,7 +471,7 @@ pub fn by_ids(conn: &mut DbConn, ids: &[ItemId]) -> Result<Vec<StoredItem>, Stor
 #[derive(Debug, Clone)]
 pub struct Brief {
     pub id: ItemId,
-    pub source_id: String,
+    pub source_id: SourceId,
     pub sort_at: NaiveDateTime,
     pub cluster_id: Option<ItemId>,
     pub title: Option<String>,
@@ -508,7 +508,7 @@ pub fn briefs(conn: &mut DbConn, ids: &[ItemId]) -> Result<Vec<Brief>, StoreErro
             rows.into_iter().map(
                 |(id, source_id, sort_at, cluster_id, title, summary)| Brief {
                     id: id.into(),
-                    source_id,
+                    source_id: SourceId::of_stored(source_id),
                     sort_at,
                     cluster_id: cluster_id.map(ItemId::from),
                     title,
@@ -584,7 +584,7 @@ fn stored(row: ItemRow, topics: Vec<TopicMatch>, tags: Vec<Tag>) -> Result<Store
     };
     Ok(StoredItem {
         id: row.id.into(),
-        source_id: row.source_id,
+        source_id: SourceId::of_stored(row.source_id),
         item: Item {
             id: row.identity,
             guid: row.guid,

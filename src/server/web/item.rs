@@ -77,9 +77,9 @@ pub(super) async fn item_page(
     let views = stored_views + i64::try_from(state.views.pending_views(id)).unwrap_or(0);
     let config = state.config.get();
     let source = titles
-        .get(&item.source_id)
+        .get(item.source_id.as_str())
         .cloned()
-        .unwrap_or_else(|| item.source_id.clone());
+        .unwrap_or_else(|| item.source_id.to_string());
     let summary_text = item.item.summary_text();
     let title = item
         .item
@@ -195,9 +195,9 @@ impl ItemLinks {
             .map(|m| Link {
                 href: ctx.href(&format!("/items/{}", m.id)),
                 title: titles
-                    .get(&m.source_id)
+                    .get(m.source_id.as_str())
                     .cloned()
-                    .unwrap_or_else(|| m.source_id.clone()),
+                    .unwrap_or_else(|| m.source_id.to_string()),
                 current: false,
             })
             .collect();

@@ -304,9 +304,9 @@ impl Ctx {
             summary,
             image: item.item.image.clone(),
             source: titles
-                .get(&item.source_id)
+                .get(item.source_id.as_str())
                 .cloned()
-                .unwrap_or_else(|| item.source_id.clone()),
+                .unwrap_or_else(|| item.source_id.to_string()),
             time: self.time(item.sort_at),
             time_iso: item
                 .sort_at
