@@ -122,7 +122,8 @@ pub fn matches(
     let before_at = filter.before.map(|c| c.sort_at.naive_utc());
     let before_id = filter.before.map_or(0, |c| c.id.get());
     // Each filter is bound even when absent (NULL); Postgres plans with the values, so an
-    // absent filter costs nothing.
+    // absent filter costs nothing. `before` is the keyset condition of `store::keyset`, written
+    // in SQL because these queries are (full-text matching has no diesel DSL on either backend).
     let hits = match conn {
         // Ranked after the cut, so that ts_rank reads the `limit` chosen documents only: the
         // planner either walks the date index and stops at `limit` matches (a common word) or
