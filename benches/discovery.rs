@@ -500,7 +500,7 @@ fn main() {
             .execute(&mut admin_conn)
             .unwrap();
     }
-    let store = Store::open(url.as_str(), 2).unwrap();
+    let store = Store::open(url.as_str(), crossfeed::store::Limits::with_pool(2)).unwrap();
     let mut pg = PgConnection::establish(url.as_str()).unwrap();
     let stored = diesel::sql_query("SELECT count(*) AS n FROM items")
         .get_result::<Count>(&mut pg)

@@ -12,6 +12,7 @@ use url::Url;
 
 use crate::config::{Config, FetchConfig};
 use crate::domain::Item;
+use crate::domain::redact::redact;
 use crate::fetch::{Fetcher, Validators};
 use crate::ingest::{self, Ingestor, PollReport, Summary};
 use crate::normalize;
@@ -49,8 +50,8 @@ impl Role {
 /// Open the configured store (running migrations) on a blocking thread.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let url = config.database.url.clone();
-    let pool_size = config.database.pool_size;
-    tokio::task::spawn_blocking(move || Store::open(&url, pool_size))
+    let limits = config.database.limits();
+    tokio::task::spawn_blocking(move || Store::open(&url, limits))
         .await
         .context("store task failed")?
         .with_context(|| format!("cannot open the store at {}", redact(&config.database.url)))
@@ -59,7 +60,11 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
 /// Run the store's pending migrations and nothing else; returns the versions applied.
 pub async fn migrate(config: &Config) -> anyhow::Result<Vec<String>> {
     let url = config.database.url.clone();
-    tokio::task::spawn_blocking(move || Store::connect(&url, 1)?.migrate())
+    let limits = crate::store::Limits {
+        pool_size: 1,
+        ..config.database.limits()
+    };
+    tokio::task::spawn_blocking(move || Store::connect(&url, limits)?.migrate())
         .await
         .context("store task failed")?
         .with_context(|| {
@@ -68,17 +73,6 @@ pub async fn migrate(config: &Config) -> anyhow::Result<Vec<String>> {
                 redact(&config.database.url)
             )
         })
-}
-
-/// A database URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("****"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
-    }
 }
 
 fn ingestor(

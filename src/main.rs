@@ -255,11 +255,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = load_config(&cli.config)?;
             let applied = app::migrate(&config).await?;
             if applied.is_empty() {
-                println!("{}: up to date", app::redact(&config.database.url));
+                println!(
+                    "{}: up to date",
+                    crossfeed::domain::redact::redact(&config.database.url)
+                );
             } else {
                 println!(
                     "{}: applied {}",
-                    app::redact(&config.database.url),
+                    crossfeed::domain::redact::redact(&config.database.url),
                     applied.join(", ")
                 );
             }
@@ -389,9 +392,9 @@ fn opml(config_path: &Path, action: OpmlAction) -> anyhow::Result<ExitCode> {
             print!("{}", crossfeed::opml::export(&config, show_secrets));
         }
         OpmlAction::Import { file, write } => {
-            let text = std::fs::read_to_string(&file)
+            let input = std::fs::File::open(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let found = crossfeed::opml::feeds(&text)
+            let found = crossfeed::opml::feeds_from(std::io::BufReader::new(input))
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let imported = crossfeed::opml::import(&config, &found);
             let counts = format!(
@@ -402,6 +405,11 @@ fn opml(config_path: &Path, action: OpmlAction) -> anyhow::Result<ExitCode> {
                 None => {
                     print!("{}", imported.yaml);
                     eprintln!("{counts}");
+                }
+                // An empty `sources:` is a file the configuration would refuse at its next
+                // start: nothing to add, nothing written.
+                Some(out) if imported.added == 0 => {
+                    eprintln!("{counts}; nothing to write, {} not created", out.display());
                 }
                 Some(out) => {
                     let mut f = std::fs::OpenOptions::new()

@@ -144,8 +144,22 @@ pub fn feed_cache(hit: bool) {
     counter!("crossfeed_feed_cache_total", "result" => result).increment(1);
 }
 
+/// A request method as a label: the standard methods by name, anything else `OTHER`. A client
+/// may send any token as a method (actix takes tens of kilobytes of one), and each distinct
+/// label would be a series kept for the life of the process.
+pub fn method_label(method: &str) -> &'static str {
+    const STANDARD: &[&str] = &[
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    STANDARD
+        .iter()
+        .find(|m| **m == method)
+        .copied()
+        .unwrap_or("OTHER")
+}
+
 /// One HTTP request answered; `route` is the matched pattern (`/feeds/{name}`), never the path.
-pub fn http_request(route: String, method: String, status: u16, took: Duration) {
+pub fn http_request(route: String, method: &'static str, status: u16, took: Duration) {
     counter!(
         "crossfeed_http_requests_total",
         "route" => route.clone(),

@@ -2,7 +2,7 @@
 //! OPML 2.0, `crossfeed opml import` turns an OPML file into `sources:` entries to append (or
 //! to save as an included file).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use quick_xml::Reader;
@@ -80,19 +80,45 @@ pub struct Found {
     pub tags: Vec<String>,
 }
 
+/// The largest OPML file read: subscription lists run to a few MB at most (20,000 outlines
+/// make about 3 MB); past this a file is refused rather than read into memory.
+pub const MAX_BYTES: u64 = 32 * 1024 * 1024;
+
 /// The feeds of an OPML document: every outline with an `xmlUrl`.
 pub fn feeds(opml: &str) -> Result<Vec<Found>, String> {
-    let mut reader = Reader::from_str(opml);
+    feeds_from(opml.as_bytes())
+}
+
+/// The feeds of the OPML document `input` streams, read as it goes (memory holds the feeds
+/// found, not the document); a document over [`MAX_BYTES`] is refused.
+pub fn feeds_from(input: impl std::io::BufRead) -> Result<Vec<Found>, String> {
+    let mut reader = Reader::from_reader(input.take(MAX_BYTES + 1));
+    let mut buf = Vec::new();
     let mut folders: Vec<Option<String>> = Vec::new();
     let mut out = Vec::new();
     let mut saw_opml = false;
+    let too_large = || {
+        format!(
+            "larger than {} MiB; no subscription list is this long",
+            MAX_BYTES / (1024 * 1024)
+        )
+    };
     loop {
-        let event = reader.read_event().map_err(|e| {
-            format!(
-                "not OPML: malformed XML at byte {}: {e}",
-                reader.error_position()
-            )
-        })?;
+        buf.clear();
+        let event = match reader.read_event_into(&mut buf) {
+            // Cut off at the cap, a document ends mid-element: say why.
+            Err(_) if reader.buffer_position() >= MAX_BYTES => return Err(too_large()),
+            Err(e) => {
+                return Err(format!(
+                    "not OPML: malformed XML at byte {}: {e}",
+                    reader.error_position()
+                ));
+            }
+            Ok(event) => event,
+        };
+        if reader.buffer_position() > MAX_BYTES {
+            return Err(too_large());
+        }
         let (element, closes) = match &event {
             Event::Start(e) => (e, false),
             Event::Empty(e) => (e, true),
@@ -173,7 +199,10 @@ pub struct Imported {
 /// letters, from the URL's host and path), unique among the configured ids and each other;
 /// feeds already configured left out.
 pub fn import(config: &Config, found: &[Found]) -> Imported {
-    let mut ids: HashSet<String> = config.sources.iter().map(|s| s.id.to_string()).collect();
+    let mut ids = Ids {
+        taken: config.sources.iter().map(|s| s.id.to_string()).collect(),
+        next: HashMap::new(),
+    };
     let mut urls: HashSet<String> = config
         .sources
         .iter()
@@ -235,7 +264,14 @@ fn slug(text: &str) -> String {
         .to_owned()
 }
 
-fn unique_id(ids: &mut HashSet<String>, title: Option<&str>, url: &url::Url) -> String {
+/// The ids given so far, and for each base the next number to try after it: a thousand feeds
+/// with one title cost a thousand lookups, not half a million.
+struct Ids {
+    taken: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+fn unique_id(ids: &mut Ids, title: Option<&str>, url: &url::Url) -> String {
     let from_title = title
         .map(slug)
         .filter(|s| s.chars().filter(char::is_ascii_alphabetic).count() >= 2);
@@ -248,12 +284,12 @@ fn unique_id(ids: &mut HashSet<String>, title: Option<&str>, url: &url::Url) -> 
         .filter(|s| SourceId::parse(s).is_ok())
         .unwrap_or_else(|| "feed".into());
     let mut id = base.clone();
-    let mut n = 2;
-    while ids.contains(&id) {
+    let n = ids.next.entry(base.clone()).or_insert(2);
+    while ids.taken.contains(&id) {
         id = format!("{base}-{n}");
-        n += 1;
+        *n += 1;
     }
-    ids.insert(id.clone());
+    ids.taken.insert(id.clone());
     id
 }
 
@@ -275,6 +311,49 @@ mod tests {
   <outline type="rss" text="Local" xmlUrl="file:///etc/passwd"/>
   <outline text="An empty folder"></outline>
 </body></opml>"#;
+
+    #[test]
+    fn many_feeds_of_one_title_get_numbered_ids_in_order() {
+        let config = Config::from_yaml(
+            std::path::Path::new("conf/test.yaml"),
+            "sources:\n  - id: seller-news-3\n    url: http://taken.example.com/rss\n",
+        )
+        .unwrap();
+        let found: Vec<Found> = (0..20_000)
+            .map(|n| Found {
+                title: Some("Seller News".into()),
+                url: format!("https://s{n}.example.com/rss"),
+                tags: vec![],
+            })
+            .collect();
+        let imported = import(&config, &found);
+        assert_eq!(imported.added, 20_000);
+        let ids: Vec<&str> = imported
+            .yaml
+            .lines()
+            .filter_map(|l| l.strip_prefix("  - id: "))
+            .collect();
+        assert_eq!(
+            ids[..4],
+            [
+                "seller-news",
+                "seller-news-2",
+                "seller-news-4",
+                "seller-news-5"
+            ]
+        );
+        assert_eq!(ids.last(), Some(&"seller-news-20001"));
+        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 20_000);
+    }
+
+    #[test]
+    fn a_document_past_the_size_cap_is_refused_as_it_streams() {
+        use std::io::Read as _;
+        let head: &[u8] = b"<opml version=\"2.0\"><body><outline text=\"";
+        let endless = head.chain(std::io::repeat(b'x'));
+        let error = feeds_from(std::io::BufReader::new(endless)).unwrap_err();
+        assert!(error.contains("larger than 32 MiB"), "{error}");
+    }
 
     #[test]
     fn feeds_come_with_their_folders_as_tags() {

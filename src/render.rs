@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::domain::StoredItem;
+use crate::domain::{StoredItem, instant};
 use crate::text::text_of_sanitized;
 
 /// Namespace for item UUIDs (v5): fixed forever, or every reader sees every item as new.
@@ -218,7 +218,7 @@ fn rss(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceIn
                     value: item_urn(s),
                     permalink: false,
                 }),
-                pub_date: Some(item_date(s).to_rfc2822()),
+                pub_date: Some(instant::rfc2822(item_date(s))),
                 categories: i
                     .categories
                     .iter()
@@ -242,7 +242,7 @@ fn rss(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceIn
         link: meta.home_url.clone(),
         description: meta.description.clone(),
         language: main_language(items),
-        last_build_date: Some(meta.updated.to_rfc2822()),
+        last_build_date: Some(instant::rfc2822(meta.updated)),
         generator: Some(generator()),
         atom_ext: Some(AtomExtension {
             links: std::iter::once(Link {
@@ -284,7 +284,7 @@ fn atom(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
                 length: e.length.map(|l| l.to_string()),
                 ..link(&e.url, "enclosure", e.mime_type.as_deref())
             }));
-            let mut updated = i.updated.or(i.published).unwrap_or(s.sort_at);
+            let mut updated = instant::shown(i.updated.or(i.published).unwrap_or(s.sort_at));
             // Two entries with the same atom:updated make validators warn; stories from
             // different sites often carry the same minute. A millisecond apart says the same.
             while !used_updated.insert(updated) {
@@ -305,7 +305,7 @@ fn atom(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
                 title: Text::plain(display_title(s)),
                 id: item_urn(s),
                 updated: updated.fixed_offset(),
-                published: i.published.map(|d| d.fixed_offset()),
+                published: i.published.map(|d| instant::shown(d).fixed_offset()),
                 authors: i
                     .authors
                     .iter()
@@ -343,7 +343,7 @@ fn atom(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
                 .next()
                 .unwrap_or(&meta.self_url)
                 .to_owned(),
-            updated: meta.updated.fixed_offset(),
+            updated: instant::shown(meta.updated).fixed_offset(),
             subtitle: Some(Text::plain(meta.description.clone())),
             // Atom wants an author on every entry; the feed's stands in for entries without one.
             authors: vec![Person {
@@ -465,8 +465,8 @@ fn json(meta: &FeedMeta, items: &[StoredItem], sources: &HashMap<String, SourceI
                 // JSON Feed requires content_html or content_text; the summary stands in.
                 content_html: body_with_reports(s, sources),
                 summary: i.summary.as_deref().map(text_of_sanitized),
-                date_published: item_date(s).to_rfc3339(),
-                date_modified: i.updated.map(|d| d.to_rfc3339()),
+                date_published: instant::rfc3339(item_date(s)),
+                date_modified: i.updated.map(instant::rfc3339),
                 authors: i.authors.iter().map(|a| JsonAuthor { name: a }).collect(),
                 tags: i.categories.iter().map(String::as_str).collect(),
                 language: i.language.as_deref(),

@@ -2,8 +2,8 @@
 //! memory and written to the store in batches ([`Counter::flush`], every few seconds and at
 //! shutdown), never once per request. Obvious robots are not counted, nor a repeat from the
 //! same client within [`REPEAT_WINDOW`]; a client is known only by a keyed hash of its address
-//! and User-Agent, with a key made at process start, kept in memory for a few minutes and
-//! never stored.
+//! (not its User-Agent, which one client can change on every request), with a key made at
+//! process start, kept in memory for a few minutes and never stored.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -136,9 +136,7 @@ impl Counter {
 
     /// Whether `client` doing `what` now is a first time within the window; remembers it.
     fn first_time(&self, state: &mut State, client: &Client<'_>, what: &str) -> bool {
-        let key = self
-            .hasher
-            .hash_one((client.address, client.agent.unwrap_or(""), what));
+        let key = self.hasher.hash_one((client.address, what));
         let now = Instant::now();
         if let Some(at) = state.recent.get(&key)
             && now.duration_since(*at) < REPEAT_WINDOW
@@ -291,6 +289,12 @@ mod tests {
         assert_eq!(counter.view(ItemId::from(7), &a, now), Counted::Repeat);
         assert_eq!(counter.view(ItemId::from(8), &a, now), Counted::Yes);
         assert_eq!(counter.view(ItemId::from(7), &b, now), Counted::Yes);
+        // Another User-Agent from the same address is the same client.
+        let a_rotated = client("10.0.0.1", "Mozilla/5.0 (Macintosh) Safari/605.1.15");
+        assert_eq!(
+            counter.view(ItemId::from(7), &a_rotated, now),
+            Counted::Repeat
+        );
         assert_eq!(
             counter.view(ItemId::from(7), &client("10.0.0.3", "curl/8"), now),
             Counted::Robot

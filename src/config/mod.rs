@@ -240,8 +240,11 @@ pub struct ServerConfig {
     /// How often a web process asks the store whether items changed (the feed cache is
     /// dropped when they did).
     pub change_poll: Duration,
-    /// Peers whose `X-Forwarded-For`/`Forwarded` say who the client is.
+    /// Peers whose `X-Forwarded-For` says who the client is.
     pub trusted_proxies: TrustedProxies,
+    /// Read the standard `Forwarded` header from those peers instead of `X-Forwarded-For`
+    /// (only for proxies that set it and drop what clients send in it).
+    pub trust_forwarded: bool,
 }
 
 impl ServerConfig {
@@ -257,6 +260,21 @@ pub struct DatabaseConfig {
     pub url: String,
     /// Connections in the pool.
     pub pool_size: u32,
+    /// Postgres: the longest one statement may run (`statement_timeout`).
+    pub statement_timeout: Duration,
+    /// Postgres: the longest a statement may wait for a lock (`lock_timeout`).
+    pub lock_timeout: Duration,
+}
+
+impl DatabaseConfig {
+    /// What the store is opened with.
+    pub fn limits(&self) -> crate::domain::database_url::Limits {
+        crate::domain::database_url::Limits {
+            pool_size: self.pool_size,
+            statement_timeout: self.statement_timeout,
+            lock_timeout: self.lock_timeout,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

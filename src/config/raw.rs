@@ -122,6 +122,7 @@ pub(super) struct RawServer {
     pub(super) feed_cache: Option<Spanned<String>>,
     pub(super) change_poll: Option<Spanned<String>>,
     pub(super) trusted_proxies: Option<Vec<Spanned<String>>>,
+    pub(super) trust_forwarded: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -129,6 +130,8 @@ pub(super) struct RawServer {
 pub(super) struct RawDatabase {
     pub(super) url: Option<Spanned<String>>,
     pub(super) pool_size: Option<Spanned<u64>>,
+    pub(super) statement_timeout: Option<Spanned<String>>,
+    pub(super) lock_timeout: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -167,6 +167,7 @@ impl Validator {
                 feed_cache: feed_cache?,
                 change_poll: change_poll?,
                 trusted_proxies: TrustedProxies::new(trusted_proxies?),
+                trust_forwarded: raw.trust_forwarded.unwrap_or(false),
             })
         })();
         (server, public_url)
@@ -182,9 +183,21 @@ impl Validator {
             None => Some(DEFAULT_DATABASE.to_owned()),
         };
         let pool_size = self.positive(&raw.pool_size, "database.pool_size", 8);
+        let statement_timeout = self.duration(
+            &raw.statement_timeout,
+            "database.statement_timeout",
+            crate::domain::database_url::Limits::STATEMENT_TIMEOUT,
+        );
+        let lock_timeout = self.duration(
+            &raw.lock_timeout,
+            "database.lock_timeout",
+            crate::domain::database_url::Limits::LOCK_TIMEOUT,
+        );
         Some(DatabaseConfig {
             url: url?,
             pool_size: u32::try_from(pool_size?).unwrap_or(u32::MAX),
+            statement_timeout: statement_timeout?,
+            lock_timeout: lock_timeout?,
         })
     }
 

@@ -8,8 +8,9 @@ pub enum Backend {
     Sqlite,
 }
 
-/// A database URL split into its backend and what that backend's driver takes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A database URL split into its backend and what that backend's driver takes. Its `Debug`
+/// shows the URL redacted: it holds the database's password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {
     backend: Backend,
     target: String,
@@ -45,6 +46,42 @@ impl DatabaseUrl {
     /// What the driver opens: the whole URL for Postgres, the file's path for SQLite.
     pub fn target(&self) -> &str {
         &self.target
+    }
+}
+
+/// What a store is opened with besides its URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections in the pool.
+    pub pool_size: u32,
+    /// Postgres: the longest one statement may run; a request never waits forever.
+    pub statement_timeout: std::time::Duration,
+    /// Postgres: the longest a statement may wait for a lock held by another.
+    pub lock_timeout: std::time::Duration,
+}
+
+impl Limits {
+    /// `database.statement_timeout` when the file gives none.
+    pub const STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+    /// `database.lock_timeout` when the file gives none.
+    pub const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// The defaults with `pool_size` connections.
+    pub const fn with_pool(pool_size: u32) -> Self {
+        Self {
+            pool_size,
+            statement_timeout: Self::STATEMENT_TIMEOUT,
+            lock_timeout: Self::LOCK_TIMEOUT,
+        }
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseUrl")
+            .field("backend", &self.backend)
+            .field("target", &super::redact::redact(&self.target))
+            .finish()
     }
 }
 

@@ -10,6 +10,7 @@ mod timing;
 mod topic_slug;
 
 pub mod database_url;
+pub mod instant;
 pub mod page;
 pub mod proxies;
 pub mod redact;

@@ -59,11 +59,12 @@ impl TrustedProxies {
     }
 }
 
-/// The hops a request's forwarding headers list, client first: `Forwarded: for=…` when present
-/// (RFC 7239), else `X-Forwarded-For`. Entries that are not addresses (`unknown`, obfuscated
-/// names) are skipped.
+/// The hops a request's forwarding headers list, client first: `Forwarded: for=…` (RFC 7239)
+/// when the caller trusts it and it is present, else `X-Forwarded-For`. Each argument is every
+/// line of its header joined with `,` in order (repeated lines are one list, as HTTP says).
+/// Entries that are not addresses (`unknown`, obfuscated names) are skipped.
 pub fn forwarded_hops(forwarded: Option<&str>, x_forwarded_for: Option<&str>) -> Vec<IpAddr> {
-    if let Some(forwarded) = forwarded {
+    if let Some(forwarded) = forwarded.filter(|f| !f.trim().is_empty()) {
         return forwarded
             .split(',')
             .filter_map(|element| {

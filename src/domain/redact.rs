@@ -73,6 +73,31 @@ pub fn without_secrets(url: &Url) -> Url {
     clean
 }
 
+/// `link` as the fetcher requests it: a link found on a page read through `source` (resolved
+/// against [`without_secrets`]) gets back the source's credentials and secret query parameters
+/// when it is on the source's own origin, so that a site behind a password pages on with it.
+/// A link to any other origin is left as it is: secrets never travel to another host.
+pub fn with_secrets_of(link: &Url, source: &Url) -> Url {
+    if link.origin() != source.origin() {
+        return link.clone();
+    }
+    let mut out = link.clone();
+    if out.username().is_empty() && out.password().is_none() {
+        let _ = out.set_username(source.username());
+        let _ = out.set_password(source.password());
+    }
+    let secrets: Vec<(String, String)> = source
+        .query_pairs()
+        .filter(|(name, _)| is_secret_param(name))
+        .filter(|(name, _)| !link.query_pairs().any(|(n, _)| n == *name))
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+        .collect();
+    if !secrets.is_empty() {
+        out.query_pairs_mut().extend_pairs(secrets);
+    }
+    out
+}
+
 /// Replace the value of every secret parameter with `mask`, or drop the parameter (`None`).
 fn mask_query(url: &mut Url, mask: Option<&str>) {
     let Some(query) = url.query() else { return };
@@ -155,6 +180,21 @@ mod tests {
         );
         let url = Url::parse("https://e.com/a/b?key=k").unwrap();
         assert_eq!(without_secrets(&url).as_str(), "https://e.com/a/b");
+    }
+
+    #[test]
+    fn a_link_on_the_source_origin_is_fetched_with_its_secrets() {
+        let source = Url::parse("https://u:p@e.com/list.html?api_key=k&lang=zh").unwrap();
+        let next = without_secrets(&source).join("list_2.html?page=2").unwrap();
+        assert_eq!(next.as_str(), "https://e.com/list_2.html?page=2");
+        assert_eq!(
+            with_secrets_of(&next, &source).as_str(),
+            "https://u:p@e.com/list_2.html?page=2&api_key=k"
+        );
+        let elsewhere = Url::parse("https://other.example/list_2.html").unwrap();
+        assert_eq!(with_secrets_of(&elsewhere, &source), elsewhere);
+        let plain = Url::parse("https://e.com/list.html").unwrap();
+        assert_eq!(with_secrets_of(&next, &plain), next);
     }
 
     #[test]

@@ -77,7 +77,9 @@ impl std::str::FromStr for Cursor {
         let (micros, id) = s.split_once('.').ok_or_else(bad)?;
         let micros: i64 = micros.parse().map_err(|_| bad())?;
         let id = ItemId::of_row(id.parse().map_err(|_| bad())?);
-        let sort_at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+        let sort_at = DateTime::from_timestamp_micros(micros)
+            .and_then(super::instant::storable)
+            .ok_or_else(bad)?;
         Ok(Cursor { sort_at, id })
     }
 }

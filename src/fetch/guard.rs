@@ -14,13 +14,34 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
-/// A host refused because it is, or resolves to, an address that is not public.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{host} resolves to a non-public address ({addr})")]
+/// A host refused because it is, or resolves to, an address that is not public. Its text names
+/// the host only: it is stored on the source and shown on public pages, and the address an
+/// internal name resolves to is the operator's to know (the log has it: [`PrivateTarget::new`]).
+#[derive(Debug, Clone)]
 pub struct PrivateTarget {
     pub host: String,
     pub addr: IpAddr,
 }
+
+impl PrivateTarget {
+    /// Refuse `host` for `addr`, saying which address in the log.
+    pub fn new(host: String, addr: IpAddr) -> Self {
+        tracing::warn!(%host, %addr, "refused a host on a non-public address");
+        Self { host, addr }
+    }
+}
+
+impl std::fmt::Display for PrivateTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.trim_matches(['[', ']']) == self.addr.to_string() {
+            write!(f, "{} is a non-public address", self.host)
+        } else {
+            write!(f, "{} resolves to a non-public address", self.host)
+        }
+    }
+}
+
+impl std::error::Error for PrivateTarget {}
 
 /// Whether `ip` is an address on the public internet: not loopback, private (RFC 1918),
 /// link-local (cloud metadata lives at 169.254.169.254), unique-local, shared (CGNAT),
@@ -93,10 +114,10 @@ pub async fn check_resolved(host: &str) -> Result<(), ResolveError> {
         .map_err(|e| ResolveError::Lookup(e.to_string()))?;
     for addr in addrs {
         if !is_public(addr.ip()) {
-            return Err(ResolveError::Private(PrivateTarget {
-                host: host.to_owned(),
-                addr: addr.ip(),
-            }));
+            return Err(ResolveError::Private(PrivateTarget::new(
+                host.to_owned(),
+                addr.ip(),
+            )));
         }
     }
     Ok(())
@@ -123,10 +144,7 @@ impl Resolve for PublicOnly {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
-                return Err(Box::new(PrivateTarget {
-                    host,
-                    addr: bad.ip(),
-                })
+                return Err(Box::new(PrivateTarget::new(host, bad.ip()))
                     as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)

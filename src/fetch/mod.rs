@@ -223,10 +223,7 @@ impl Fetcher {
             return if guard::is_public(ip) {
                 Ok(&self.guarded)
             } else {
-                Err(FetchError::Private(PrivateTarget {
-                    host: ip.to_string(),
-                    addr: ip,
-                }))
+                Err(FetchError::Private(PrivateTarget::new(ip.to_string(), ip)))
             };
         }
         if self.proxied

@@ -17,11 +17,12 @@ use url::Url;
 use super::{IngestError, Ingestor, Reader, task_failure};
 use crate::classify::SourceCtx;
 use crate::domain::page::FullContent;
+use crate::domain::redact::{with_secrets_of, without_secrets};
 use crate::domain::{ItemId, PlainText};
 use crate::fetch::{Outcome, Validators};
 use crate::fold::Folded;
 use crate::normalize::html::Sanitizer;
-use crate::parse::{ParseError, article, charset};
+use crate::parse::{ParseError, article};
 use crate::store::{StoreError, articles, item_topics, items, meta, sources, transaction};
 
 /// Attempts at one article before it is given up.
@@ -188,9 +189,12 @@ impl Reader {
         if !matches!(link.scheme(), "http" | "https") {
             return Err(ParseError::Article("the item's link is not http(s)".into()).into());
         }
+        // Item links carry no secrets; an article on the source's own origin is requested with
+        // them, as the source is.
+        let request = with_secrets_of(&link, &trusted);
         let fetched = match self
             .fetcher
-            .fetch(&link, &trusted, &Validators::default())
+            .fetch(&request, &trusted, &Validators::default())
             .await?
         {
             Outcome::Fetched(f) => f,
@@ -206,10 +210,12 @@ impl Reader {
             .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
         let budget = self.parse_budget;
         let task = tokio::task::spawn_blocking(move || {
-            let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
-            let body = article::extract(&text, &fetched.url, &how)?;
-            // The article's relative links and pictures resolve against the page it came from.
-            let clean = Sanitizer::new(&fetched.url).clean(&body);
+            let text = article::page_text(&fetched.body, fetched.content_type.as_deref())?;
+            // The article's relative links and pictures resolve against the page it came from,
+            // without the source's secrets.
+            let page_url = without_secrets(&fetched.url);
+            let body = article::extract(&text, &page_url, &how)?;
+            let clean = Sanitizer::new(&page_url).clean(&body);
             let clean = clean.trim();
             if clean.is_empty() {
                 return Err(ParseError::Article("nothing was left after sanitizing".into()).into());

@@ -15,7 +15,7 @@ use super::{Document, IngestError, Target, fetch_document, task_failure};
 use crate::classify::SourceCtx;
 use crate::domain::Classified;
 use crate::domain::page::{FullContent, PageSpec};
-use crate::domain::redact::without_secrets;
+use crate::domain::redact::{with_secrets_of, without_secrets};
 use crate::fetch::{CacheHints, Fetched, Fetcher, Outcome, Validators};
 use crate::fold::Folded;
 use crate::normalize::{self, FeedInfo};
@@ -202,7 +202,7 @@ impl Reader {
         };
         let mut scraped = self.scrape(&first, &compiled, (tz, now), deadline).await?;
         let mut entries = std::mem::take(&mut scraped.feed.entries);
-        let mut seen_pages = vec![first.url.clone()];
+        let mut seen_pages = vec![without_secrets(&first.url)];
         let mut warning = None;
         let mut next = scraped.next.take();
         while let Some(url) = next.take() {
@@ -213,9 +213,12 @@ impl Reader {
             }
             let page = seen_pages.len() + 1;
             let read = async {
+                // The next page was found on the page without its secrets; the request takes
+                // them back when it stays on the source's origin.
+                let request = with_secrets_of(&url, target.url);
                 match self
                     .fetcher
-                    .fetch(&url, target.trusted, &Validators::default())
+                    .fetch(&request, target.trusted, &Validators::default())
                     .await?
                 {
                     Outcome::Fetched(f) => self.scrape(&f, &compiled, (tz, now), deadline).await,
@@ -301,7 +304,9 @@ impl Reader {
         deadline: Instant,
     ) -> Result<page::Scraped, IngestError> {
         let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
-        let url = fetched.url.clone();
+        // Links on the page resolve against its URL without credentials or secret parameters,
+        // as a feed's do (`feed_items`), so that none can carry them into an item.
+        let url = without_secrets(&fetched.url);
         let spec = Arc::clone(spec);
         let _permit = Arc::clone(&self.parsers)
             .acquire_owned()

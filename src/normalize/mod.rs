@@ -12,7 +12,7 @@ use feed_rs::model::{Entry, Feed};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::domain::{Item, PlainText};
+use crate::domain::{Item, PlainText, instant};
 
 /// Where and when a feed was fetched.
 #[derive(Debug, Clone)]
@@ -29,12 +29,13 @@ pub const MAX_TITLE_CHARS: usize = 1000;
 /// Raw title markup read at most before its text is worked out.
 const MAX_TITLE_BYTES: usize = 16 * 1024;
 
-/// One sanitizer per base URL (entries rarely have a base of their own), and the titles cut so
-/// far in the document.
+/// One sanitizer per base URL (entries rarely have a base of their own), and the titles cut and
+/// dates dropped so far in the document.
 #[derive(Default)]
 struct Cleaners {
     by_base: HashMap<Url, html::Sanitizer>,
     titles_cut: usize,
+    dates_dropped: usize,
 }
 
 /// What normalizing cut short in one document, for the warning on its source.
@@ -44,6 +45,8 @@ pub struct Cuts {
     pub titles: usize,
     /// Summaries and contents nested deeper than [`html::MAX_NESTING`].
     pub nesting: usize,
+    /// Dates outside [`instant`]'s range, dropped (the item is kept, undated there).
+    pub dates: usize,
 }
 
 impl Cuts {
@@ -62,6 +65,14 @@ impl Cuts {
                  that depth (text kept)",
                 self.nesting,
                 html::MAX_NESTING
+            ));
+        }
+        if self.dates > 0 {
+            parts.push(format!(
+                "{} date(s) outside the years {} to {} dropped (the items are kept)",
+                self.dates,
+                instant::FIRST_YEAR,
+                instant::LAST_YEAR
             ));
         }
         (!parts.is_empty()).then(|| parts.join("; "))
@@ -148,6 +159,7 @@ pub fn normalize_feed_noting_cuts(
     let cuts = Cuts {
         titles: cleaners.titles_cut,
         nesting: cleaners.by_base.values().map(html::Sanitizer::capped).sum(),
+        dates: cleaners.dates_dropped,
     };
     (items, cuts)
 }
@@ -182,9 +194,15 @@ fn normalize_entry(
             title
         })
         .filter(|t| !t.is_empty());
-    let clamp = |d: DateTime<Utc>| d.min(ctx.fetched_at);
-    let published = e.published.map(clamp);
-    let updated = e.updated.map(clamp);
+    // A date outside the storable range is dropped, the item kept; a future one is clamped.
+    let mut date = |d: Option<DateTime<Utc>>| {
+        let d = d?;
+        let kept = instant::storable(d);
+        cleaners.dates_dropped += usize::from(kept.is_none());
+        kept.map(|d| d.min(ctx.fetched_at))
+    };
+    let published = date(e.published);
+    let updated = date(e.updated);
 
     let sanitizer = cleaners
         .by_base

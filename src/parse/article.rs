@@ -18,6 +18,59 @@ pub const MIN_TEXT_CHARS: usize = 40;
 /// a few thousand.
 const MAX_ELEMENTS: usize = 50_000;
 
+/// The bytes of an article page as text, or why they are not an article: only an HTML or XHTML
+/// page is one (a missing Content-Type is judged by the bytes), and bytes that are not text —
+/// a NUL anywhere, control bytes or undecodable sequences in more than a hundredth of the
+/// opening — are an error whatever the Content-Type says, so that a picture or a PDF served at
+/// an article's link never becomes its content.
+pub fn page_text(bytes: &[u8], content_type: Option<&str>) -> Result<String, ParseError> {
+    if let Some(raw) = content_type {
+        let essence = raw
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if !matches!(essence.as_str(), "text/html" | "application/xhtml+xml" | "") {
+            let shown: String = essence.chars().take(60).collect();
+            return Err(ParseError::Article(format!(
+                "the link answers with {shown}, not an HTML page"
+            )));
+        }
+    }
+    let charset = content_type.and_then(|c| {
+        c.split(';').skip(1).find_map(|param| {
+            let (name, value) = param.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("charset")
+                .then(|| value.trim().trim_matches(['"', '\'']))
+        })
+    });
+    if bytes.contains(&0) {
+        return Err(ParseError::Article(
+            "the link answers with binary data (NUL bytes), not an HTML page".into(),
+        ));
+    }
+    let head = &bytes[..bytes.len().min(BINARY_SNIFF_BYTES)];
+    let controls = head
+        .iter()
+        .filter(|b| matches!(b, 0x01..=0x08 | 0x0e..=0x1a | 0x1c..=0x1f))
+        .count();
+    let decoded = super::charset::to_utf8(bytes, charset).text;
+    let opening: String = decoded.chars().take(BINARY_SNIFF_BYTES).collect();
+    let replaced = opening.chars().filter(|c| *c == '\u{fffd}').count();
+    let chars = opening.chars().count().max(1);
+    if controls * 100 > head.len().max(1) || replaced * 100 > chars {
+        return Err(ParseError::Article(
+            "the link answers with data that does not decode as text, not an HTML page".into(),
+        ));
+    }
+    Ok(decoded)
+}
+
+/// How much of a body is looked at for control bytes and undecodable sequences.
+const BINARY_SNIFF_BYTES: usize = 64 * 1024;
+
 /// Extract the article from `html`, fetched from `url`.
 pub fn extract(html: &str, url: &Url, how: &FullContent) -> Result<String, ParseError> {
     let capped = super::markup::cap_nesting(html, super::markup::MAX_NESTING);
@@ -70,6 +123,41 @@ fn by_selector(html: &str, css: &str) -> Result<(String, usize), ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_html_that_decodes_as_text_is_an_article_page() {
+        let png = include_bytes!("../../tests/fixtures/thumb.png");
+        let pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<</Length 9/Filter/FlateDecode>>stream\n\x78\x9c\x03\x00\x00\x00\x00\x01\nendstream";
+        let mut noise: Vec<u8> = (0..4096u32)
+            .map(|n| (n.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        noise.retain(|b| *b != 0);
+        for (bytes, content_type) in [
+            (&png[..], Some("text/html; charset=utf-8")),
+            (&png[..], None),
+            (&pdf[..], Some("text/html")),
+            (&noise[..], Some("text/html")),
+            (&noise[..], None),
+            (PAGE.as_bytes(), Some("image/png")),
+            (PAGE.as_bytes(), Some("application/pdf")),
+        ] {
+            let error = page_text(bytes, content_type).unwrap_err().to_string();
+            assert!(
+                error.contains("not an HTML page"),
+                "{content_type:?}: {error}"
+            );
+        }
+        assert!(page_text(PAGE.as_bytes(), Some("text/html; charset=utf-8")).is_ok());
+        assert!(page_text(PAGE.as_bytes(), Some("application/xhtml+xml")).is_ok());
+        assert!(page_text(PAGE.as_bytes(), None).is_ok());
+        let gbk_page = PAGE.replace("utf-8", "gbk");
+        let (gbk, _, _) = encoding_rs::GBK.encode(&gbk_page);
+        assert!(
+            page_text(&gbk, Some("text/html"))
+                .unwrap()
+                .contains("海外仓发货")
+        );
+    }
 
     const PAGE: &str = r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>TikTok Shop 美区上线海外仓发货标签 - 跨境眼</title></head>
 <body>

@@ -364,18 +364,20 @@ fn relative(s: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
             .trim_start_matches('个');
         let minutes = match unit {
             "秒" | "秒钟" | "second" | "seconds" | "sec" | "secs" => {
-                return Some(now - chrono::Duration::seconds(n));
+                return now.checked_sub_signed(chrono::Duration::try_seconds(n)?);
             }
-            "分" | "分钟" | "minute" | "minutes" | "min" | "mins" => n,
-            "小时" | "钟头" | "hour" | "hours" | "hr" | "hrs" => n * 60,
-            "半小时" => 30,
-            "天" | "日" | "day" | "days" => n * 24 * 60,
-            "周" | "星期" | "礼拜" | "week" | "weeks" => n * 7 * 24 * 60,
+            "分" | "分钟" | "minute" | "minutes" | "min" | "mins" => Some(n),
+            "小时" | "钟头" | "hour" | "hours" | "hr" | "hrs" => n.checked_mul(60),
+            "半小时" => Some(30),
+            "天" | "日" | "day" | "days" => n.checked_mul(24 * 60),
+            "周" | "星期" | "礼拜" | "week" | "weeks" => n.checked_mul(7 * 24 * 60),
             // A month ago is as precise as a list page gets; 30 days is close enough to sort.
-            "月" | "month" | "months" => n * 30 * 24 * 60,
+            "月" | "month" | "months" => n.checked_mul(30 * 24 * 60),
             _ => return None,
-        };
-        return now.checked_sub_signed(chrono::Duration::minutes(minutes));
+        }?;
+        // A count too large for any calendar is no date (the storable range is checked where
+        // the item is normalized).
+        return now.checked_sub_signed(chrono::Duration::try_minutes(minutes)?);
     }
     // "昨天 10:20", "yesterday 10:20", "今天", a bare "10:20" (today).
     let (days_back, rest) = [
@@ -463,6 +465,10 @@ mod tests {
             ("2天前", Some(whole - chrono::Duration::days(2))),
             ("1周前", Some(whole - chrono::Duration::weeks(1))),
             ("2个月前", Some(whole - chrono::Duration::days(60))),
+            // Counts past any calendar are no date, and never a panic.
+            ("99999999999999999天前", None),
+            ("9223372036854775807秒前", None),
+            ("9223372036854775807 weeks ago", None),
             ("刚刚", Some(whole)),
             ("半小时前", Some(whole - chrono::Duration::minutes(30))),
             ("昨天 10:20", Some(at(2026, 12, 3, 10, 20))),

@@ -135,7 +135,7 @@ async fn item(id: web::Path<String>, state: web::Data<AppState>) -> Result<HttpR
     let views = stored_views + i64::try_from(state.views.pending_views(id)).unwrap_or(0);
     let stored = found.ok_or_else(|| ApiError::NotFound(format!("no item with id {id}")))?;
     let config = state.config.get();
-    let time = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let time = crate::domain::instant::rfc3339_seconds;
     let cluster_size = stored.cluster_size();
     let also_reported_by = stored
         .also_reported_by
@@ -240,8 +240,7 @@ struct SourceOut {
 }
 
 fn rfc3339(t: NaiveDateTime) -> String {
-    t.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    crate::domain::instant::rfc3339_seconds(t.and_utc())
 }
 
 /// Every source with its health: last fetch, status, errors, next fetch, stored items.

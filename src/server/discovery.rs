@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::json::{ReportRef, SourceRef, TagRef, TopicRef};
@@ -71,7 +71,7 @@ type Titles = HashMap<String, String>;
 
 fn listed(state: &AppState, titles: &Titles, item: StoredItem, views: i64) -> ListedItem {
     let config = state.config.get();
-    let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let time = crate::domain::instant::rfc3339_seconds;
     // Views counted in this process and not yet written count too.
     let views = views + i64::try_from(state.views.pending_views(item.id)).unwrap_or(0);
     ListedItem {

@@ -33,6 +33,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::BadConfig(_) => "bad_config",
             ApiError::Store(StoreError::Pool(_)) => "store_unavailable",
+            ApiError::Store(StoreError::TimedOut { .. }) => "store_busy",
             ApiError::Store(_) => "internal",
         }
     }
@@ -46,7 +47,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::BadConfig(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Store(StoreError::Pool(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Store(StoreError::Pool(_) | StoreError::TimedOut { .. }) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -58,6 +61,9 @@ impl ResponseError for ApiError {
                 tracing::error!(error = %e, "store error while serving");
                 match e {
                     StoreError::Pool(_) => "the store is unreachable; try again shortly".to_owned(),
+                    StoreError::TimedOut { .. } => {
+                        "the store is busy and took too long; try again shortly".to_owned()
+                    }
                     _ => "internal error".to_owned(),
                 }
             }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::params::{Listing, ListingDefaults, bad};
 use super::{ApiError, AppState, Rendered};
 use crate::discovery;
-use crate::domain::{Cursor, ItemId};
+use crate::domain::{Cursor, ItemId, instant};
 use crate::render::{self, FeedMeta, Format, SourceInfo};
 use crate::store::items::{self, ItemQuery};
 use crate::store::search::{self as search_index, Filter};
@@ -89,7 +89,7 @@ async fn opml(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
         String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n");
     body.push_str(&format!(
         "  <head>\n    <title>crossfeed feeds</title>\n    <dateCreated>{}</dateCreated>\n    <docs>http://opml.org/spec2.opml</docs>\n  </head>\n  <body>\n",
-        Utc::now().to_rfc2822()
+        instant::rfc2822(Utc::now())
     ));
     body.push_str("    <outline text=\"Topics 专题\" title=\"Topics 专题\">\n");
     for ListedFeed {
@@ -408,8 +408,8 @@ async fn serve_feed(
     // Last-Modified would never get a 304.
     let last_modified = (!items.is_empty())
         .then_some(updated)
-        .and_then(|t| DateTime::from_timestamp(t.timestamp(), 0))
-        .map(SystemTime::from);
+        .and_then(|t| DateTime::from_timestamp(instant::shown(t).timestamp(), 0))
+        .map(instant::system_time);
     let rendered = Rendered::new(body, format.media_type(), last_modified);
     let response = respond(req, &rendered, max_age);
     // A recommendation feed moves with views, which do not invalidate the cache.

@@ -50,7 +50,7 @@ pub fn run(listener: TcpListener, state: AppState, surface: Surface) -> std::io:
                 let route = req
                     .match_pattern()
                     .unwrap_or_else(|| "unmatched".to_owned());
-                let method = req.method().to_string();
+                let method = crate::metrics::method_label(req.method().as_str());
                 // One span per request: what the handlers and the store log nests under it.
                 let span = tracing::info_span!(
                     "request",

@@ -4,11 +4,11 @@
 //! same on the feeds, the JSON API and the website. [`Listing`] turns a listing's parameters
 //! into the store's [`ItemQuery`].
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 
 use super::ApiError;
 use crate::config::Config;
-use crate::domain::{Cursor, ItemId};
+use crate::domain::{Cursor, ItemId, instant};
 use crate::rules::Rules;
 use crate::store::items::ItemQuery;
 use crate::store::stats::Window;
@@ -99,16 +99,18 @@ pub fn window(raw: Option<&str>) -> Result<Window, ApiError> {
     }
 }
 
-/// `since`: an RFC 3339 time or a date (midnight UTC), in years 1970 to 9999. Outside them
-/// chrono still parses (`-9999-01-01`) but Postgres refuses the timestamp, which would be a 500.
+/// `since`: an RFC 3339 time or a date (midnight UTC), inside the range of instants the store
+/// keeps (`domain::instant`); outside it chrono still parses (`-9999-01-01`) but the store could
+/// not compare it.
 pub fn since(raw: &str) -> Result<NaiveDateTime, ApiError> {
     let parsed = DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.naive_utc())
+        .map(|t| t.to_utc())
         .ok()
         .or_else(|| {
             NaiveDate::parse_from_str(raw, "%Y-%m-%d")
                 .ok()
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|n| n.and_utc())
         })
         .ok_or_else(|| {
             bad(
@@ -116,13 +118,18 @@ pub fn since(raw: &str) -> Result<NaiveDateTime, ApiError> {
                 format!("must be a date (2026-11-01) or an RFC 3339 time, got {raw:?}"),
             )
         })?;
-    if !(1970..=9999).contains(&parsed.year()) {
-        return Err(bad(
-            "since",
-            format!("must be a time between the years 1970 and 9999, got {raw:?}"),
-        ));
-    }
-    Ok(parsed)
+    instant::storable(parsed)
+        .map(|t| t.naive_utc())
+        .ok_or_else(|| {
+            bad(
+                "since",
+                format!(
+                    "must be a time between the years {} and {}, got {raw:?}",
+                    instant::FIRST_YEAR,
+                    instant::LAST_YEAR
+                ),
+            )
+        })
 }
 
 /// A listing's parameters as a request gave them (the feeds' and the API's newest-first
@@ -171,6 +178,7 @@ impl Listing<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
 
     fn message(e: ApiError) -> (String, String) {
         match e {
@@ -214,5 +222,14 @@ mod tests {
         assert_eq!(message(item_id("0").unwrap_err()).0, "id");
         assert_eq!(since("2026-11-01").unwrap().year(), 2026);
         assert_eq!(message(since("-9999-01-01").unwrap_err()).0, "since");
+        assert_eq!(since("2200-12-31T23:59:59Z").unwrap().year(), 2200);
+        assert_eq!(message(since("2201-01-01").unwrap_err()).0, "since");
+        assert_eq!(
+            message(since("1969-12-31T23:59:59Z").unwrap_err()).0,
+            "since"
+        );
+        // A cursor names a stored position: one outside the storable years is refused.
+        let year_10000 = "253402300800000000.7";
+        assert_eq!(message(cursor(Some(year_10000)).unwrap_err()).0, "before");
     }
 }

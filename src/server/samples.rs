@@ -1,7 +1,8 @@
 //! `/samples/{path}`: the bundled sample web pages — a portal's list page and its articles,
 //! with the navigation, sidebars and footer real portals have — that the shipped configuration's
 //! page source reads, so that a fresh clone shows page sources and full content with no
-//! network. Served only when `site.sample_pages` names a directory, and only files inside it.
+//! network. Served only when `site.sample_pages` names a directory, and only regular files that
+//! are inside it once every symbolic link is followed, each with a strict content security policy.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, route, web};
@@ -31,7 +32,9 @@ async fn sample(
     if !path.split('/').all(plain) {
         return Err(not_found());
     }
-    let file = dir.join(path.as_str());
+    let file = inside(dir, &dir.join(path.as_str()))
+        .await
+        .ok_or_else(not_found)?;
     let body = tokio::fs::read(&file).await.map_err(|_| not_found())?;
     // No charset for pages: each says its own in <meta> (the samples include a GBK one).
     let content_type = match file.extension().and_then(|e| e.to_str()) {
@@ -46,5 +49,21 @@ async fn sample(
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        // A sample is a stranger's page in shape: it may show pictures and styles of its own
+        // and nothing else — no script, no frame, no form, no plugin — on our origin.
+        .insert_header((header::CONTENT_SECURITY_POLICY, SAMPLE_CSP))
         .body(body))
+}
+
+/// What a sample page may load.
+const SAMPLE_CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+     sandbox; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// `file` with every link resolved, when it is a regular file inside `dir` (itself resolved):
+/// a symbolic link that leads out of the folder is refused like a missing file.
+async fn inside(dir: &std::path::Path, file: &std::path::Path) -> Option<std::path::PathBuf> {
+    let dir = tokio::fs::canonicalize(dir).await.ok()?;
+    let file = tokio::fs::canonicalize(file).await.ok()?;
+    let regular = tokio::fs::metadata(&file).await.ok()?.is_file();
+    (regular && file.starts_with(&dir)).then_some(file)
 }

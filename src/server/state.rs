@@ -34,21 +34,36 @@ pub struct AppState {
 
 /// Who is asking, for counting: the client address and the User-Agent. The forwarding headers
 /// name the client only when the peer is one of `server.trusted_proxies` (see
-/// `domain::proxies`); from any other peer they are ignored, and said so once in the log, so
-/// that a proxy the operator forgot to list shows.
+/// `domain::proxies`), and `Forwarded` only with `server.trust_forwarded`: a proxy appends to
+/// `X-Forwarded-For` but passes on a `Forwarded` the client wrote. From any other peer they are
+/// ignored, and said so once in the log, so that a proxy the operator forgot to list shows.
 pub fn client_of(req: &actix_web::HttpRequest, state: &AppState) -> (String, Option<String>) {
     use actix_web::http::header;
     use std::sync::atomic::{AtomicBool, Ordering};
     static WARNED: AtomicBool = AtomicBool::new(false);
 
     let text = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    // Every line of a header, in order, as one list.
+    let all_lines = |name| {
+        let lines: Vec<&str> = req
+            .headers()
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        (!lines.is_empty()).then(|| lines.join(","))
+    };
+    let config = state.config.get();
+    let forwarded = config
+        .server
+        .trust_forwarded
+        .then(|| all_lines(header::FORWARDED))
+        .flatten();
     let hops = crate::domain::proxies::forwarded_hops(
-        text(header::FORWARDED),
-        text(header::HeaderName::from_static("x-forwarded-for")),
+        forwarded.as_deref(),
+        all_lines(header::HeaderName::from_static("x-forwarded-for")).as_deref(),
     );
     let address = match req.peer_addr().map(|a| a.ip()) {
         Some(peer) => {
-            let config = state.config.get();
             let trusted = &config.server.trusted_proxies;
             if !hops.is_empty() && !trusted.contains(peer) && !WARNED.swap(true, Ordering::Relaxed)
             {

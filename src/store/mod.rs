@@ -62,7 +62,7 @@ pub enum StoreError {
         "unsupported database URL {0:?}: {expected}", expected = DatabaseUrl::EXPECTED
     )]
     BadUrl(String),
-    #[error("cannot prepare the SQLite directory {path}: {source}")]
+    #[error("cannot prepare the SQLite database at {path}: {source}")]
     Directory {
         path: PathBuf,
         source: std::io::Error,
@@ -72,7 +72,16 @@ pub enum StoreError {
     #[error("cannot connect to the store: {0}")]
     Connect(diesel::ConnectionError),
     #[error("query failed: {0}")]
-    Query(#[from] diesel::result::Error),
+    Query(diesel::result::Error),
+    /// Postgres cancelled a statement at `database.statement_timeout` or `database.lock_timeout`.
+    #[error(
+        "query cancelled by database.{setting}: {source} (raise the setting if such work is \
+         expected to take longer)"
+    )]
+    TimedOut {
+        source: diesel::result::Error,
+        setting: &'static str,
+    },
     #[error("migration failed: {0}")]
     Migration(String),
     #[error("stored data is damaged: {0}")]
@@ -81,8 +90,31 @@ pub enum StoreError {
     Cancelled,
 }
 
+impl From<diesel::result::Error> for StoreError {
+    fn from(e: diesel::result::Error) -> Self {
+        // Postgres says which limit fired only in its message (SQLSTATE 57014 and 55P03).
+        let setting = match &e {
+            diesel::result::Error::DatabaseError(_, info) => {
+                let message = info.message();
+                if message.contains("statement timeout") {
+                    Some("statement_timeout")
+                } else if message.contains("lock timeout") {
+                    Some("lock_timeout")
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        match setting {
+            Some(setting) => StoreError::TimedOut { source: e, setting },
+            None => StoreError::Query(e),
+        }
+    }
+}
+
 /// A database URL split into its backend and what that backend's driver takes.
-pub use crate::domain::database_url::{Backend, DatabaseUrl};
+pub use crate::domain::database_url::{Backend, DatabaseUrl, Limits};
 
 /// Connections open or being opened in this process, in every pool. r2d2 opens and closes
 /// connections on threads of its own (refilling the pool in the background, reaping old
@@ -153,6 +185,7 @@ pub fn await_connections_closed(within: Duration) -> bool {
 struct Manager {
     url: DatabaseUrl,
     open: OpenConnections,
+    limits: Limits,
 }
 
 impl ManageConnection for Manager {
@@ -185,6 +218,12 @@ impl Manager {
                 // walk (BENCHMARKS.md, "Discovery at scale").
                 conn.batch_execute("SET max_parallel_workers_per_gather = 0")
                     .map_err(r2d2::Error::QueryError)?;
+                // No request or job waits forever behind a lock or a runaway statement.
+                conn.batch_execute(&postgres_timeouts(
+                    self.limits.statement_timeout,
+                    self.limits.lock_timeout,
+                ))
+                .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConn::Pg(conn))
             }
             Backend::Sqlite => {
@@ -206,6 +245,62 @@ impl Manager {
     }
 }
 
+/// Postgres limits of a migration (a rewrite of a large table, or waiting for another
+/// process's migration).
+const MIGRATION_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// The SQL that sets a Postgres session's statement and lock timeouts.
+pub(crate) fn postgres_timeouts(statement: Duration, lock: Duration) -> String {
+    format!(
+        "SET statement_timeout = {}; SET lock_timeout = {}",
+        statement.as_millis(),
+        lock.as_millis()
+    )
+}
+
+/// The same, for the current transaction only (`SET LOCAL`): a job that needs longer than a
+/// request, inside its own transaction.
+pub(crate) fn postgres_local_timeouts(statement: Duration, lock: Duration) -> String {
+    format!(
+        "SET LOCAL statement_timeout = {}; SET LOCAL lock_timeout = {}",
+        statement.as_millis(),
+        lock.as_millis()
+    )
+}
+
+/// Create the SQLite file's directory (0700 when crossfeed creates it) and the file itself,
+/// readable by its owner only (0600): it holds source URLs with their credentials. SQLite
+/// gives its `-wal` and `-shm` files the database file's mode. An existing file keeps its mode.
+fn create_private(path: &std::path::Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if path.as_os_str() == ":memory:" || path.to_string_lossy().starts_with("file:") {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| StoreError::Directory {
+                path: dir.to_owned(),
+                source,
+            })?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::Directory {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
 /// The store: a connection pool, the backend it talks to, and on SQLite the one connection
 /// ingest writes through. Cheap to clone.
 #[derive(Clone)]
@@ -220,6 +315,7 @@ pub struct Store {
     open: OpenConnections,
     /// SQLite only: the connection ingest writes through, kept apart from the pool.
     writer: Option<Arc<Writer>>,
+    limits: Limits,
 }
 
 /// Page cache of SQLite's ingest writer, in KiB (SQLite's default is 2 MiB per connection).
@@ -273,23 +369,20 @@ impl Writer {
 
 impl Store {
     /// Connect to `url` and run pending migrations.
-    pub fn open(url: &str, pool_size: u32) -> Result<Self, StoreError> {
-        let store = Self::connect(url, pool_size)?;
+    pub fn open(url: &str, limits: Limits) -> Result<Self, StoreError> {
+        let store = Self::connect(url, limits)?;
         store.migrate()?;
         Ok(store)
     }
 
     /// Connect to `url` without migrating (`crossfeed migrate` migrates and says what it did).
-    pub fn connect(url: &str, pool_size: u32) -> Result<Self, StoreError> {
-        let url = DatabaseUrl::parse(url).ok_or_else(|| StoreError::BadUrl(url.to_owned()))?;
+    pub fn connect(url: &str, limits: Limits) -> Result<Self, StoreError> {
+        let pool_size = limits.pool_size;
+        let url = DatabaseUrl::parse(url)
+            .ok_or_else(|| StoreError::BadUrl(crate::domain::redact::redact(url)))?;
         if url.backend() == Backend::Sqlite {
             let path = PathBuf::from(url.target());
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
-                    path: dir.to_owned(),
-                    source,
-                })?;
-            }
+            create_private(&path)?;
             // WAL lets readers work during ingest and makes a commit one append to the log
             // instead of a journal file created, synced and deleted. Switching needs the file
             // to itself, so it happens here, once, before the pool opens connections.
@@ -312,6 +405,7 @@ impl Store {
             .build(Manager {
                 url: url.clone(),
                 open: open.clone(),
+                limits,
             })?;
         let gate = Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize));
         let writer = (backend == Backend::Sqlite).then(|| {
@@ -319,6 +413,7 @@ impl Store {
                 manager: Manager {
                     url,
                     open: open.clone(),
+                    limits,
                 },
                 conn: std::sync::Mutex::new(None),
             })
@@ -329,6 +424,7 @@ impl Store {
             gate,
             open,
             writer,
+            limits,
         })
     }
 
@@ -347,12 +443,20 @@ impl Store {
         let mut conn = self.pool.get()?;
         let result = match &mut conn.conn {
             DbConn::Pg(c) => {
+                // A migration may rewrite a large table, and a second process waits here for
+                // the first one's: longer limits than a request's, then the pool's again.
+                c.batch_execute(&postgres_timeouts(MIGRATION_TIMEOUT, MIGRATION_TIMEOUT))?;
                 // Processes starting together take turns; the second finds nothing to do.
                 c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
                 let result = c
                     .run_pending_migrations(PG_MIGRATIONS)
                     .map(|v| v.iter().map(ToString::to_string).collect::<Vec<_>>());
                 c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+                let limits = self.limits;
+                c.batch_execute(&postgres_timeouts(
+                    limits.statement_timeout,
+                    limits.lock_timeout,
+                ))?;
                 result
             }
             // One IMMEDIATE transaction around the lot: a second process waits for the write

@@ -34,6 +34,9 @@ impl Policy {
 /// is shown).
 type Cutoff = Option<NaiveDateTime>;
 
+/// Postgres limits of one retention batch (statement and lock).
+const RETENTION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// Delete up to `batch` items the policy lets go, in one transaction; returns how many went.
 /// Call it until it returns 0.
 pub fn prune_batch(
@@ -46,6 +49,14 @@ pub fn prune_batch(
         return Ok(0);
     }
     transaction(conn, |conn| {
+        // A batch walks and deletes more than any request: its own, longer Postgres limits.
+        if let DbConn::Pg(c) = conn {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute(&super::postgres_local_timeouts(
+                RETENTION_TIMEOUT,
+                RETENTION_TIMEOUT,
+            ))?;
+        }
         let mut windows = Windows::default();
         let mut doomed: Vec<i64> = Vec::new();
         let page = batch * 4;

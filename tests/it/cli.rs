@@ -858,12 +858,89 @@ fn opml_export_and_import_round_trip_through_an_included_file() {
         "{check:?}"
     );
     // Written once: a second --write to the same file is refused rather than overwriting it.
+    let more = root.join("more.opml");
+    std::fs::write(
+        &more,
+        "<opml version=\"2.0\"><body>\
+         <outline type=\"rss\" text=\"Cross-border Daily\" xmlUrl=\"https://daily.example.com/feed\"/>\
+         </body></opml>",
+    )
+    .unwrap();
     let again = run(&[
         "opml",
         "import",
-        theirs.to_str().unwrap(),
+        more.to_str().unwrap(),
         "--write",
         written.to_str().unwrap(),
     ]);
     assert!(!again.status.success());
+
+    // An OPML with nothing new writes no file: an empty `sources:` would stop the next start.
+    let empty = root.join("empty.opml");
+    std::fs::write(
+        &empty,
+        "<opml version=\"2.0\"><head><title>空</title></head><body></body></opml>",
+    )
+    .unwrap();
+    let nothing = root.join("sources/nothing.yaml");
+    let out = run(&[
+        "opml",
+        "import",
+        empty.to_str().unwrap(),
+        "--write",
+        nothing.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to write"));
+    assert!(!nothing.exists());
+    let check = run(&["check-config"]);
+    assert!(check.status.success(), "{check:?}");
+}
+
+/// A database URL's password (in its user part or a `?password=` parameter) is never printed:
+/// not by `migrate`, `fetch` or `serve` when the store cannot be opened, nor for a URL the store
+/// refuses.
+#[test]
+fn start_up_errors_never_print_the_database_password() {
+    for (url, commands) in [
+        (
+            "postgres://feeds:pw-a1b2@127.0.0.1:1/crossfeed?password=pw-c3d4&connect_timeout=1",
+            &["migrate", "fetch", "serve"][..],
+        ),
+        (
+            "postgresx://feeds:pw-a1b2@db.internal/crossfeed?password=pw-c3d4",
+            &["migrate"][..],
+        ),
+    ] {
+        // At once: each waits for the pool's connection timeout before giving up.
+        let running: Vec<_> = commands
+            .iter()
+            .map(|command| {
+                let child = crossfeed()
+                    .arg(command)
+                    .env("DATABASE_URL", url)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                (command, child)
+            })
+            .collect();
+        for (command, child) in running {
+            let out = child.wait_with_output().unwrap();
+            assert!(!out.status.success(), "{command}");
+            let printed = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(printed.contains("***"), "{command}: {printed}");
+            for secret in ["pw-a1b2", "pw-c3d4"] {
+                assert!(
+                    !printed.contains(secret),
+                    "{command} printed {secret}: {printed}"
+                );
+            }
+        }
+    }
 }

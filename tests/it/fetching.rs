@@ -519,6 +519,14 @@ async fn an_upstream_cannot_steer_the_fetcher_into_a_private_network(backend: Ba
         );
         assert_eq!(r.fetch_url, None, "{id} learned a private URL");
     }
+    // The error is shown on public pages: it names the host, never what an internal name
+    // resolves to.
+    let by_name = row(&db, "by-name").last_error.unwrap_or_default();
+    assert!(
+        by_name.contains("localhost resolves to a non-public address"),
+        "{by_name}"
+    );
+    assert!(!by_name.contains("127.0.0.1"), "{by_name}");
     assert_eq!(row(&db, "same-host").last_error, None);
     assert_eq!(row(&db, "direct").last_error, None);
 

@@ -16,6 +16,7 @@ mod corpus;
 mod discovery;
 mod end_to_end;
 mod fetching;
+mod hardening;
 mod near_duplicates;
 mod operations;
 mod pages;

@@ -2,7 +2,7 @@
 //! script, an event handler or a script URL, and an item's identity does not depend on when or
 //! how often it is parsed. And the other doors input comes through never panic: the charset
 //! decoder, the configuration loader, search queries and their snippets, feed cursors, the
-//! website's language choice.
+//! website's language choice; and every feed format renders any instant an item may carry.
 
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
@@ -188,4 +188,76 @@ proptest! {
     fn any_accept_language_chooses_a_language(param in proptest::option::of(".{0,8}"), header in proptest::option::of(".{0,80}")) {
         let _ = crossfeed::server::web::i18n::Lang::choose(param.as_deref(), header.as_deref());
     }
+
+    #[test]
+    fn every_feed_format_renders_any_instant(
+        published in proptest::option::of(any_instant()),
+        updated in proptest::option::of(any_instant()),
+        sort_at in any_instant(),
+        feed_updated in any_instant(),
+    ) {
+        use crossfeed::render::{self, FeedMeta, Format};
+        let item = crossfeed::domain::StoredItem {
+            id: crossfeed::domain::ItemId::of_row(1),
+            source_id: crossfeed::domain::SourceId::of_stored("dates".into()),
+            item: crossfeed::domain::Item {
+                id: "one".into(),
+                title: Some("Shopee 大促日期".into()),
+                link: Some("https://news.example.com/1".into()),
+                published,
+                updated,
+                ..Default::default()
+            },
+            sort_at,
+            date_is_first_seen: false,
+            first_seen_at: sort_at,
+            changed_at: sort_at,
+            topics: vec![],
+            tags: vec![],
+            cluster_id: None,
+            also_reported_by: vec![],
+        };
+        let meta = FeedMeta {
+            title: "all".into(),
+            description: "every item".into(),
+            self_url: "http://127.0.0.1/feeds/all.rss".into(),
+            home_url: "http://127.0.0.1/".into(),
+            updated: feed_updated,
+            next_url: None,
+            first_url: None,
+            hub_url: None,
+        };
+        for format in [Format::Rss, Format::Atom, Format::Json] {
+            let body = render::render(format, &meta, std::slice::from_ref(&item), &Default::default());
+            let feed = feed_rs::parser::parse(body.as_bytes());
+            prop_assert!(feed.is_ok(), "{:?} does not parse back: {}", format, body);
+            let entries = feed.map(|f| f.entries).unwrap_or_default();
+            prop_assert_eq!(entries.len(), 1);
+            // What is shown lies in the storable range, whatever was stored.
+            let shown = entries[0].published.or(entries[0].updated);
+            prop_assert!(shown.is_some_and(|d| crossfeed::domain::instant::storable(d).is_some()), "{:?}: {}", format, body);
+        }
+    }
+}
+
+/// Any instant chrono can hold, the range's edges and the years just past them weighted up.
+fn any_instant() -> impl Strategy<Value = chrono::DateTime<Utc>> {
+    use chrono::DateTime;
+    let (min, max) = (
+        DateTime::<Utc>::MIN_UTC.timestamp_micros(),
+        DateTime::<Utc>::MAX_UTC.timestamp_micros(),
+    );
+    let edge = |y: i32| {
+        Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0)
+            .unwrap()
+            .timestamp_micros()
+    };
+    prop_oneof![
+        min..=max,
+        edge(-2)..edge(2),
+        edge(1969)..edge(1971),
+        edge(2200)..edge(2202),
+        edge(9999)..edge(10001),
+    ]
+    .prop_map(|m| DateTime::from_timestamp_micros(m).unwrap_or(DateTime::<Utc>::MIN_UTC))
 }

@@ -3,7 +3,7 @@
 //! `fetching`.)
 
 use crate::common::{self, Backend, TestApp, TestDb, Upstream};
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
 const PASSWORD: &str = "pw-71c2";
@@ -20,6 +20,23 @@ const FEED: &str = r##"<?xml version="1.0" encoding="utf-8"?>
   <pubDate>Wed, 25 Nov 2026 09:00:00 GMT</pubDate>
 </item>
 </channel></rss>"##;
+
+/// Where `/go/{id}` sends a reader (its `Location`), without following it.
+async fn go_location(app: &TestApp, id: &str) -> String {
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let go = no_redirect
+        .get(format!("{}/go/{id}", app.base))
+        .send()
+        .await
+        .unwrap();
+    go.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
 
 /// A source URL with `user:password@` and an `api_key` parameter: the upstream receives them, and
 /// no output shows them — not the API, the sources page, the feeds, the items' links, nor the
@@ -92,21 +109,7 @@ async fn secrets_in_a_source_url_are_used_for_fetching_only(backend: Backend) {
             .await
             .unwrap(),
     ));
-    let no_redirect = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let go = no_redirect
-        .get(format!("{}/go/{id}", app.base))
-        .send()
-        .await
-        .unwrap();
-    let location = go
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    outputs.push(("/go/{id} Location", location));
+    outputs.push(("/go/{id} Location", go_location(&app, &id).await));
 
     let home = sample.parent().unwrap().to_string_lossy().into_owned();
     for (route, body) in &outputs {
@@ -128,6 +131,91 @@ async fn secrets_in_a_source_url_are_used_for_fetching_only(backend: Backend) {
 on_both_backends!(
     secrets_in_a_source_url_are_used_for_fetching_only,
     secrets_in_a_source_url_are_used_for_fetching_only
+);
+
+/// A page source behind a password and an `api_key`: both list pages are fetched with them (the
+/// next page is on the source's own origin), and no output shows them, though the page's links
+/// are relative (`kx/7001.html`, `#7002`, `?page=2`, pictures) and resolve against its URL.
+async fn secrets_in_a_page_source_url_are_used_for_fetching_only(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    for (at, name) in [
+        ("/members/list.html", "hostile/members-list.html"),
+        ("/members/list_2.html", "hostile/members-list_2.html"),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(at))
+            .and(header("authorization", "Basic bWVtYmVyOnB3LTcxYzI="))
+            .and(query_param("api_key", API_KEY))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(common::fixture(name), "text/html; charset=utf-8"),
+            )
+            .mount(&up.server)
+            .await;
+    }
+    let secret_url = up
+        .url(&format!("/members/list.html?api_key={API_KEY}&lang=zh"))
+        .replace("http://", &format!("http://member:{PASSWORD}@"));
+    let yaml = format!(
+        "  - id: members\n    url: \"{secret_url}\"\n    page:\n      item: \"ul.news-list > li\"\n      \
+         title: \"h3 a\"\n      link: \"h3 a@href\"\n      summary: \"p.desc\"\n      \
+         image: \"img@src\"\n      next: \"a.next@href\"\n      max_pages: 2\n"
+    );
+    let app = TestApp::spawn(common::config(&db, &yaml)).await;
+    app.wait_for_first_polls().await;
+
+    let api = app.get("/api/sources").await.text().await.unwrap();
+    let listed: serde_json::Value =
+        serde_json::from_slice(&app.get("/api/items").await.bytes().await.unwrap()).unwrap();
+    let items = listed["items"].as_array().unwrap();
+    let titles: Vec<&str> = items.iter().map(|i| i["title"].as_str().unwrap()).collect();
+    assert!(
+        titles.iter().any(|t| t.starts_with("TikTok Shop 英国站")),
+        "{api}\n{titles:?}"
+    );
+    assert!(
+        titles.iter().any(|t| t.starts_with("速卖通")),
+        "the second page is fetched with the secrets: {api}\n{titles:?}"
+    );
+    let mut outputs = vec![
+        ("/api/sources".to_owned(), api),
+        ("/api/items".to_owned(), listed.to_string()),
+    ];
+    for route in [
+        "/sources",
+        "/feeds/all.rss",
+        "/feeds/all.atom",
+        "/feeds/all.json",
+        "/",
+    ] {
+        outputs.push((route.to_owned(), app.get(route).await.text().await.unwrap()));
+    }
+    for item in items {
+        let id = item["id"].to_string();
+        for route in [format!("/items/{id}"), format!("/api/items/{id}")] {
+            let body = app.get(&route).await.text().await.unwrap();
+            outputs.push((route, body));
+        }
+        let location = go_location(&app, &id).await;
+        assert!(location.starts_with("http"), "/go/{id}: {location:?}");
+        outputs.push((format!("/go/{id} Location"), location));
+    }
+    for (route, body) in &outputs {
+        for secret in [PASSWORD, API_KEY, "member:"] {
+            assert!(!body.contains(secret), "{route} shows {secret:?}: {body}");
+        }
+    }
+    let all = outputs.iter().map(|(_, b)| b.as_str()).collect::<String>();
+    assert!(
+        all.contains("/members/kx/7001.html"),
+        "relative links still resolve: {all}"
+    );
+    app.stop().await;
+}
+on_both_backends!(
+    secrets_in_a_page_source_url_are_used_for_fetching_only,
+    secrets_in_a_page_source_url_are_used_for_fetching_only
 );
 
 /// Small doors: a date no store can hold is a 400, not a 500; the 404 page for `//host/…` links

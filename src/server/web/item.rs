@@ -100,9 +100,7 @@ pub(super) async fn item_page(
         title,
         source,
         time: ctx.time(item.sort_at),
-        time_iso: item
-            .sort_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        time_iso: crate::domain::instant::rfc3339_seconds(item.sort_at),
         views,
         author: item.item.authors.first().cloned(),
         tags: links.tags,

@@ -204,7 +204,8 @@ impl Ctx {
     }
 
     fn time(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.tz)
+        crate::domain::instant::shown(at)
+            .with_timezone(&self.tz)
             .format("%Y-%m-%d %H:%M")
             .to_string()
     }
@@ -308,9 +309,7 @@ impl Ctx {
                 .cloned()
                 .unwrap_or_else(|| item.source_id.to_string()),
             time: self.time(item.sort_at),
-            time_iso: item
-                .sort_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            time_iso: crate::domain::instant::rfc3339_seconds(item.sort_at),
             cluster_size: discovery::story_sources(&item),
             views,
             note: None,

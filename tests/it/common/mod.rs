@@ -93,7 +93,7 @@ impl TestDb {
     }
 
     pub fn store(&self) -> Store {
-        Store::open(&self.url, 4).unwrap()
+        Store::open(&self.url, crossfeed::store::Limits::with_pool(4)).unwrap()
     }
 }
 
