@@ -462,12 +462,11 @@ pub async fn fetch_with(
         .await;
     tracing::debug!(elapsed = ?started.elapsed(), "polls done");
     // The articles the polls asked for (full_content), as the server's background job would
-    // fetch them; bounded in time, so that the command ends.
+    // fetch them, until none is due; bounded by a lease's length, so that the command ends.
     let articles = ingest::articles::drain(
         &ingestor,
-        ARTICLES_PER_ROUND,
-        config.fetch.max_articles_per_poll,
         usize::MAX,
+        config.fetch.max_articles_per_poll,
         std::time::Instant::now() + lease_length(config),
     )
     .await;
@@ -532,10 +531,6 @@ pub async fn preview(config: &Config, id: &str) -> anyhow::Result<Vec<serde_json
     }
     Ok(out)
 }
-
-/// Articles `fetch` claims at a time after its polls (each round at most
-/// `fetch.max_articles_per_poll` per source), until none is due or a lease's length has passed.
-const ARTICLES_PER_ROUND: usize = 256;
 
 /// Parse and normalize one feed (a file path, a `file:` URL or an http(s) URL; an HTML page is
 /// followed to the feed it advertises) without a store, reading zone-less dates in `tz`.

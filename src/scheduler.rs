@@ -31,11 +31,10 @@ const ENRICH_EVERY: &str = "*/3 * * * * *";
 /// How often the article job looks for articles to fetch (sources with `full_content`).
 const ARTICLES_EVERY: &str = "*/5 * * * * *";
 
-/// Articles one round of the job claims at most, over all sources (each source at most
-/// `fetch.max_articles_per_poll`), and rounds per run while articles are due and the run's
-/// budget lasts: a cold start's backlog drains at up to 512 articles a run, politely.
-const ARTICLES_PER_ROUND: usize = 64;
-const ARTICLE_ROUNDS_PER_RUN: usize = 8;
+/// Articles one run of the job claims at most, over all sources (each source at most
+/// `fetch.max_articles_per_poll` per claim), while articles are due and the run's budget lasts:
+/// a cold start's backlog drains at up to 512 articles a run, politely.
+const ARTICLES_PER_RUN: usize = 512;
 const ARTICLES_RUN_BUDGET: Duration = Duration::from_secs(60);
 
 /// Batches one run of the keyword job does at most, so that it never runs long.
@@ -190,9 +189,8 @@ pub async fn start(
             let deadline = std::time::Instant::now() + ARTICLES_RUN_BUDGET;
             let r = crate::ingest::articles::drain(
                 &ingestor,
-                ARTICLES_PER_ROUND,
+                ARTICLES_PER_RUN,
                 articles_per_source,
-                ARTICLE_ROUNDS_PER_RUN,
                 deadline,
             )
             .await;

@@ -191,6 +191,16 @@ impl Fetcher {
         })
     }
 
+    /// The whole-request timeout (`fetch.timeout`).
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Requests to one host at once (`fetch.per_host_concurrency`).
+    pub fn per_host(&self) -> usize {
+        self.per_host
+    }
+
     /// Fetch `url`, conditionally when `validators` are given; any final status other than
     /// 2xx or 304 is an error. `trusted` is the URL the operator configured for the source: its
     /// host may be private, any other host (after a redirect, or `url` itself when it was

@@ -1,12 +1,14 @@
 //! The articles behind items, for sources with `full_content`: fetched beside polling, never
 //! inside a poll, so that a slow article site holds up no feed. A poll marks the items that
-//! want their article (new ones, and ones whose link changed); each run of this job claims a
-//! bounded number of them — at most `per_source` of any one source, so that the cold start of a
-//! big source does not send hundreds of requests to one host at once — fetches them under the
+//! want their article (new ones, and ones whose link changed); each run of this job claims them
+//! as slots free up — at most `per_source` of any one source per claim, so that the cold start of
+//! a big source does not send hundreds of requests to one host at once, and no more of a host
+//! than it may be sent at once, so that a slow host never holds the others up — fetches them under the
 //! same rules as feeds (body cap, per-host limit, private-address guard, parse slots and
 //! budget), extracts and sanitizes the article, and stores it apart from what the upstream
 //! sends. A failure is retried a bounded number of times; the item keeps its summary either way.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,9 +36,12 @@ const RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
 /// How long a claimed article stays claimed (longer than any fetch and extraction can take).
 const CLAIM: Duration = Duration::from_secs(15 * 60);
 
-/// Articles fetched at once by one run (over all hosts; each host's share is bounded by
-/// `fetch.per_host_concurrency` in the fetcher).
+/// Articles fetched at once by one run, over all hosts (each host's share is bounded by
+/// `fetch.per_host_concurrency`, in the claim and in the fetcher).
 const AT_ONCE: usize = 16;
+
+/// The longest a run waits for a fetch to finish before looking for newly due articles.
+const REFILL_EVERY: Duration = Duration::from_secs(1);
 
 /// What one run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -52,51 +57,107 @@ impl ArticleReport {
 }
 
 impl Ingestor {
-    /// Fetch up to `limit` due articles, at most `per_source` from any one source.
+    /// Fetch due articles until none is due, `max` have been claimed or `deadline` has passed:
+    /// up to [`AT_ONCE`] at a time, no more of one host than `fetch.per_host_concurrency`, and
+    /// at most `per_source` of one source per claim. There are no rounds: as fetches finish (or
+    /// every [`REFILL_EVERY`] at the latest) more are claimed, so a slow host keeps only its own
+    /// share of the slots busy and every other source's articles flow past it. Each fetch has a
+    /// deadline of its own (`fetch.timeout` and the parse budget).
     pub async fn fetch_articles(
         self: &Arc<Self>,
-        limit: usize,
+        max: usize,
         per_source: usize,
+        deadline: Instant,
     ) -> Result<ArticleReport, StoreError> {
-        let now = Utc::now();
-        let until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
-        let due = self
-            .store
-            .run(move |c| articles::claim(c, now, until, limit, per_source))
-            .await?;
+        let per_fetch = self.reader.fetcher.timeout() + self.reader.parse_budget;
+        let mut hosts = articles::HostShare {
+            per_host: self.reader.fetcher.per_host(),
+            in_flight: HashMap::new(),
+        };
         let mut report = ArticleReport::default();
         let mut tasks = JoinSet::new();
-        let limit = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
-        for d in due {
-            let this = Arc::clone(self);
-            let limit = Arc::clone(&limit);
-            tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                let result = this.reader.article_of(&d).await;
-                (d, result)
-            });
-        }
-        while let Some(joined) = tasks.join_next().await {
-            let Ok((due, result)) = joined else {
+        let mut claimed = 0;
+        loop {
+            // Claim when half the slots are free (or none is taken), while the run lasts.
+            if tasks.len() <= AT_ONCE / 2 && claimed < max && Instant::now() < deadline {
+                let want = (AT_ONCE - tasks.len()).min(max - claimed);
+                let due = self.claim_articles(want, per_source, &hosts).await;
+                let due = match due {
+                    Ok(due) => due,
+                    Err(e) if tasks.is_empty() => return Err(e),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "articles: cannot claim");
+                        Vec::new()
+                    }
+                };
+                claimed += due.len();
+                for d in due {
+                    let host = articles::HostShare::host_of(&d.link);
+                    *hosts.in_flight.entry(host.clone()).or_default() += 1;
+                    let this = Arc::clone(self);
+                    tasks.spawn(async move {
+                        let result = tokio::time::timeout(per_fetch, this.reader.article_of(&d))
+                            .await
+                            .unwrap_or(Err(IngestError::Budget(per_fetch)));
+                        (d, host, result)
+                    });
+                }
+            }
+            if tasks.is_empty() {
+                break;
+            }
+            // One finished fetch, or a moment passed: articles that fell due meanwhile (a
+            // poll that just finished) are claimed beside those still in flight.
+            let Ok(joined) = tokio::time::timeout(REFILL_EVERY, tasks.join_next()).await else {
+                continue;
+            };
+            let Some(Ok((due, host, result))) = joined else {
                 report.failed += 1;
                 continue;
             };
-            let outcome = match result {
-                Ok(html) => self.store_article(&due, html).await,
-                Err(e) => Err(e),
-            };
-            match outcome {
-                Ok(()) => {
-                    report.stored += 1;
-                    crate::metrics::article("stored");
-                }
-                Err(e) => {
-                    report.failed += 1;
-                    self.article_failed(&due, &e, Utc::now()).await;
-                }
+            if let Some(n) = hosts.in_flight.get_mut(&host) {
+                *n = n.saturating_sub(1);
             }
+            self.article_done(&due, result, &mut report).await;
         }
         Ok(report)
+    }
+
+    async fn claim_articles(
+        &self,
+        want: usize,
+        per_source: usize,
+        hosts: &articles::HostShare,
+    ) -> Result<Vec<articles::Due>, StoreError> {
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(CLAIM).unwrap_or_default();
+        let hosts = hosts.clone();
+        self.store
+            .run(move |c| articles::claim(c, now, until, (want, per_source), &hosts))
+            .await
+    }
+
+    /// Store a fetched article, or record why there is none.
+    async fn article_done(
+        &self,
+        due: &articles::Due,
+        result: Result<String, IngestError>,
+        report: &mut ArticleReport,
+    ) {
+        let outcome = match result {
+            Ok(html) => self.store_article(due, html).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(()) => {
+                report.stored += 1;
+                crate::metrics::article("stored");
+            }
+            Err(e) => {
+                report.failed += 1;
+                self.article_failed(due, &e, Utc::now()).await;
+            }
+        }
     }
 
     /// Store the article and re-run the item's topics over its full text (tags, search and the
@@ -209,7 +270,9 @@ impl Reader {
             .await
             .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
         let budget = self.parse_budget;
+        let deadline = Instant::now() + budget;
         let task = tokio::task::spawn_blocking(move || {
+            let _deadline = crate::parse::budget::Deadline::set(deadline);
             let text = article::page_text(&fetched.body, fetched.content_type.as_deref())?;
             // The article's relative links and pictures resolve against the page it came from,
             // without the source's secrets.
@@ -229,31 +292,19 @@ impl Reader {
     }
 }
 
-/// Run [`Ingestor::fetch_articles`] until nothing is due or `rounds` runs are done; for the
-/// one-shot `fetch` command, which has no background job to leave them to.
+/// Run [`Ingestor::fetch_articles`] for at most `max` articles or until `deadline`, logging a
+/// store that cannot be asked; for the article job and the one-shot `fetch` command.
 pub async fn drain(
     ingestor: &Arc<Ingestor>,
-    limit: usize,
+    max: usize,
     per_source: usize,
-    rounds: usize,
     deadline: Instant,
 ) -> ArticleReport {
-    let mut total = ArticleReport::default();
-    for _ in 0..rounds {
-        if Instant::now() > deadline {
-            break;
-        }
-        match ingestor.fetch_articles(limit, per_source).await {
-            Ok(r) if r.claimed() == 0 => break,
-            Ok(r) => {
-                total.stored += r.stored;
-                total.failed += r.failed;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "articles: cannot claim");
-                break;
-            }
-        }
-    }
-    total
+    ingestor
+        .fetch_articles(max, per_source, deadline)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "articles: cannot claim");
+            ArticleReport::default()
+        })
 }

@@ -19,7 +19,7 @@ use crate::domain::redact::{with_secrets_of, without_secrets};
 use crate::fetch::{CacheHints, Fetched, Fetcher, Outcome, Validators};
 use crate::fold::Folded;
 use crate::normalize::{self, FeedInfo};
-use crate::parse::{self, ParseError, charset, page};
+use crate::parse::{self, ParseError, budget, charset, page};
 use crate::rules::{Live, Rules};
 use crate::store::items;
 
@@ -130,6 +130,7 @@ impl Reader {
         let budget = self.parse_budget;
         let deadline = Instant::now() + budget;
         let task = tokio::task::spawn_blocking(move || {
+            let _deadline = budget::Deadline::set(deadline);
             let (feed, repairs) = parse::parse_text_noting(&text, tz, now)?;
             let source = (
                 SourceCtx {
@@ -257,6 +258,7 @@ impl Reader {
             .await
             .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
         let task = tokio::task::spawn_blocking(move || {
+            let _deadline = budget::Deadline::set(deadline);
             let source = (
                 SourceCtx {
                     id: &source_id,
@@ -314,6 +316,7 @@ impl Reader {
             .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
         let left = deadline.saturating_duration_since(Instant::now());
         let task = tokio::task::spawn_blocking(move || {
+            let _deadline = budget::Deadline::set(deadline);
             page::scrape(&text, &url, &spec, tz, now).map_err(IngestError::Parse)
         });
         match tokio::time::timeout(left + Duration::from_secs(1), task).await {

@@ -3,11 +3,11 @@
 
 use ammonia::{Builder, UrlRelative};
 
-use crate::parse::markup;
+use crate::parse::{budget, markup};
 use crate::text::{decode_twice_escaped, fold_whitespace, strip_controls};
 use url::Url;
 
-pub use crate::parse::markup::MAX_NESTING;
+pub use crate::parse::budget::MAX_NESTING;
 
 /// A configured ammonia cleaner for one base URL; build it once per feed, not per item
 /// (building one allocates its tag and attribute tables).
@@ -35,17 +35,19 @@ impl Sanitizer {
     }
 
     pub fn clean(&self, html: &str) -> String {
-        let capped = markup::cap_nesting(html, MAX_NESTING);
-        if capped.is_some() {
+        // ammonia's parse cannot be stopped: what it reads is first parsed within the budget,
+        // and kept as its text when that parse is cut.
+        let (html, cut) = budget::bounded(html);
+        if cut.is_some() {
             self.capped.set(self.capped.get() + 1);
         }
-        let html = capped.as_deref().unwrap_or(html);
         self.builder
-            .clean(&strip_controls(&unlazy_images(html)))
+            .clean(&strip_controls(&unlazy_images(&html)))
             .to_string()
     }
 
-    /// How many documents had nesting deeper than [`MAX_NESTING`] flattened.
+    /// How many documents were kept as their text (nested deeper than [`MAX_NESTING`], or past
+    /// the parse deadline).
     pub fn capped(&self) -> usize {
         self.capped.get()
     }
@@ -148,8 +150,8 @@ pub fn plain_text(html: &str) -> String {
     if !html.contains(['<', '&']) {
         return fold_whitespace(&html);
     }
-    let html = markup::cap_nesting(&html, MAX_NESTING).map_or(html, std::borrow::Cow::Owned);
-    let stripped = Builder::empty().clean(&html).to_string();
+    let (bounded, _) = budget::bounded(&html);
+    let stripped = Builder::empty().clean(&bounded).to_string();
     decode_twice_escaped(html_escape::decode_html_entities(&stripped).into_owned())
 }
 

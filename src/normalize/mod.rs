@@ -43,7 +43,8 @@ struct Cleaners {
 pub struct Cuts {
     /// Titles longer than [`MAX_TITLE_CHARS`].
     pub titles: usize,
-    /// Summaries and contents nested deeper than [`html::MAX_NESTING`].
+    /// Summaries and contents kept as their text: nested deeper than [`html::MAX_NESTING`] as
+    /// the HTML parser builds them (or past the parse deadline).
     pub nesting: usize,
     /// Dates outside [`instant`]'s range, dropped (the item is kept, undated there).
     pub dates: usize,
@@ -61,8 +62,8 @@ impl Cuts {
         }
         if self.nesting > 0 {
             parts.push(format!(
-                "{} summary or content body(ies) nested deeper than {} elements flattened below \
-                 that depth (text kept)",
+                "{} summary or content body(ies) nested deeper than {} elements kept as their \
+                 text (markup dropped)",
                 self.nesting,
                 html::MAX_NESTING
             ));

@@ -4,10 +4,10 @@
 //! sanitized like any content; the page's navigation, sidebars, 推荐阅读 boxes and footer are
 //! not part of it.
 
-use scraper::{Html, Selector};
+use scraper::{Html, HtmlTreeSink, Selector};
 use url::Url;
 
-use super::ParseError;
+use super::{ParseError, budget};
 use crate::domain::page::FullContent;
 
 /// Below this many characters of text an extraction found no article (a login wall, an error
@@ -68,13 +68,16 @@ pub fn page_text(bytes: &[u8], content_type: Option<&str>) -> Result<String, Par
     Ok(decoded)
 }
 
+/// An article page whose parse was cut is no article.
+fn cut(cut: budget::Cut) -> ParseError {
+    ParseError::Article(format!("the article page cannot be read: {cut}"))
+}
+
 /// How much of a body is looked at for control bytes and undecodable sequences.
 const BINARY_SNIFF_BYTES: usize = 64 * 1024;
 
 /// Extract the article from `html`, fetched from `url`.
 pub fn extract(html: &str, url: &Url, how: &FullContent) -> Result<String, ParseError> {
-    let capped = super::markup::cap_nesting(html, super::markup::MAX_NESTING);
-    let html = capped.as_deref().unwrap_or(html);
     let (body, text_chars) = match how {
         FullContent::Auto => readability(html, url)?,
         FullContent::Selector(css) => by_selector(html, css)?,
@@ -92,8 +95,18 @@ fn readability(html: &str, url: &Url) -> Result<(String, usize), ParseError> {
         max_elements_to_parse: MAX_ELEMENTS,
         ..dom_smoothie::Config::default()
     };
-    let mut reader = dom_smoothie::Readability::new(html, Some(url.as_str()), Some(config))
-        .map_err(|e| ParseError::Article(format!("cannot read the page: {e}")))?;
+    // dom_query's own reading of a page, through the budget.
+    let opts = html5ever::ParseOpts {
+        tree_builder: html5ever::tree_builder::TreeBuilderOpts {
+            scripting_enabled: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let doc = budget::document(dom_query::Document::default(), html, opts).map_err(cut)?;
+    let mut reader =
+        dom_smoothie::Readability::with_document(doc, Some(url.as_str()), Some(config))
+            .map_err(|e| ParseError::Article(format!("cannot read the page: {e}")))?;
     let article = reader
         .parse()
         .map_err(|e| ParseError::Article(format!("no article found on the page: {e}")))?;
@@ -108,7 +121,12 @@ fn readability(html: &str, url: &Url) -> Result<(String, usize), ParseError> {
 fn by_selector(html: &str, css: &str) -> Result<(String, usize), ParseError> {
     let selector = Selector::parse(css)
         .map_err(|e| ParseError::Article(format!("the full_content selector is not CSS: {e}")))?;
-    let doc = Html::parse_document(html);
+    let doc = budget::document(
+        HtmlTreeSink::new(Html::new_document()),
+        html,
+        html5ever::ParseOpts::default(),
+    )
+    .map_err(cut)?;
     let body = doc.select(&selector).next().ok_or_else(|| {
         ParseError::Article("the full_content selector matched nothing on the article page".into())
     })?;

@@ -1,5 +1,5 @@
 //! Markup tags read one at a time: the attributes of one HTML or XML start tag (`<img src="…"
-//! …>`), where a kind of tag sits in a text, and nesting capped, for the few places that look
+//! …>`), where a kind of tag sits in a text, for the few places that look
 //! at single tags without parsing a document: the feed links of a page, the `<rss>` root, lazy
 //! images. (Not the items' tags: those are `crate::tags`.)
 
@@ -143,74 +143,6 @@ pub fn find_tags(text: &str, name: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// Elements that never hold others, so never deepen the nesting.
-const VOID: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr",
-];
-
-/// The deepest nesting of HTML elements kept: real articles nest a few dozen levels, and the
-/// HTML parser's time grows faster than the input with depth. Tags below it are dropped, their
-/// text kept.
-pub const MAX_NESTING: usize = 256;
-
-/// `html` with every tag nested deeper than `max` levels left out (their text stays), or None
-/// when it nests no deeper. HTML parsers take time that grows faster than the input with deep
-/// nesting (html5ever needs tens of seconds for 100,000 levels); real articles nest a few dozen
-/// levels. One pass, linear in the input.
-pub fn cap_nesting(html: &str, max: usize) -> Option<String> {
-    // First a look: most documents are far within the cap and are left untouched.
-    if nest(html, max, None) <= max {
-        return None;
-    }
-    let mut out = String::with_capacity(html.len());
-    nest(html, max, Some(&mut out));
-    Some(out)
-}
-
-/// Walk `html`'s tags and return the deepest nesting; with `keep`, copy the text and every tag
-/// no deeper than `max` into it.
-fn nest(html: &str, max: usize, mut keep: Option<&mut String>) -> usize {
-    let (mut depth, mut deepest, mut from) = (0usize, 0usize, 0);
-    while let Some(found) = html[from..].find('<') {
-        let start = from + found;
-        let Some(end) = tag_end(&html[start..]).map(|e| start + e + 1) else {
-            break;
-        };
-        let tag = &html[start..end];
-        let closing = tag.starts_with("</");
-        let name: String = tag[if closing { 2 } else { 1 }..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-'))
-            .take(16)
-            .collect::<String>()
-            .to_ascii_lowercase();
-        let element = !name.is_empty() && !VOID.contains(&name.as_str());
-        let shown = if closing && element {
-            let inside = depth <= max;
-            depth = depth.saturating_sub(1);
-            inside
-        } else if element && !closing && !tag.ends_with("/>") {
-            depth += 1;
-            deepest = deepest.max(depth);
-            depth <= max
-        } else {
-            true
-        };
-        if let Some(out) = keep.as_deref_mut() {
-            out.push_str(&html[from..start]);
-            if shown {
-                out.push_str(tag);
-            }
-        }
-        from = end;
-    }
-    if let Some(out) = keep {
-        out.push_str(&html[from..]);
-    }
-    deepest
-}
-
 /// The offset of the `>` that closes the tag starting at `tag[0]`, skipping quoted values.
 fn tag_end(tag: &str) -> Option<usize> {
     let mut quote = None;
@@ -298,21 +230,5 @@ mod tests {
             .map(|r| &html[r])
             .collect();
         assert_eq!(found, vec![r#"<img src="a" title="x>y">"#, "<IMG/>"]);
-    }
-
-    #[test]
-    fn nesting_past_the_cap_loses_its_tags_but_not_its_text() {
-        assert_eq!(cap_nesting("<div><p>a<br>b</p></div>", 2), None);
-        assert_eq!(
-            cap_nesting("<div><div><div>深<b>x</b></div>y</div></div>", 2).as_deref(),
-            Some("<div><div>深xy</div></div>")
-        );
-        // Unclosed formatting elements count as nesting too.
-        let deep = "<b>".repeat(10_000) + "文本";
-        let capped = cap_nesting(&deep, 100).unwrap();
-        assert_eq!(capped.matches("<b>").count(), 100);
-        assert!(capped.ends_with("文本"));
-        // Self-closing and void elements do not deepen it.
-        assert_eq!(cap_nesting(&"<img src=x><br/><x/>".repeat(1000), 1), None);
     }
 }

@@ -4,6 +4,7 @@
 //! compute a stable identity itself.
 
 pub mod article;
+pub mod budget;
 pub mod charset;
 pub mod dates;
 mod entities;

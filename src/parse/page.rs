@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use feed_rs::model::{Entry, Feed, FeedType, Text};
 use mediatype::{MediaTypeBuf, names};
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Html, HtmlTreeSink, Selector};
 use url::Url;
 
 use super::ParseError;
@@ -54,9 +54,13 @@ pub fn scrape(
     now: DateTime<Utc>,
 ) -> Result<Scraped, ParseError> {
     // Deep nesting costs html5ever time that grows faster than the input; real pages nest a few
-    // dozen levels.
-    let capped = super::markup::cap_nesting(html, super::markup::MAX_NESTING);
-    let doc = Html::parse_document(capped.as_deref().unwrap_or(html));
+    // dozen levels, and a page past the budget is no list.
+    let doc = super::budget::document(
+        HtmlTreeSink::new(Html::new_document()),
+        html,
+        html5ever::ParseOpts::default(),
+    )
+    .map_err(|cut| ParseError::Page(format!("the list page cannot be read: {cut}")))?;
     let base = base_of(&doc, page_url);
 
     let mut entries = Vec::new();

@@ -24,15 +24,34 @@ pub struct Due {
     pub attempts: i32,
 }
 
-/// Claim up to `limit` due articles, at most `per_source` of any one source (so that a cold
-/// start of a big source does not send a burst of requests to one host), oldest due first,
-/// and move their due time to `lease_until`.
+/// How many articles a claim may take of each host: `per_host` at once, less those of the host
+/// already being fetched (`in_flight`, by lowercase host name).
+#[derive(Debug, Clone, Default)]
+pub struct HostShare {
+    pub per_host: usize,
+    pub in_flight: std::collections::HashMap<String, usize>,
+}
+
+impl HostShare {
+    /// The host an article link is fetched from.
+    pub fn host_of(link: &str) -> String {
+        url::Url::parse(link)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .unwrap_or_default()
+    }
+}
+
+/// Claim up to `limit` due articles, oldest due first, at most `per_source` of any one source
+/// (so that a cold start of a big source does not send a burst of requests to one host) and no
+/// more of a host than `hosts` leaves room for (so that a slow host's articles wait for that
+/// host, not for every other one), and move their due time to `lease_until`.
 pub fn claim(
     conn: &mut DbConn,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-    limit: usize,
-    per_source: usize,
+    (limit, per_source): (usize, usize),
+    hosts: &HostShare,
 ) -> Result<Vec<Due>, StoreError> {
     let now = now.naive_utc();
     super::transaction(conn, |conn| {
@@ -69,16 +88,19 @@ pub fn claim(
             .map(|(id, url, how)| (id, (url, how)))
             .collect();
         let mut per: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut per_host = hosts.in_flight.clone();
         let mut chosen = Vec::new();
         for (item_id, source_id, link, attempts) in rows {
             let Some((source_url, full_content)) = settings.get(&source_id).cloned() else {
                 continue;
             };
             let n = per.entry(source_id.clone()).or_default();
-            if *n >= per_source || chosen.len() >= limit {
+            let on_host = per_host.entry(HostShare::host_of(&link)).or_default();
+            if *n >= per_source || *on_host >= hosts.per_host.max(1) || chosen.len() >= limit {
                 continue;
             }
             *n += 1;
+            *on_host += 1;
             chosen.push(Due {
                 item_id,
                 source_id,

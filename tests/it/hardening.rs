@@ -98,18 +98,7 @@ async fn dates_outside_the_range_are_dropped_and_every_output_answers(backend: B
             "{id}: {warning}"
         );
     }
-    let stored = db
-        .store()
-        .with_conn(|c| {
-            items::latest(
-                c,
-                &ItemQuery {
-                    limit: 100,
-                    ..Default::default()
-                },
-            )
-        })
-        .unwrap();
+    let stored = stored_items(&db);
     assert_eq!(stored.len(), 5, "every item is kept");
     let published = |start: &str| {
         stored
@@ -373,4 +362,274 @@ async fn sample_pages_never_follow_a_link_out_of_their_folder(backend: Backend) 
 on_both_backends!(
     sample_pages_never_follow_a_link_out_of_their_folder,
     sample_pages_never_follow_a_link_out_of_their_folder
+);
+
+/// The shapes that slipped past a nesting count of our own — `<div/>` repeated, `<div></x>`
+/// repeated, a stray `<"` before thousands of `<div>`s — are cut by the parser's own depth in a
+/// feed's HTML (kept as text, with a warning), on a list page and on an article page (errors);
+/// an article link that answers with a picture is an article error, not content.
+async fn nesting_past_the_parsers_depth_is_cut_in_feeds_pages_and_articles(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    let shapes = [
+        "<div/>".repeat(5_000),
+        "<div></x>".repeat(5_000),
+        format!("<p>a < \"b</p>{}", "<div>".repeat(5_000)),
+    ];
+    let site = up.server.uri();
+    let mut items = String::new();
+    for (n, shape) in shapes.iter().enumerate() {
+        let escaped = html_escape::encode_text(shape);
+        items.push_str(&format!(
+            "<item><title>Shopee 深层 {n}</title><link>{site}/a/{n}.html</link><guid>deep-{n}</guid>\
+             <description>{escaped}深处的正文{n}</description></item>"
+        ));
+        let article = format!(
+            "<html><head><title>文章</title></head><body><article><p>{}</p>{shape}</article></body></html>",
+            "跨境卖家需提前备货，平台将调整入仓规则。".repeat(20)
+        );
+        Mock::given(method("GET"))
+            .and(path(format!("/a/{n}.html")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(article, "text/html"))
+            .mount(&up.server)
+            .await;
+        let list = format!(
+            "<html><body><ul class=\"news-list\"><li><h3><a href=\"/kx/{n}.html\">亚马逊 {n}</a></h3></li></ul>{shape}</body></html>"
+        );
+        Mock::given(method("GET"))
+            .and(path(format!("/list/{n}.html")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(list, "text/html"))
+            .mount(&up.server)
+            .await;
+    }
+    items.push_str(&format!(
+        "<item><title>Temu 图片</title><link>{site}/a/picture.html</link><guid>picture</guid>\
+         <description>只有一张图片。</description></item>"
+    ));
+    Mock::given(method("GET"))
+        .and(path("/a/picture.html"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(common::fixture("thumb.png"), "text/html; charset=utf-8"),
+        )
+        .mount(&up.server)
+        .await;
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>深层</title><link>{site}/</link>{items}</channel></rss>"
+    );
+    Mock::given(method("GET"))
+        .and(path("/shapes.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"))
+        .mount(&up.server)
+        .await;
+    let mut yaml = format!(
+        "  - id: shapes\n    url: {}\n    full_content: auto\n",
+        up.url("/shapes.xml")
+    );
+    for n in 0..shapes.len() {
+        yaml.push_str(&format!(
+            "  - id: list-{n}\n    url: {}\n    page:\n      item: \"ul.news-list > li\"\n      \
+             title: \"h3 a\"\n      link: \"h3 a@href\"\n",
+            up.url(&format!("/list/{n}.html"))
+        ));
+    }
+    let config = common::config(&db, &yaml);
+    let summary = crossfeed::app::fetch_once(&config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.failed, 3, "the three list pages: {summary:?}");
+    assert_eq!(summary.articles_failed, 4, "{summary:?}");
+
+    let row = |id: &str| {
+        db.store()
+            .with_conn(|c| sources::get(c, id))
+            .unwrap()
+            .unwrap()
+    };
+    let warning = row("shapes").last_warning.unwrap_or_default();
+    assert!(
+        warning.contains("3 summary or content body(ies) nested deeper than 256"),
+        "{warning}"
+    );
+    for n in 0..shapes.len() {
+        let error = row(&format!("list-{n}")).last_error.unwrap_or_default();
+        assert!(
+            error.contains("nested deeper than 256"),
+            "list-{n}: {error}"
+        );
+    }
+    let stored = stored_items(&db);
+    for n in 0..shapes.len() {
+        let item = stored
+            .iter()
+            .find(|s| s.item.title.as_deref() == Some(&format!("Shopee 深层 {n}")))
+            .unwrap();
+        let summary = item.item.summary.as_deref().unwrap_or_default();
+        assert!(
+            summary.contains(&format!("深处的正文{n}")),
+            "the text is kept: {summary:.200}"
+        );
+        assert!(!summary.contains("<div"), "{summary:.200}");
+    }
+    let failures = db
+        .store()
+        .with_conn(crossfeed::store::articles::failures_by_source)
+        .unwrap();
+    let (failed, _) = &failures["shapes"];
+    assert_eq!(*failed, 4);
+    let errors: Vec<String> = db
+        .store()
+        .with_conn(|c| {
+            use crossfeed::store::schema::items;
+            use diesel::{ExpressionMethods, NullableExpressionMethods, QueryDsl, RunQueryDsl};
+            items::table
+                .filter(items::article_error.is_not_null())
+                .select(items::article_error.assume_not_null())
+                .load::<String>(c)
+                .map_err(crossfeed::store::StoreError::from)
+        })
+        .unwrap();
+    assert_eq!(
+        errors
+            .iter()
+            .filter(|e| e.contains("nested deeper than 256"))
+            .count(),
+        3,
+        "{errors:?}"
+    );
+    assert_eq!(
+        errors
+            .iter()
+            .filter(|e| e.contains("not an HTML page"))
+            .count(),
+        1,
+        "{errors:?}"
+    );
+}
+on_both_backends!(
+    nesting_past_the_parsers_depth_is_cut,
+    nesting_past_the_parsers_depth_is_cut_in_feeds_pages_and_articles
+);
+
+/// Every stored item, newest first.
+fn stored_items(db: &TestDb) -> Vec<crossfeed::domain::StoredItem> {
+    let query = ItemQuery {
+        limit: 100,
+        ..Default::default()
+    };
+    db.store().with_conn(|c| items::latest(c, &query)).unwrap()
+}
+
+/// Articles stored so far for `source`.
+fn articles_of(db: &TestDb, source: &str) -> i64 {
+    let source = source.to_owned();
+    db.store()
+        .with_conn(move |c| {
+            use crossfeed::store::schema::items;
+            use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+            items::table
+                .filter(items::source_id.eq(source))
+                .filter(items::article.is_not_null())
+                .count()
+                .get_result::<i64>(c)
+                .map_err(crossfeed::store::StoreError::from)
+        })
+        .unwrap()
+}
+
+/// A slow article host holds only its own share of the article fetches: a second source's
+/// articles, on another host and due later, are fetched while the slow host's backlog is still
+/// being worked through, not after it.
+async fn a_slow_article_host_does_not_hold_up_other_sources(backend: Backend) {
+    let db = TestDb::new(backend);
+    let slow = Upstream::start().await;
+    let fast = Upstream::start().await;
+    let body = |n: usize| {
+        format!(
+            "<html><body><article><h1>第 {n} 篇</h1><p>{}</p></article></body></html>",
+            "跨境卖家需提前备货，平台将调整入仓规则，海外仓与物流渠道同步更新。".repeat(8)
+        )
+    };
+    let feed = |site: &str, prefix: &str, n: usize| {
+        let items: String = (0..n)
+            .map(|i| {
+                format!(
+                    "<item><title>{prefix} 文章 {i}</title><link>{site}/{prefix}/{i}.html</link>\
+                     <guid>{prefix}-{i}</guid><description>摘要。</description></item>"
+                )
+            })
+            .collect();
+        format!(
+            "<rss version=\"2.0\"><channel><title>{prefix}</title><link>{site}/</link>{items}</channel></rss>"
+        )
+    };
+    let slow_site = slow.server.uri();
+    // Everything on the fast upstream goes through the name `localhost`: another host.
+    let fast_site = fast.server.uri().replace("127.0.0.1", "localhost");
+    Mock::given(method("GET"))
+        .and(path("/feed.xml"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(feed(&slow_site, "slow", 30), "application/rss+xml"),
+        )
+        .mount(&slow.server)
+        .await;
+    // The fast source's items fall due after the slow one's.
+    Mock::given(method("GET"))
+        .and(path("/feed.xml"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(feed(&fast_site, "fast", 3), "application/rss+xml")
+                .set_delay(std::time::Duration::from_millis(300)),
+        )
+        .mount(&fast.server)
+        .await;
+    for i in 0..30 {
+        Mock::given(method("GET"))
+            .and(path(format!("/slow/{i}.html")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(body(i), "text/html")
+                    .set_delay(std::time::Duration::from_millis(300)),
+            )
+            .mount(&slow.server)
+            .await;
+    }
+    for i in 0..3 {
+        Mock::given(method("GET"))
+            .and(path(format!("/fast/{i}.html")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body(i), "text/html"))
+            .mount(&fast.server)
+            .await;
+    }
+    let yaml = format!(
+        "  - id: slow\n    url: {slow_site}/feed.xml\n    full_content: auto\n\
+         \x20 - id: fast\n    url: {fast_site}/feed.xml\n    full_content: auto\n"
+    );
+    let mut config = common::config(&db, &yaml);
+    config.fetch.max_articles_per_poll = 40;
+    let run = tokio::spawn(async move {
+        crossfeed::app::fetch_once(&config, None, |_, _| {}, |_| {})
+            .await
+            .unwrap()
+    });
+    let mut slow_when_fast_done = None;
+    for _ in 0..400 {
+        if articles_of(&db, "fast") == 3 {
+            slow_when_fast_done = Some(articles_of(&db, "slow"));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let summary = run.await.unwrap();
+    assert_eq!(summary.articles, 33, "{summary:?}");
+    let slow_done = slow_when_fast_done.expect("the fast source's articles were never stored");
+    assert!(
+        slow_done < 5,
+        "the fast source waited for {slow_done} of the slow host's 30 articles"
+    );
+}
+on_both_backends!(
+    a_slow_article_host_does_not_hold_up_other_sources,
+    a_slow_article_host_does_not_hold_up_other_sources
 );
