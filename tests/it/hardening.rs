@@ -633,3 +633,107 @@ on_both_backends!(
     a_slow_article_host_does_not_hold_up_other_sources,
     a_slow_article_host_does_not_hold_up_other_sources
 );
+
+/// Whatever instant a stored item carries — written before the storable range existed, years
+/// before 1970 or past 9999 — every feed format, the API and the pages answer, and the feeds
+/// show it inside the range. Sixteen arbitrary instants per backend (what each can hold).
+async fn any_stored_instant_renders_in_feeds_the_api_and_the_pages(backend: Backend) {
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    use proptest::strategy::{Strategy, ValueTree};
+    let c = calendar(backend, BEHIND_A_PROXY, |_| {}).await;
+    let id = stored_items(&c._db)[0].id;
+    // Postgres keeps 4713 BC to 294276 AD; SQLite keeps text, so anything chrono holds.
+    let years = match backend {
+        Backend::Postgres => -4000..=200_000,
+        Backend::Sqlite => -200_000..=200_000,
+    };
+    let instant = move || {
+        let years = years.clone();
+        (years, 1u32..=365, 0u32..86_400).prop_map(|(y, day, second)| {
+            chrono::NaiveDate::from_yo_opt(y, day)
+                .unwrap_or_default()
+                .and_time(chrono::NaiveTime::MIN)
+                + chrono::Duration::seconds(i64::from(second))
+        })
+    };
+    let mut fixed = vec![
+        chrono::NaiveDate::from_ymd_opt(-1, 12, 31)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap(),
+        chrono::NaiveDate::from_ymd_opt(1969, 12, 31)
+            .unwrap()
+            .and_hms_opt(23, 59, 59)
+            .unwrap(),
+        chrono::NaiveDate::from_ymd_opt(10_000, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+    ];
+    if backend == Backend::Sqlite {
+        // What `9999999天前` used to store.
+        fixed.push(
+            chrono::NaiveDate::from_ymd_opt(-25353, 3, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+        );
+    }
+    let edges = proptest::prop_oneof![instant(), proptest::sample::select(fixed)];
+    let strategy = (
+        edges.clone(),
+        proptest::option::of(edges.clone()),
+        proptest::option::of(edges),
+    );
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for case in 0..16 {
+        let (sort_at, published, updated) = strategy.new_tree(&mut runner).unwrap().current();
+        c._db
+            .store()
+            .with_conn(move |conn| {
+                use crossfeed::store::schema::items;
+                diesel::update(items::table.filter(items::id.eq(id.get())))
+                    .set((
+                        items::sort_at.eq(sort_at),
+                        items::published.eq(published),
+                        items::updated.eq(updated),
+                    ))
+                    .execute(conn)
+                    .map_err(crossfeed::store::StoreError::from)
+            })
+            .unwrap();
+        let seen = format!("{sort_at:?} {published:?} {updated:?}");
+        // A new limit per case: a new cache entry, so that each case is rendered afresh.
+        let limit = case + 2;
+        for route in [
+            format!("/feeds/all.rss?limit={limit}"),
+            format!("/feeds/all.atom?limit={limit}"),
+            format!("/feeds/all.json?limit={limit}"),
+            format!("/api/items?limit={limit}"),
+            format!("/api/items/{id}"),
+            format!("/items/{id}"),
+            format!("/topics/all?lang=en&x={limit}"),
+            format!("/?x={limit}"),
+        ] {
+            let response = c.app.get(&route).await;
+            assert_eq!(response.status(), 200, "{route} with {seen}");
+            let body = response.bytes().await.unwrap();
+            if route.starts_with("/feeds/") {
+                let feed = feed_rs::parser::parse(&body[..])
+                    .unwrap_or_else(|e| panic!("{route} with {seen}: {e}"));
+                for entry in feed.entries {
+                    for at in [entry.published, entry.updated].into_iter().flatten() {
+                        assert!(
+                            crossfeed::domain::instant::storable(at).is_some(),
+                            "{route} with {seen} shows {at}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+on_both_backends!(
+    any_stored_instant_renders_everywhere,
+    any_stored_instant_renders_in_feeds_the_api_and_the_pages
+);
