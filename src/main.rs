@@ -321,17 +321,18 @@ async fn health(url: &str, timeout: std::time::Duration) -> anyhow::Result<ExitC
         .no_proxy()
         .build()
         .context("HTTP client")?;
+    let shown = crossfeed::domain::redact::redact(url);
     match client.get(url).send().await {
         Ok(res) if res.status() == reqwest::StatusCode::OK => {
-            println!("{url}: {}", res.status());
+            println!("{shown}: {}", res.status());
             Ok(ExitCode::SUCCESS)
         }
         Ok(res) => {
-            eprintln!("{url}: {}", res.status());
+            eprintln!("{shown}: {}", res.status());
             Ok(ExitCode::FAILURE)
         }
         Err(e) => {
-            eprintln!("{url}: {e}");
+            eprintln!("{shown}: {}", e.without_url());
             Ok(ExitCode::FAILURE)
         }
     }

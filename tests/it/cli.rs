@@ -421,7 +421,7 @@ async fn secrets_are_never_written() {
     assert!(!failed.status.success());
     let failed_err = String::from_utf8_lossy(&failed.stderr);
     assert!(
-        failed_err.contains("****"),
+        failed_err.contains("***"),
         "the URL is shown redacted: {failed_err}"
     );
     for output in [&out.stdout, &out.stderr, &failed.stdout, &failed.stderr] {
