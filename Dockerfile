@@ -8,6 +8,7 @@ RUN apt-get update \
 WORKDIR /src
 # Build the dependencies first so that a source change does not rebuild them.
 COPY Cargo.toml Cargo.lock ./
+COPY crates ./crates
 # The patched feed-rs that Cargo.toml's [patch.crates-io] points at.
 COPY vendor ./vendor
 # The manifest names the benches, so they are needed to read it (they are not built).

@@ -5,7 +5,8 @@
 //! `classify`, `tags`, `dedupe` → `store`) → `render` → `server` (feeds, API and the website,
 //! `server::web`). `discovery` (what to read next, ranked by pure functions over the candidates
 //! the store hands over) and `views` (the page-view and search counters) sit beside `render`
-//! beneath the server; `domain` holds the types every stage shares, the stored item among
+//! beneath the server; `domain` (the `crossfeed-domain` crate, the workspace's bottom layer,
+//! re-exported here with its `text`) holds the types every stage shares, the stored item among
 //! them. `reload` holds the configuration in force beneath the server and the scheduler. Only
 //! `app` wires the modules together.
 
@@ -29,7 +30,8 @@ pub mod classify;
 pub mod config;
 pub mod dedupe;
 pub mod discovery;
-pub mod domain;
+/// The bottom layer, a crate of its own: what every stage shares.
+pub use crossfeed_domain as domain;
 pub mod fetch;
 pub mod fold;
 pub mod ingest;
@@ -46,6 +48,7 @@ pub mod search;
 pub mod server;
 pub mod store;
 pub mod tags;
-pub mod text;
+/// Plain text of sanitized HTML (in the domain crate).
+pub use crossfeed_domain::text;
 pub mod views;
 pub mod websub;

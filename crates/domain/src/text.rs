@@ -1,6 +1,5 @@
 //! Plain text from HTML that crossfeed sanitized itself, for matching, search and summaries:
-//! pure functions on strings, shared by the stages that need them; imports nothing else from
-//! the crate.
+//! pure functions on strings, shared by the stages that need them.
 
 /// Plain text of HTML the sanitizer produced (well-formed, no scripts): a single pass that
 /// drops tags and decodes entities, much cheaper than parsing it again.
@@ -79,7 +78,7 @@ const BLOCK_TAGS: &[&str] = &[
     "ul",
 ];
 
-pub(crate) fn decode_twice_escaped(mut text: String) -> String {
+pub fn decode_twice_escaped(mut text: String) -> String {
     if text.contains("&amp;") || text.contains("&lt;") || text.contains("&quot;") {
         text = html_escape::decode_html_entities(&text).into_owned();
     }
@@ -90,7 +89,7 @@ pub(crate) fn decode_twice_escaped(mut text: String) -> String {
 /// over the bytes: only the lead bytes of the few non-ASCII spaces (U+0085, U+00A0, U+1680,
 /// U+2000–U+205F, U+3000) are decoded, so Chinese text is copied without decoding each
 /// character.
-pub(crate) fn fold_whitespace(text: &str) -> String {
+pub fn fold_whitespace(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut word: Option<usize> = None;
