@@ -249,7 +249,7 @@ impl Manager {
 /// process's migration).
 const MIGRATION_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
-/// The SQL that sets a Postgres session's statement and lock timeouts.
+/// The SQL that sets a Postgres connection's statement and lock timeouts.
 pub(crate) fn postgres_timeouts(statement: Duration, lock: Duration) -> String {
     format!(
         "SET statement_timeout = {}; SET lock_timeout = {}",

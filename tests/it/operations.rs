@@ -525,7 +525,9 @@ async fn a_worker_answers_probes_and_metrics_only(backend: Backend) {
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(format!("http://{listen}{path}")).send();
     let mut metrics = String::new();
-    for _ in 0..200 {
+    // The worker's first poll: up to 30 s, for a debug build started while the rest of the
+    // suite keeps both cores busy.
+    for _ in 0..600 {
         if let Ok(r) = get("/metrics").await
             && r.status() == 200
         {
