@@ -9,7 +9,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// The bench borrows one helper of the integration tests (the gzip bomb); the rest are theirs.
 #[path = "../tests/it/common/mod.rs"]
+#[allow(dead_code)]
 mod common;
 #[path = "corpus/mod.rs"]
 mod corpus;

@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(not(feature = "system-alloc"))]
 
+// This binary uses a few of the helpers the integration tests share; the rest are theirs.
 #[path = "it/common/mod.rs"]
+#[allow(dead_code)]
 mod common;
 
 use common::{Backend, TestApp, TestDb};

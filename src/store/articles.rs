@@ -219,11 +219,3 @@ pub fn failures_by_source(
     }
     Ok(out)
 }
-
-/// Articles waiting to be fetched (due now or later), for metrics.
-pub fn count_waiting(conn: &mut DbConn) -> Result<i64, StoreError> {
-    Ok(items::table
-        .filter(items::article_due_at.is_not_null())
-        .count()
-        .get_result(conn)?)
-}

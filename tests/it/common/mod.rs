@@ -1,7 +1,7 @@
 //! Test helpers: a fresh store per test (a temporary SQLite file, or a fresh Postgres database
 //! on the server named by CROSSFEED_TEST_POSTGRES), a real upstream HTTP server on 127.0.0.1
 //! serving fixture files, and the real app started on port 0.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -43,7 +43,6 @@ macro_rules! on_both_backends {
 /// A fresh, empty database that is removed when dropped.
 pub struct TestDb {
     pub url: String,
-    pub backend: Backend,
     dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
 }
@@ -56,7 +55,6 @@ impl TestDb {
                 let url = format!("sqlite://{}", dir.path().join("crossfeed.db").display());
                 Self {
                     url,
-                    backend,
                     dir,
                     postgres: None,
                 }
@@ -80,7 +78,6 @@ impl TestDb {
                 url.set_path(&name);
                 Self {
                     url: url.to_string(),
-                    backend,
                     dir,
                     postgres: Some((admin, name)),
                 }
