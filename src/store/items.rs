@@ -241,9 +241,12 @@ fn page(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<ItemRow>, StoreError> {
-    /// The cursor, the order and the bounds, on the walked table's columns.
+    /// The source, the cursor, the order and the bounds, on the walked table's columns. A
+    /// macro because each walked table's boxed query is a type of its own; it reads only what
+    /// it is given.
     macro_rules! walk {
-        ($q:expr, $sort:expr, $id:expr) => {{
+        ($conn:expr, $q:expr, ($sort:expr, $id:expr), $query:expr, ($offset:expr, $limit:expr)) => {{
+            let query: &ItemQuery = $query;
             let mut q = $q;
             if let Some(source) = &query.source {
                 q = q.filter(items::source_id.eq(source.clone()));
@@ -258,9 +261,9 @@ fn page(
                 ));
             }
             q.order(($sort.desc(), $id.desc()))
-                .offset(offset)
-                .limit(limit)
-                .load(conn)?
+                .offset($offset)
+                .limit($limit)
+                .load($conn)?
         }};
     }
     if let Some(topic) = &query.topic {
@@ -278,7 +281,13 @@ fn page(
                 ),
             );
         }
-        return Ok(walk!(q, item_topics::sort_at, item_topics::item_id));
+        return Ok(walk!(
+            conn,
+            q,
+            (item_topics::sort_at, item_topics::item_id),
+            query,
+            (offset, limit)
+        ));
     }
     if let Some(tag) = &query.tag {
         let q = items::table
@@ -286,11 +295,23 @@ fn page(
             .filter(item_tags::tag.eq(tag.clone()))
             .select(ItemRow::as_select())
             .into_boxed();
-        return Ok(walk!(q, item_tags::sort_at, item_tags::item_id));
+        return Ok(walk!(
+            conn,
+            q,
+            (item_tags::sort_at, item_tags::item_id),
+            query,
+            (offset, limit)
+        ));
     }
     // Neither topic nor tag: the items table's own (sort time, id) index.
     let q = items::table.select(ItemRow::as_select()).into_boxed();
-    Ok(walk!(q, items::sort_at, items::id))
+    Ok(walk!(
+        conn,
+        q,
+        (items::sort_at, items::id),
+        query,
+        (offset, limit)
+    ))
 }
 
 /// Of `clusters`, those with a member matching `query` listed before `cursor`, i.e. stories a
