@@ -7,8 +7,8 @@
 pub mod articles;
 mod read;
 
-use read::Prepared;
 pub use read::{NotModified, Reader};
+use read::{Prepared, Reading, SourceFacts};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -222,11 +222,13 @@ impl Ingestor {
         let result = self.read(source, &run).await;
         let mut fetched_bytes = 0;
         let stored = match result {
-            Ok(Ok(prepared)) => {
+            Ok(Reading::Fresh(prepared)) => {
                 fetched_bytes = prepared.fetched.body.len();
-                self.store_prepared(source, &run, prepared).await
+                self.store_prepared(source, &run, *prepared).await
             }
-            Ok(Err(not_modified)) => self.store_not_modified(&run, not_modified).await,
+            Ok(Reading::NotModified(not_modified)) => {
+                self.store_not_modified(&run, not_modified).await
+            }
             Err(e) => Err(e),
         };
         run.count(source, &stored, fetched_bytes);
@@ -243,11 +245,7 @@ impl Ingestor {
     }
 
     /// Fetch and read the source: its items, or word that nothing changed.
-    async fn read(
-        &self,
-        source: &SourceRow,
-        run: &PollRun,
-    ) -> Result<Result<Prepared, NotModified>, IngestError> {
+    async fn read(&self, source: &SourceRow, run: &PollRun) -> Result<Reading, IngestError> {
         // Forced: fetched and read whole even when the upstream would answer 304, so that items
         // stored before a parsing fix get it.
         let validators = if self.force {
@@ -268,14 +266,18 @@ impl Ingestor {
             url: &url,
             trusted: &trusted,
         };
-        let source_tags = source.tags().unwrap_or_default();
-        let who = (run.id.clone(), source_tags, source.full_content());
-        let (tz, now) = (run.tz, run.now);
+        let facts = SourceFacts {
+            id: run.id.clone(),
+            tags: source.tags().unwrap_or_default(),
+            full_content: source.full_content(),
+            tz: run.tz,
+            now: run.now,
+        };
         match source.page_spec() {
-            None => self.reader.prepare(target, &validators, tz, now, who).await,
+            None => self.reader.prepare(target, &validators, facts).await,
             Some(Ok(spec)) => {
                 self.reader
-                    .prepare_page(target, &validators, &spec, (tz, now), who)
+                    .prepare_page(target, &validators, &spec, facts)
                     .await
             }
             Some(Err(e)) => Err(IngestError::Parse(ParseError::Page(e))),

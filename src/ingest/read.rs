@@ -36,6 +36,54 @@ pub(super) struct Prepared {
     pub(super) items: Vec<items::Ready>,
 }
 
+/// What reading a source came to: its items, or word that nothing changed (a 304).
+pub(super) enum Reading {
+    Fresh(Box<Prepared>),
+    NotModified(NotModified),
+}
+
+/// The source as a read needs it: who it is (for topic and tag rules), how its articles are
+/// read, and the zone and time its dates are read in.
+pub(super) struct SourceFacts {
+    pub(super) id: String,
+    pub(super) tags: Vec<String>,
+    pub(super) full_content: Option<FullContent>,
+    pub(super) tz: Tz,
+    pub(super) now: DateTime<Utc>,
+}
+
+impl SourceFacts {
+    fn classify_as(&self) -> SourceCtx<'_> {
+        SourceCtx {
+            id: &self.id,
+            tags: &self.tags,
+        }
+    }
+}
+
+/// The time reading one document may take: it ends at `deadline`, `length` after it began.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    deadline: Instant,
+    length: Duration,
+}
+
+impl Budget {
+    fn starting_now(length: Duration) -> Self {
+        Self {
+            deadline: Instant::now() + length,
+            length,
+        }
+    }
+
+    fn check(&self) -> Result<(), IngestError> {
+        if Instant::now() > self.deadline {
+            return Err(IngestError::Budget(self.length));
+        }
+        Ok(())
+    }
+}
+
 /// A 304 answer and what came with it.
 pub struct NotModified {
     pub(super) hints: CacheHints,
@@ -66,25 +114,21 @@ impl Reader {
             url: &source.url,
             trusted: &source.url,
         };
-        let who = (
-            source.id.to_string(),
-            source.tags.clone(),
-            source.full_content.clone(),
-        );
-        let validators = Validators::default();
-        let prepared = match &source.page {
-            None => {
-                self.prepare(target, &validators, source.timezone, now, who)
-                    .await?
-            }
-            Some(spec) => {
-                self.prepare_page(target, &validators, spec, (source.timezone, now), who)
-                    .await?
-            }
+        let facts = SourceFacts {
+            id: source.id.to_string(),
+            tags: source.tags.clone(),
+            full_content: source.full_content.clone(),
+            tz: source.timezone,
+            now,
         };
-        match prepared {
-            Ok(p) => Ok(p.items),
-            Err(_) => {
+        let validators = Validators::default();
+        let reading = match &source.page {
+            None => self.prepare(target, &validators, facts).await?,
+            Some(spec) => self.prepare_page(target, &validators, spec, facts).await?,
+        };
+        match reading {
+            Reading::Fresh(p) => Ok(p.items),
+            Reading::NotModified(_) => {
                 Err(ParseError::Feed("answered 304 to an unconditional request".into()).into())
             }
         }
@@ -102,18 +146,15 @@ impl Reader {
     }
 
     /// Fetch, then parse, normalize and classify on a blocking thread (CPU work).
-    /// `Ok(Err(_))` is a 304.
     pub(super) async fn prepare(
         &self,
         target: Target<'_>,
         validators: &Validators,
-        tz: Tz,
-        now: DateTime<Utc>,
-        (source_id, source_tags, full_content): (String, Vec<String>, Option<FullContent>),
-    ) -> Result<Result<Prepared, NotModified>, IngestError> {
+        facts: SourceFacts,
+    ) -> Result<Reading, IngestError> {
         let (fetched, text, advertised) =
             match fetch_document(&self.fetcher, target, validators).await? {
-                Document::NotModified(nm) => return Ok(Err(nm)),
+                Document::NotModified(nm) => return Ok(Reading::NotModified(nm)),
                 Document::Feed {
                     fetched,
                     text,
@@ -127,26 +168,12 @@ impl Reader {
             .acquire_owned()
             .await
             .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
-        let budget = self.parse_budget;
-        let deadline = Instant::now() + budget;
+        let budget = Budget::starting_now(self.parse_budget);
         let task = tokio::task::spawn_blocking(move || {
-            let _deadline = budget::Deadline::set(deadline);
-            let (feed, repairs) = parse::parse_text_noting(&text, tz, now)?;
-            let source = (
-                SourceCtx {
-                    id: &source_id,
-                    tags: &source_tags,
-                },
-                full_content.as_ref(),
-            );
-            let (info, items, cuts) = feed_items(
-                &feed,
-                (&fetched.url, now),
-                &rules,
-                source,
-                (deadline, budget),
-                false,
-            )?;
+            let _deadline = budget::Deadline::set(budget.deadline);
+            let (feed, repairs) = parse::parse_text_noting(&text, facts.tz, facts.now)?;
+            let (info, items, cuts) =
+                feed_items(&feed, &fetched.url, &facts, &rules, budget, false)?;
             let ttl = feed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));
             let skip_hours = parse::skip_hours(&text);
             // What had to be repaired or dropped to read the document, then what was cut.
@@ -155,7 +182,7 @@ impl Reader {
                 .chain(cuts.warning())
                 .collect::<Vec<_>>()
                 .join("; ");
-            Ok(Ok(Prepared {
+            Ok(Reading::Fresh(Box::new(Prepared {
                 fetched,
                 warning: Some(warning).filter(|w| !w.is_empty()),
                 advertised,
@@ -163,12 +190,12 @@ impl Reader {
                 ttl,
                 skip_hours,
                 items,
-            }))
+            })))
         });
         // The task checks the deadline between items; this catches one stage that overruns it.
-        match tokio::time::timeout(budget + Duration::from_secs(1), task).await {
+        match tokio::time::timeout(budget.length + Duration::from_secs(1), task).await {
             Ok(joined) => joined.map_err(task_failure)?,
-            Err(_) => Err(IngestError::Budget(budget)),
+            Err(_) => Err(IngestError::Budget(budget.length)),
         }
     }
 
@@ -182,26 +209,24 @@ impl Reader {
         target: Target<'_>,
         validators: &Validators,
         spec: &PageSpec,
-        (tz, now): (Tz, DateTime<Utc>),
-        (source_id, source_tags, full_content): (String, Vec<String>, Option<FullContent>),
-    ) -> Result<Result<Prepared, NotModified>, IngestError> {
+        facts: SourceFacts,
+    ) -> Result<Reading, IngestError> {
         let compiled = Arc::new(
             spec.compile()
                 .map_err(|e| ParseError::Page(format!("page.{}: {}", e.field, e.message)))?,
         );
-        let budget = self.parse_budget;
-        let deadline = Instant::now() + budget;
+        let budget = Budget::starting_now(self.parse_budget);
         let first = match self
             .fetcher
             .fetch(target.url, target.trusted, validators)
             .await?
         {
             Outcome::NotModified { hints, moved_to } => {
-                return Ok(Err(NotModified { hints, moved_to }));
+                return Ok(Reading::NotModified(NotModified { hints, moved_to }));
             }
             Outcome::Fetched(f) => f,
         };
-        let mut scraped = self.scrape(&first, &compiled, (tz, now), deadline).await?;
+        let mut scraped = self.scrape(&first, &compiled, &facts, budget).await?;
         let mut entries = std::mem::take(&mut scraped.feed.entries);
         let mut seen_pages = vec![without_secrets(&first.url)];
         let mut warning = None;
@@ -222,7 +247,7 @@ impl Reader {
                     .fetch(&request, target.trusted, &Validators::default())
                     .await?
                 {
-                    Outcome::Fetched(f) => self.scrape(&f, &compiled, (tz, now), deadline).await,
+                    Outcome::Fetched(f) => self.scrape(&f, &compiled, &facts, budget).await,
                     Outcome::NotModified { .. } => Err(IngestError::Parse(ParseError::Page(
                         "answered 304 to a request that asked for no validation".into(),
                     ))),
@@ -258,30 +283,17 @@ impl Reader {
             .await
             .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
         let task = tokio::task::spawn_blocking(move || {
-            let _deadline = budget::Deadline::set(deadline);
-            let source = (
-                SourceCtx {
-                    id: &source_id,
-                    tags: &source_tags,
-                },
-                full_content.as_ref(),
-            );
+            let _deadline = budget::Deadline::set(budget.deadline);
             // A list page's dates are read against the fetch time ("3小时前"): an item keeps
             // the date it was first stored with.
-            let (info, items, cuts) = feed_items(
-                &scraped.feed,
-                (&first.url, now),
-                &rules,
-                source,
-                (deadline, budget),
-                true,
-            )?;
+            let (info, items, cuts) =
+                feed_items(&scraped.feed, &first.url, &facts, &rules, budget, true)?;
             let warning = [cuts.warning(), warning]
                 .into_iter()
                 .flatten()
                 .collect::<Vec<_>>()
                 .join("; ");
-            Ok(Ok(Prepared {
+            Ok(Reading::Fresh(Box::new(Prepared {
                 fetched: first,
                 warning: Some(warning).filter(|w| !w.is_empty()),
                 advertised: None,
@@ -289,11 +301,11 @@ impl Reader {
                 ttl: None,
                 skip_hours: Vec::new(),
                 items,
-            }))
+            })))
         });
-        match tokio::time::timeout(budget + Duration::from_secs(1), task).await {
+        match tokio::time::timeout(budget.length + Duration::from_secs(1), task).await {
             Ok(joined) => joined.map_err(task_failure)?,
-            Err(_) => Err(IngestError::Budget(budget)),
+            Err(_) => Err(IngestError::Budget(budget.length)),
         }
     }
 
@@ -302,8 +314,8 @@ impl Reader {
         &self,
         fetched: &Fetched,
         spec: &Arc<crate::domain::page::Compiled>,
-        (tz, now): (Tz, DateTime<Utc>),
-        deadline: Instant,
+        facts: &SourceFacts,
+        budget: Budget,
     ) -> Result<page::Scraped, IngestError> {
         let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
         // Links on the page resolve against its URL without credentials or secret parameters,
@@ -314,43 +326,43 @@ impl Reader {
             .acquire_owned()
             .await
             .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = budget.deadline.saturating_duration_since(Instant::now());
+        let (tz, now) = (facts.tz, facts.now);
         let task = tokio::task::spawn_blocking(move || {
-            let _deadline = budget::Deadline::set(deadline);
+            let _deadline = budget::Deadline::set(budget.deadline);
             page::scrape(&text, &url, &spec, tz, now).map_err(IngestError::Parse)
         });
         match tokio::time::timeout(left + Duration::from_secs(1), task).await {
             Ok(joined) => joined.map_err(task_failure)?,
-            Err(_) => Err(IngestError::Budget(self.parse_budget)),
+            Err(_) => Err(IngestError::Budget(budget.length)),
         }
     }
 }
 
 /// A parsed feed's (or list page's) items, normalized against the URL it came from (without
 /// its credentials and secret parameters), with their topics, tags and fingerprints; the
-/// deadline is checked between items. `keep_first_date` marks them to keep the dates they
+/// budget is checked between items. `keep_first_date` marks them to keep the dates they
 /// were first stored with.
 fn feed_items(
     feed: &feed_rs::model::Feed,
-    (fetched_from, now): (&Url, DateTime<Utc>),
+    fetched_from: &Url,
+    facts: &SourceFacts,
     rules: &Rules,
-    (source, full_content): (SourceCtx<'_>, Option<&FullContent>),
-    (deadline, budget): (Instant, Duration),
+    budget: Budget,
     keep_first_date: bool,
 ) -> Result<(FeedInfo, Vec<items::Ready>, normalize::Cuts), IngestError> {
     let base = without_secrets(fetched_from);
     let ctx = normalize::Context {
         fetch_url: &base,
-        fetched_at: now,
+        fetched_at: facts.now,
     };
+    let source = facts.classify_as();
     let info = normalize::feed_info(feed, &ctx);
     let (normalized, cuts) = normalize::normalize_feed_noting_cuts(feed, &ctx);
     let items = normalized
         .into_iter()
         .map(|(item, plain)| {
-            if Instant::now() > deadline {
-                return Err(IngestError::Budget(budget));
-            }
+            budget.check()?;
             let folded = Folded::of(&item, &plain, rules.classifier.folder());
             let (topics, tags) = rules.apply(&item, &folded, source);
             let (canonical_link, signature) = crate::dedupe::fingerprint(&item, &folded);
@@ -366,7 +378,7 @@ fn feed_items(
             } else {
                 ready
             };
-            let wants_article = match full_content {
+            let wants_article = match &facts.full_content {
                 None => false,
                 Some(FullContent::Selector(_)) => true,
                 Some(FullContent::Auto) => !carries_full_text(&plain),
@@ -377,7 +389,7 @@ fn feed_items(
                 ready
             })
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, IngestError>>()?;
     Ok((info, items, cuts))
 }
 
