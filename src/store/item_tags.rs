@@ -62,22 +62,7 @@ pub fn insert_many(
             })
         })
         .collect();
-    match conn {
-        // One binary COPY: the server writes the rows in batches (see `items::copy_rows`).
-        DbConn::Pg(c) if !rows.is_empty() => {
-            diesel::copy_from(item_tags::table)
-                .from_insertable(&rows)
-                .execute(c)?;
-        }
-        DbConn::Pg(_) => {}
-        DbConn::Sqlite(c) => {
-            for chunk in rows.chunks(INSERT_CHUNK) {
-                diesel::insert_into(item_tags::table)
-                    .values(chunk)
-                    .execute(c)?;
-            }
-        }
-    }
+    super::write_rows!(conn, item_tags::table, &rows, INSERT_CHUNK);
     Ok(())
 }
 

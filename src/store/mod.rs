@@ -56,6 +56,28 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+/// Write new link rows (`$rows`, a `Vec` of a row type insertable into `$table`): one binary
+/// `COPY` on Postgres (the server takes the rows in batches), multi-row INSERTs of `$chunk` rows
+/// on SQLite. A macro because `COPY` and `INSERT` need the row type's diesel impls per backend;
+/// it reads only what it is given.
+macro_rules! write_rows {
+    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {{
+        let rows = $rows;
+        match $conn {
+            $crate::store::DbConn::Pg(c) if !rows.is_empty() => {
+                diesel::copy_from($table).from_insertable(rows).execute(c)?;
+            }
+            $crate::store::DbConn::Pg(_) => {}
+            $crate::store::DbConn::Sqlite(c) => {
+                for chunk in rows.chunks($chunk) {
+                    diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+            }
+        }
+    }};
+}
+pub(crate) use write_rows;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(
