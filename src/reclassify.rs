@@ -11,6 +11,7 @@ use crate::domain::StoredItem;
 use crate::domain::{Tag, TopicMatch};
 use crate::rules::Rules;
 use crate::store::items;
+use crate::store::locks::Links;
 use crate::store::{
     DbConn, StoreError, item_tags, item_topics, meta, search, sources, transaction,
 };
@@ -93,13 +94,21 @@ pub fn reclassify(
         let nothing_to_write =
             topic_rewrites.is_empty() && tag_rewrites.is_empty() && extracted.is_empty();
         if !dry_run && !nothing_to_write {
-            let topic_rows: Vec<(i64, NaiveDateTime, &[TopicMatch])> = topic_rewrites
+            let topic_rows: Vec<Links<'_, [TopicMatch]>> = topic_rewrites
                 .iter()
-                .map(|(id, at, t)| (*id, *at, t.as_slice()))
+                .map(|(id, at, t)| Links {
+                    item_id: *id,
+                    sort_at: *at,
+                    values: t.as_slice(),
+                })
                 .collect();
-            let tag_rows: Vec<(i64, NaiveDateTime, &[Tag])> = tag_rewrites
+            let tag_rows: Vec<Links<'_, [Tag]>> = tag_rewrites
                 .iter()
-                .map(|(id, at, t)| (*id, *at, t.as_slice()))
+                .map(|(id, at, t)| Links {
+                    item_id: *id,
+                    sort_at: *at,
+                    values: t.as_slice(),
+                })
                 .collect();
             transaction(conn, |conn| {
                 item_topics::replace_many(conn, &topic_rows)?;
@@ -142,9 +151,13 @@ pub fn extract_pending(conn: &mut DbConn, rules: &Rules, limit: i64) -> Result<u
                 (s.id.get(), s.sort_at.naive_utc(), tags)
             })
             .collect();
-        let rows: Vec<(i64, NaiveDateTime, &[Tag])> = tags
+        let rows: Vec<Links<'_, [Tag]>> = tags
             .iter()
-            .map(|(id, at, t)| (*id, *at, t.as_slice()))
+            .map(|(id, at, t)| Links {
+                item_id: *id,
+                sort_at: *at,
+                values: t.as_slice(),
+            })
             .collect();
         item_tags::replace_many(conn, &rows)?;
         let docs: Vec<search::Document> = pending.iter().map(search_document).collect();

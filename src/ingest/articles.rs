@@ -25,6 +25,7 @@ use crate::fetch::{Outcome, Validators};
 use crate::fold::Folded;
 use crate::normalize::html::Sanitizer;
 use crate::parse::{ParseError, article};
+use crate::store::locks::Links;
 use crate::store::{StoreError, articles, item_topics, items, meta, sources, transaction};
 
 /// Attempts at one article before it is given up.
@@ -184,7 +185,12 @@ impl Ingestor {
                     };
                     let (topics, _) = rules.apply_full(&stored.item, ctx);
                     let sort_at = stored.sort_at.naive_utc();
-                    item_topics::replace_many(c, &[(id, sort_at, topics.as_slice())])?;
+                    let links = Links {
+                        item_id: id,
+                        sort_at,
+                        values: topics.as_slice(),
+                    };
+                    item_topics::replace_many(c, &[links])?;
                     // Duplicate folding reads the article too.
                     let plain = PlainText::of(&stored.item);
                     let folded = Folded::of(&stored.item, &plain, rules.classifier.folder());

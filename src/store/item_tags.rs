@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::locks::Links;
 use super::schema::item_tags;
 use super::{DbConn, StoreError};
 use crate::domain::Tag;
@@ -25,11 +26,8 @@ const INSERT_CHUNK: usize = 1000;
 
 /// Replace the tags of each item with the given ones (unique per item, as the tagger makes them),
 /// in a few statements for all of them.
-pub fn replace_many(
-    conn: &mut DbConn,
-    items: &[(i64, NaiveDateTime, &[Tag])],
-) -> Result<(), StoreError> {
-    let ids: Vec<i64> = items.iter().map(|(id, _, _)| *id).collect();
+pub fn replace_many(conn: &mut DbConn, items: &[Links<'_, [Tag]>]) -> Result<(), StoreError> {
+    let ids: Vec<i64> = items.iter().map(|l| l.item_id).collect();
     // Items deleted meanwhile get none (and the others cannot be deleted until the commit).
     let items = super::locks::keep_stored(conn, items)?;
     delete_for(conn, &ids)?;
@@ -46,19 +44,16 @@ pub fn delete_for(conn: &mut DbConn, ids: &[i64]) -> Result<(), StoreError> {
 
 /// Add the given tags to items that have none yet (just inserted, or cleared by
 /// [`delete_for`]).
-pub fn insert_many(
-    conn: &mut DbConn,
-    items: &[(i64, NaiveDateTime, &[Tag])],
-) -> Result<(), StoreError> {
+pub fn insert_many(conn: &mut DbConn, items: &[Links<'_, [Tag]>]) -> Result<(), StoreError> {
     let rows: Vec<NewItemTag<'_>> = items
         .iter()
-        .flat_map(|(item_id, sort_at, tags)| {
-            tags.iter().map(|t| NewItemTag {
-                item_id: *item_id,
+        .flat_map(|l| {
+            l.values.iter().map(|t| NewItemTag {
+                item_id: l.item_id,
                 tag: &t.key,
                 label: &t.label,
                 kind: t.kind.as_str(),
-                sort_at: *sort_at,
+                sort_at: l.sort_at,
             })
         })
         .collect();

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::locks::Links;
 use super::schema::item_topics;
 use super::{DbConn, StoreError, json_list, to_json};
 use crate::domain::TopicMatch;
@@ -25,9 +26,9 @@ const INSERT_CHUNK: usize = 1000;
 /// Replace the topics of each item with the given ones, in a few statements for all of them.
 pub fn replace_many(
     conn: &mut DbConn,
-    items: &[(i64, NaiveDateTime, &[TopicMatch])],
+    items: &[Links<'_, [TopicMatch]>],
 ) -> Result<(), StoreError> {
-    let ids: Vec<i64> = items.iter().map(|(id, _, _)| *id).collect();
+    let ids: Vec<i64> = items.iter().map(|l| l.item_id).collect();
     // Items deleted meanwhile get none (and the others cannot be deleted until the commit).
     let items = super::locks::keep_stored(conn, items)?;
     delete_for(conn, &ids)?;
@@ -45,18 +46,15 @@ pub fn delete_for(conn: &mut DbConn, ids: &[i64]) -> Result<(), StoreError> {
 
 /// Add the given topics to items that have none yet (just inserted, or cleared by
 /// [`delete_for`]).
-pub fn insert_many(
-    conn: &mut DbConn,
-    items: &[(i64, NaiveDateTime, &[TopicMatch])],
-) -> Result<(), StoreError> {
+pub fn insert_many(conn: &mut DbConn, items: &[Links<'_, [TopicMatch]>]) -> Result<(), StoreError> {
     let rows: Vec<NewItemTopic<'_>> = items
         .iter()
-        .flat_map(|(item_id, sort_at, topics)| {
-            topics.iter().map(|t| NewItemTopic {
-                item_id: *item_id,
+        .flat_map(|l| {
+            l.values.iter().map(|t| NewItemTopic {
+                item_id: l.item_id,
                 topic: &t.slug,
                 matched: to_json(&t.matched),
-                sort_at: *sort_at,
+                sort_at: l.sort_at,
             })
         })
         .collect();

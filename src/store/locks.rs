@@ -11,6 +11,23 @@ use diesel::prelude::*;
 use super::schema::items;
 use super::{DbConn, StoreError};
 
+/// One item's rows in a link table (`item_topics`, `item_tags`): the item, its sort time (the
+/// link tables keep a copy for their date-ordered walks) and what it links to.
+#[derive(Debug)]
+pub struct Links<'a, T: ?Sized> {
+    pub item_id: i64,
+    pub sort_at: NaiveDateTime,
+    pub values: &'a T,
+}
+
+// By hand: the derives would ask `T: Clone`, and only the reference is copied.
+impl<T: ?Sized> Clone for Links<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T: ?Sized> Copy for Links<'_, T> {}
+
 /// Ids per lookup (well under SQLite's parameter limit).
 const LOOKUP_CHUNK: usize = 500;
 
@@ -21,9 +38,9 @@ const LOOKUP_CHUNK: usize = 500;
 /// has one writer at a time, so a plain lookup is enough there.
 pub fn keep_stored<'a, T: ?Sized>(
     conn: &mut DbConn,
-    rows: &[(i64, NaiveDateTime, &'a T)],
-) -> Result<Vec<(i64, NaiveDateTime, &'a T)>, StoreError> {
-    let ids: Vec<i64> = rows.iter().map(|(id, _, _)| *id).collect();
+    rows: &[Links<'a, T>],
+) -> Result<Vec<Links<'a, T>>, StoreError> {
+    let ids: Vec<i64> = rows.iter().map(|l| l.item_id).collect();
     let mut stored = HashSet::with_capacity(ids.len());
     for chunk in ids.chunks(LOOKUP_CHUNK) {
         let query = items::table
@@ -37,7 +54,7 @@ pub fn keep_stored<'a, T: ?Sized>(
     }
     Ok(rows
         .iter()
-        .filter(|(id, _, _)| stored.contains(id))
+        .filter(|l| stored.contains(&l.item_id))
         .copied()
         .collect())
 }

@@ -577,7 +577,9 @@ async fn deleting_items_or_a_source_takes_their_rows_along(backend: Backend) {
     let at = now.naive_utc();
     let topics = topic("lazada", "Lazada");
     store
-        .with_conn(|c| item_topics::replace_many(c, &[(d1, at, &topics), (d2, at, &topics)]))
+        .with_conn(|c| {
+            item_topics::replace_many(c, &[links(d1, at, &topics), links(d2, at, &topics)])
+        })
         .unwrap();
     let topic_items = store
         .with_conn(|c| {
@@ -592,7 +594,9 @@ async fn deleting_items_or_a_source_takes_their_rows_along(backend: Backend) {
     assert_eq!(topic_items, vec![d2]);
     let tags = [tag("东南亚", TagKind::Keyword)];
     store
-        .with_conn(|c| item_tags::replace_many(c, &[(d1, at, &tags[..]), (d2, at, &tags[..])]))
+        .with_conn(|c| {
+            item_tags::replace_many(c, &[links(d1, at, &tags[..]), links(d2, at, &tags[..])])
+        })
         .unwrap();
     assert_eq!(rows(&store), (2, 2, 3), "d2 has one tag now, d1 none");
 
@@ -885,6 +889,19 @@ on_both_backends!(
     new_items_of_any_count_each_get_their_own_row,
     new_items_of_any_count_each_get_their_own_row
 );
+
+/// One item's link rows, for the link tables' writers.
+fn links<T: ?Sized>(
+    item_id: i64,
+    sort_at: chrono::NaiveDateTime,
+    values: &T,
+) -> crossfeed::store::locks::Links<'_, T> {
+    crossfeed::store::locks::Links {
+        item_id,
+        sort_at,
+        values,
+    }
+}
 
 pub(crate) fn latest(store: &Store, query: ItemQuery) -> Vec<crossfeed::domain::StoredItem> {
     store.with_conn(|c| items::latest(c, &query)).unwrap()

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::{CopiedItem, ItemValues, NewItem};
 use crate::domain::{Classified, Item, Signature, Tag, TopicMatch};
+use crate::store::locks::Links;
 use crate::store::schema::items;
 use crate::store::{
     DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, on_backend, to_json,
@@ -191,7 +192,7 @@ pub fn upsert_for_source(
     let mut fresh: Vec<(NewItem, &Classified)> = Vec::new();
     // Each written item: its id, its sort time (copied onto its topic and tag rows) and what
     // it was classified as.
-    let mut written: Vec<(i64, NaiveDateTime, &Classified)> = Vec::new();
+    let mut written: Vec<Links<'_, Classified>> = Vec::new();
     // Updated items whose article is to be fetched again, from their new link.
     let mut relinked: Vec<i64> = Vec::new();
     let wanted: std::collections::HashSet<&str> = incoming
@@ -240,14 +241,18 @@ pub fn upsert_for_source(
                     // The article behind the old link is not this one's.
                     relinked.push(*id);
                 }
-                written.push((*id, values.sort_at, &ready.classified));
+                written.push(Links {
+                    item_id: *id,
+                    sort_at: values.sort_at,
+                    values: &ready.classified,
+                });
             }
         }
     }
     counts.updated = written.len();
     counts.new = fresh.len();
     // Changed items lose their old topics and tags; new ones have none.
-    let changed: Vec<i64> = written.iter().map(|(id, _, _)| *id).collect();
+    let changed: Vec<i64> = written.iter().map(|w| w.item_id).collect();
     topics_table::delete_for(conn, &changed)?;
     tags_table::delete_for(conn, &changed)?;
 
@@ -264,12 +269,19 @@ pub fn upsert_for_source(
             .get(identity)
             .copied()
             .ok_or_else(|| StoreError::Corrupt(format!("no id came back for item {identity}")))?;
-        written.push((id, sort_at, classified));
+        written.push(Links {
+            item_id: id,
+            sort_at,
+            values: classified,
+        });
     }
     let due: Vec<i64> = written
         .iter()
-        .filter(|(id, _, c)| wanted.contains(c.item.id.as_str()) && ids.get(&c.item.id) == Some(id))
-        .map(|(id, _, _)| *id)
+        .filter(|w| {
+            let identity = &w.values.item.id;
+            wanted.contains(identity.as_str()) && ids.get(identity) == Some(&w.item_id)
+        })
+        .map(|w| w.item_id)
         .collect();
     schedule_articles(conn, due, relinked, now)?;
     counts.topics = insert_topics_and_tags(conn, &written)?;
@@ -379,21 +391,29 @@ fn schedule_articles(
 /// Give written items their topic and tag rows; the topics they fall under, sorted.
 fn insert_topics_and_tags(
     conn: &mut DbConn,
-    written: &[(i64, NaiveDateTime, &Classified)],
+    written: &[Links<'_, Classified>],
 ) -> Result<Vec<String>, StoreError> {
-    let topic_rows: Vec<(i64, NaiveDateTime, &[TopicMatch])> = written
+    let topic_rows: Vec<Links<'_, [TopicMatch]>> = written
         .iter()
-        .map(|(id, at, c)| (*id, *at, c.topics.as_slice()))
+        .map(|w| Links {
+            item_id: w.item_id,
+            sort_at: w.sort_at,
+            values: w.values.topics.as_slice(),
+        })
         .collect();
     topics_table::insert_many(conn, &topic_rows)?;
-    let tag_rows: Vec<(i64, NaiveDateTime, &[Tag])> = written
+    let tag_rows: Vec<Links<'_, [Tag]>> = written
         .iter()
-        .map(|(id, at, c)| (*id, *at, c.tags.as_slice()))
+        .map(|w| Links {
+            item_id: w.item_id,
+            sort_at: w.sort_at,
+            values: w.values.tags.as_slice(),
+        })
         .collect();
     tags_table::insert_many(conn, &tag_rows)?;
     let mut topics: Vec<String> = written
         .iter()
-        .flat_map(|(_, _, c)| c.topics.iter().map(|t| t.slug.clone()))
+        .flat_map(|w| w.values.topics.iter().map(|t| t.slug.clone()))
         .collect();
     topics.sort_unstable();
     topics.dedup();
