@@ -279,7 +279,11 @@ impl Reader {
         let deadline = Instant::now() + budget;
         let task = tokio::task::spawn_blocking(move || {
             let _deadline = crate::parse::budget::Deadline::set(deadline);
-            let text = article::page_text(&fetched.body, fetched.content_type.as_deref())?;
+            let text = article::page_text(
+                &fetched.body,
+                fetched.content_type.as_deref(),
+                fetched.charset(),
+            )?;
             // The article's relative links and pictures resolve against the page it came from,
             // without the source's secrets.
             let page_url = without_secrets(&fetched.url);

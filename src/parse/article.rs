@@ -22,8 +22,13 @@ const MAX_ELEMENTS: usize = 50_000;
 /// page is one (a missing Content-Type is judged by the bytes), and bytes that are not text —
 /// a NUL anywhere, control bytes or undecodable sequences in more than a hundredth of the
 /// opening — are an error whatever the Content-Type says, so that a picture or a PDF served at
-/// an article's link never becomes its content.
-pub fn page_text(bytes: &[u8], content_type: Option<&str>) -> Result<String, ParseError> {
+/// an article's link never becomes its content. `charset` is the Content-Type's parameter
+/// (`Fetched::charset`).
+pub fn page_text(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    charset: Option<&str>,
+) -> Result<String, ParseError> {
     if let Some(raw) = content_type {
         let essence = raw
             .split(';')
@@ -38,14 +43,6 @@ pub fn page_text(bytes: &[u8], content_type: Option<&str>) -> Result<String, Par
             )));
         }
     }
-    let charset = content_type.and_then(|c| {
-        c.split(';').skip(1).find_map(|param| {
-            let (name, value) = param.split_once('=')?;
-            name.trim()
-                .eq_ignore_ascii_case("charset")
-                .then(|| value.trim().trim_matches(['"', '\'']))
-        })
-    });
     if bytes.contains(&0) {
         return Err(ParseError::Article(
             "the link answers with binary data (NUL bytes), not an HTML page".into(),
@@ -57,10 +54,13 @@ pub fn page_text(bytes: &[u8], content_type: Option<&str>) -> Result<String, Par
         .filter(|b| matches!(b, 0x01..=0x08 | 0x0e..=0x1a | 0x1c..=0x1f))
         .count();
     let decoded = super::charset::to_utf8(bytes, charset).text;
-    let opening: String = decoded.chars().take(BINARY_SNIFF_BYTES).collect();
-    let replaced = opening.chars().filter(|c| *c == '\u{fffd}').count();
-    let chars = opening.chars().count().max(1);
-    if controls * 100 > head.len().max(1) || replaced * 100 > chars {
+    let (chars, replaced) = decoded
+        .chars()
+        .take(BINARY_SNIFF_BYTES)
+        .fold((0usize, 0usize), |(n, bad), c| {
+            (n + 1, bad + usize::from(c == '\u{fffd}'))
+        });
+    if controls * 100 > head.len().max(1) || replaced * 100 > chars.max(1) {
         return Err(ParseError::Article(
             "the link answers with data that does not decode as text, not an HTML page".into(),
         ));
@@ -159,19 +159,28 @@ mod tests {
             (PAGE.as_bytes(), Some("image/png")),
             (PAGE.as_bytes(), Some("application/pdf")),
         ] {
-            let error = page_text(bytes, content_type).unwrap_err().to_string();
+            let error = page_text(bytes, content_type, None)
+                .unwrap_err()
+                .to_string();
             assert!(
                 error.contains("not an HTML page"),
                 "{content_type:?}: {error}"
             );
         }
-        assert!(page_text(PAGE.as_bytes(), Some("text/html; charset=utf-8")).is_ok());
-        assert!(page_text(PAGE.as_bytes(), Some("application/xhtml+xml")).is_ok());
-        assert!(page_text(PAGE.as_bytes(), None).is_ok());
+        assert!(
+            page_text(
+                PAGE.as_bytes(),
+                Some("text/html; charset=utf-8"),
+                Some("utf-8")
+            )
+            .is_ok()
+        );
+        assert!(page_text(PAGE.as_bytes(), Some("application/xhtml+xml"), None).is_ok());
+        assert!(page_text(PAGE.as_bytes(), None, None).is_ok());
         let gbk_page = PAGE.replace("utf-8", "gbk");
         let (gbk, _, _) = encoding_rs::GBK.encode(&gbk_page);
         assert!(
-            page_text(&gbk, Some("text/html"))
+            page_text(&gbk, Some("text/html"), None)
                 .unwrap()
                 .contains("海外仓发货")
         );
