@@ -6,22 +6,21 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libpq-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# Build the dependencies first so that a source change does not rebuild them.
+# The workspace: the binary's package (src), the layer crates (crates; the store's migrations and
+# the website's templates and stylesheet inside them, compiled into the binary) and the patched
+# feed-rs that Cargo.toml's [patch.crates-io] points at. The manifest names the benches, so they
+# are needed to read it (they are not built).
 COPY Cargo.toml Cargo.lock ./
 COPY crates ./crates
-# The patched feed-rs that Cargo.toml's [patch.crates-io] points at.
 COPY vendor ./vendor
-# The manifest names the benches, so they are needed to read it (they are not built).
 COPY benches ./benches
-RUN mkdir src && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
-    && cargo build --release --locked \
-    && rm -rf src
 COPY src ./src
-COPY migrations ./migrations
-# Compiled into the binary: the website's templates and stylesheet.
-COPY templates ./templates
-COPY static ./static
-RUN touch src/main.rs src/lib.rs && cargo build --release --locked
+# The registry and target directory persist between builds in BuildKit's cache, so a source
+# change rebuilds only the crates it touches.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked \
+    && cp target/release/crossfeed /usr/local/bin/crossfeed
 
 FROM debian:bookworm-slim
 RUN apt-get update \
@@ -31,7 +30,7 @@ RUN apt-get update \
     && groupadd --system --gid 10001 crossfeed \
     && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin crossfeed
 WORKDIR /app
-COPY --from=builder /src/target/release/crossfeed /usr/local/bin/crossfeed
+COPY --from=builder /usr/local/bin/crossfeed /usr/local/bin/crossfeed
 COPY config ./config
 RUN mkdir -p /app/data && chown crossfeed:crossfeed /app/data
 USER 10001:10001

@@ -1,14 +1,13 @@
 //! crossfeed: polls upstream feeds, normalizes and classifies their items, stores them in
-//! Postgres or SQLite, and republishes them as topic feeds and a JSON API.
+//! Postgres or SQLite, and republishes them as topic feeds, a JSON API and a website.
 //!
-//! Data flows one way: `config` → `scheduler` → `ingest` (`fetch` → `parse` → `normalize` →
-//! `classify`, `tags`, `dedupe` → `store`) → `render` → `server` (feeds, API and the website,
-//! `server::web`). `discovery` (what to read next, ranked by pure functions over the candidates
-//! the store hands over) and `views` (the page-view and search counters) sit beside `render`
-//! beneath the server; `domain` (the `crossfeed-domain` crate, the workspace's bottom layer,
-//! re-exported here with its `text`) holds the types every stage shares, the stored item among
-//! them. `reload` holds the configuration in force beneath the server and the scheduler. Only
-//! `app` wires the modules together.
+//! The workspace's crates are the layers, bottom first: `domain` (the types every layer
+//! shares, with `text`), `config`, `metrics`, `rules` (`fold`, `classify`, `tags`, `search`,
+//! `dedupe`), `store`, `ingest` (`fetch` → `parse` → `normalize` → a poll, full articles,
+//! `reclassify`, `reload`, `websub`) and `web` (`render`, `server`, `discovery`, `views`). This
+//! package composes them: `app` wires a process together, `scheduler` runs the background jobs,
+//! `opml` imports and exports subscription lists, `alloc` tunes the allocator. The layers are
+//! re-exported here under their module names.
 
 // A function does one job: past 120 code lines it is split (threshold in clippy.toml).
 #![warn(clippy::too_many_lines)]
@@ -24,31 +23,14 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod alloc;
-
 pub mod app;
-pub mod classify;
-pub mod config;
-pub mod dedupe;
-pub mod discovery;
-/// The bottom layer, a crate of its own: what every stage shares.
-pub use crossfeed_domain as domain;
-pub mod fetch;
-pub mod fold;
-pub mod ingest;
-pub mod metrics;
-pub mod normalize;
 pub mod opml;
-pub mod parse;
-pub mod reclassify;
-pub mod reload;
-pub mod render;
-pub mod rules;
 pub mod scheduler;
-pub mod search;
-pub mod server;
-pub mod store;
-pub mod tags;
-/// Plain text of sanitized HTML (in the domain crate).
-pub use crossfeed_domain::text;
-pub mod views;
-pub mod websub;
+
+pub use crossfeed_config as config;
+pub use crossfeed_domain::{self as domain, text};
+pub use crossfeed_ingest::{self as ingest, fetch, normalize, parse, reclassify, reload, websub};
+pub use crossfeed_metrics as metrics;
+pub use crossfeed_rules::{self as rules, classify, dedupe, fold, search, tags};
+pub use crossfeed_store as store;
+pub use crossfeed_web::{discovery, render, server, views};

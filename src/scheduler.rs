@@ -3,7 +3,8 @@
 //! never poll the same source at once) into a bounded pool of poll tasks. There is deliberately
 //! no cron job per source: the library starts jobs through a channel of 200, so it drops job
 //! starts when thousands fire at once (15% of 2,000 due in one second were lost when probed),
-//! and it does not stop a slow job overlapping itself. A second job prunes the fetch log.
+//! and it does not stop a slow job overlapping itself. Other jobs fetch full articles, fold
+//! stories, extract tags, apply retention and prune the fetch log.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

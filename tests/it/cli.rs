@@ -313,9 +313,12 @@ fn migrate_runs_the_migrations_alone(backend: common::Backend) {
         common::Backend::Sqlite => "sqlite",
         common::Backend::Postgres => "postgres",
     };
-    let migrations = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-        .unwrap()
-        .count();
+    let migrations = std::fs::read_dir(format!(
+        "{}/crates/store/migrations/{dir}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .count();
     assert_eq!(first.matches(", ").count() + 1, migrations, "{first}");
     assert!(run().contains("up to date"));
     // The store it made is the one `serve` expects: opening it finds nothing to do.

@@ -6,6 +6,7 @@
 // A function does one job: past 120 code lines it is split (threshold in clippy.toml).
 #![warn(clippy::too_many_lines)]
 
+mod format;
 mod item;
 mod item_id;
 mod schedule;
@@ -22,6 +23,7 @@ pub mod redact;
 pub mod signature;
 pub mod text;
 
+pub use format::Format;
 pub use item::{Classified, Enclosure, Item, Matched, PlainText, Tag, TagKind, TopicMatch};
 pub use item_id::ItemId;
 pub use schedule::{Schedule, ScheduleError};

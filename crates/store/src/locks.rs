@@ -67,8 +67,8 @@ pub fn keep_stored<'a, T: ?Sized>(
 macro_rules! load_claimed {
     ($conn:expr, $query:expr) => {
         match $conn {
-            $crate::store::DbConn::Pg(c) => $query.for_update().skip_locked().load(c),
-            $crate::store::DbConn::Sqlite(c) => $query.load(c),
+            $crate::DbConn::Pg(c) => $query.for_update().skip_locked().load(c),
+            $crate::DbConn::Sqlite(c) => $query.load(c),
         }
     };
 }

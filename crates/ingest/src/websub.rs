@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::render::Format;
+use crate::domain::Format;
 
 /// Tells one hub about changed feeds.
 #[derive(Debug, Clone)]

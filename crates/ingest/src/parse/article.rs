@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn only_html_that_decodes_as_text_is_an_article_page() {
-        let png = include_bytes!("../../tests/fixtures/thumb.png");
+        let png = include_bytes!("../../../../tests/fixtures/thumb.png");
         let pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<</Length 9/Filter/FlateDecode>>stream\n\x78\x9c\x03\x00\x00\x00\x00\x01\nendstream";
         let mut noise: Vec<u8> = (0..4096u32)
             .map(|n| (n.wrapping_mul(2_654_435_761) >> 24) as u8)

@@ -3,6 +3,27 @@
 //! items, their topics, the source's fetch state and the fetch log entry) is written in one
 //! transaction, so a crash mid-poll leaves nothing half-written. A failure is recorded on the
 //! source, its next attempt backed off, and never stops other sources.
+//!
+//! The stages are modules: `fetch`, `parse` (feeds, list pages and articles), `normalize`;
+//! `read` reads a source through them and `articles` fetches full articles in the background.
+//! Beside the poll: `reclassify` re-runs the rules over stored items, `reload` holds the
+//! configuration in force, `websub` tells hubs a topic feed changed.
+
+// A function does one job: past 120 code lines it is split (threshold in clippy.toml).
+#![warn(clippy::too_many_lines)]
+
+pub mod fetch;
+pub mod normalize;
+pub mod parse;
+pub mod reclassify;
+pub mod reload;
+pub mod websub;
+// The crates beneath this one, under the names its modules use for them.
+use crossfeed_config as config;
+use crossfeed_domain::{self as domain, text};
+use crossfeed_metrics as metrics;
+use crossfeed_rules::{self as rules, classify, dedupe, fold, search};
+use crossfeed_store as store;
 
 pub mod articles;
 mod read;
@@ -28,7 +49,7 @@ use crate::store::batch::Batcher;
 use crate::store::fetch_log::{self, LogEntry};
 use crate::store::items::{self, UpsertCounts};
 use crate::store::sources::{self, FetchRecord, SourceRow};
-use crate::store::{self, Store, StoreError};
+use crate::store::{Store, StoreError};
 
 /// Used when a stored schedule no longer parses (it was written by another version).
 const FALLBACK_SCHEDULE: &str = "every 15m";

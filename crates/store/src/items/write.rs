@@ -10,9 +10,9 @@ use sha2::{Digest, Sha256};
 
 use super::{CopiedItem, ItemValues, NewItem};
 use crate::domain::{Classified, Item, Signature, Tag, TopicMatch};
-use crate::store::locks::Links;
-use crate::store::schema::items;
-use crate::store::{
+use crate::locks::Links;
+use crate::schema::items;
+use crate::{
     DbConn, StoreError, item_tags as tags_table, item_topics as topics_table, on_backend, to_json,
 };
 
@@ -161,7 +161,7 @@ struct Stored {
 /// Store the items of one poll of `source_id`: insert new ones, update changed ones (with
 /// their topics), leave unchanged ones untouched. Idempotent; run it inside the poll's
 /// transaction. An identity repeated within `incoming` is stored once (the first wins).
-/// The caller records that items changed ([`crate::store::meta::touch_items`]) when some were new or
+/// The caller records that items changed ([`crate::meta::touch_items`]) when some were new or
 /// updated: once per transaction, at its end, as ingest's batches do.
 pub fn upsert_for_source(
     conn: &mut DbConn,

@@ -345,9 +345,9 @@ fn clusters_shown_before(
 
 /// The items matching `query`'s topic, tag and source.
 fn with_filters<'a, ST>(
-    mut q: items::BoxedQuery<'a, crate::store::MultiBackend, ST>,
+    mut q: items::BoxedQuery<'a, crate::MultiBackend, ST>,
     query: &ItemQuery,
-) -> items::BoxedQuery<'a, crate::store::MultiBackend, ST> {
+) -> items::BoxedQuery<'a, crate::MultiBackend, ST> {
     if let Some(topic) = &query.topic {
         q = q.filter(
             items::id.eq_any(

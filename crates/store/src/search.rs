@@ -1,6 +1,6 @@
 //! The search index: on Postgres the `items.search_doc` tsvector (GIN-indexed), on SQLite the
 //! contentless FTS5 table `item_search` (rowid = item id). Both hold the tokens
-//! [`crate::search`] makes, taken verbatim: no text search configuration, dictionary or
+//! [`crossfeed_rules::search`] makes, taken verbatim: no text search configuration, dictionary or
 //! extension is involved.
 
 use chrono::NaiveDateTime;
@@ -9,7 +9,7 @@ use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamp};
 
 use super::{DbConn, StoreError};
 use crate::domain::ItemId;
-use crate::search::Query;
+use crossfeed_rules::search::Query;
 
 /// An item's tokens: its title's and its body's.
 #[derive(Debug, Clone)]

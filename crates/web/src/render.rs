@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use crate::domain::Format;
 use crate::domain::{StoredItem, instant};
 use crate::text::text_of_sanitized;
 
@@ -15,41 +16,6 @@ const ITEM_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6c1f_3a52_8d0e_4b7a_9
 
 /// Longest plain-text excerpt used as a title for an item that has none.
 const UNTITLED_EXCERPT: usize = 80;
-
-/// An output format, chosen by the URL's extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Rss,
-    Atom,
-    Json,
-}
-
-impl Format {
-    pub fn from_extension(ext: &str) -> Option<Self> {
-        match ext {
-            "rss" => Some(Self::Rss),
-            "atom" => Some(Self::Atom),
-            "json" => Some(Self::Json),
-            _ => None,
-        }
-    }
-
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Rss => "rss",
-            Self::Atom => "atom",
-            Self::Json => "json",
-        }
-    }
-
-    pub fn media_type(self) -> &'static str {
-        match self {
-            Self::Rss => "application/rss+xml; charset=utf-8",
-            Self::Atom => "application/atom+xml; charset=utf-8",
-            Self::Json => "application/feed+json; charset=utf-8",
-        }
-    }
-}
 
 /// What a feed says about itself.
 #[derive(Debug, Clone)]
