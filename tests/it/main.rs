@@ -9,6 +9,7 @@
 #[macro_use]
 mod common;
 
+mod auto_pages;
 mod browser;
 mod cli;
 mod clusters;
@@ -19,6 +20,7 @@ mod fetching;
 mod hardening;
 mod near_duplicates;
 mod operations;
+mod page_detection;
 mod pages;
 mod properties;
 mod readers;

@@ -19,7 +19,7 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use url::Url;
 
-use crate::domain::page::{FullContent, PageSpec};
+use crate::domain::page::{FullContent, PageSource};
 use crate::domain::proxies::TrustedProxies;
 use crate::domain::{Schedule, SourceId, Timing, TopicSlug};
 
@@ -315,7 +315,7 @@ pub struct SourceConfig {
     /// 10).
     pub weight: f64,
     /// For an HTML list page that publishes no feed: where its items are.
-    pub page: Option<PageSpec>,
+    pub page: Option<PageSource>,
     /// Fetch each item's article from its link and store it as the content.
     pub full_content: Option<FullContent>,
     /// The URL was written as a path on this server (`/samples/…`), resolved against
@@ -731,7 +731,9 @@ sources:
       max_pages: 3
 ";
         let c = load(good).unwrap();
-        let page = c.sources[0].page.as_ref().unwrap();
+        let Some(PageSource::Selectors(page)) = c.sources[0].page.as_ref() else {
+            panic!("{:?}", c.sources[0].page);
+        };
         assert_eq!((page.link.as_str(), page.max_pages), ("h3 a@href", 3));
         assert_eq!(page.date, None);
         assert_eq!(
@@ -741,7 +743,7 @@ sources:
                 .page
                 .as_ref()
                 .unwrap()
-                .max_pages,
+                .max_pages(),
             1
         );
 
@@ -768,6 +770,39 @@ sources:
         assert!(found[0].2.contains("title"), "{found:?}");
         let found = issues(&good.replace("max_pages: 3", "max_page: 3"));
         assert!(found[0].2.contains("max_page"), "{found:?}");
+    }
+
+    #[test]
+    fn page_auto_alone_or_with_pinned_selectors() {
+        let source = |page: &str| {
+            format!(
+                "sources:\n  - id: portal\n    url: https://portal.example.cn/news/\n    page: {page}\n"
+            )
+        };
+        let c = load(&source("auto")).unwrap();
+        assert_eq!(
+            c.sources[0].page,
+            Some(PageSource::Auto(crate::domain::page::AutoPage::new(1)))
+        );
+        let c = load(&source("{ auto: true, date: \"span.when\", max_pages: 3 }")).unwrap();
+        let Some(PageSource::Auto(auto)) = &c.sources[0].page else {
+            panic!("{:?}", c.sources[0].page);
+        };
+        assert_eq!(
+            (auto.date.as_deref(), auto.max_pages),
+            (Some("span.when"), 3)
+        );
+        assert_eq!(auto.item, None);
+
+        // A word other than auto, a bad pinned selector, selectors without auto missing one.
+        let found = issues(&source("automatic"));
+        assert!(found[0].2.contains("write auto"), "{found:?}");
+        assert_eq!(found[0].0, 4, "{found:?}");
+        let found = issues(&source("{ auto: true, date: \"span[\" }"));
+        assert!(found[0].2.starts_with("page.date:"), "{found:?}");
+        let found = issues(&source("{ item: li, link: \"a@href\" }"));
+        assert!(found[0].2.contains("page.title: missing"), "{found:?}");
+        assert!(found[0].2.contains("auto: true"), "{found:?}");
     }
 
     #[test]

@@ -171,7 +171,7 @@ pub(super) struct RawSource {
     #[serde(default)]
     pub(super) tags: Vec<String>,
     pub(super) weight: Option<Spanned<f64>>,
-    pub(super) page: Option<RawPage>,
+    pub(super) page: Option<Spanned<RawPageForm>>,
     pub(super) full_content: Option<Spanned<RawFullContent>>,
 }
 
@@ -193,13 +193,44 @@ pub(super) struct RawIncluded {
     pub(super) topics: Vec<RawTopic>,
 }
 
-/// `sources[].page`: see [`PageSpec`].
+/// `sources[].page`: the word `auto`, or a mapping (selectors, `auto: true` with any selectors
+/// pinned). Not an untagged enum: the mapping keeps its own errors (an unknown key by name).
+pub(super) enum RawPageForm {
+    Word(String),
+    Map(Box<RawPage>),
+}
+
+impl<'de> Deserialize<'de> for RawPageForm {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Form;
+        impl<'de> serde::de::Visitor<'de> for Form {
+            type Value = RawPageForm;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("`auto` or a mapping of selectors")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawPageForm, E> {
+                Ok(RawPageForm::Word(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawPageForm, A::Error> {
+                RawPage::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|page| RawPageForm::Map(Box::new(page)))
+            }
+        }
+        deserializer.deserialize_any(Form)
+    }
+}
+
+/// `sources[].page` as a mapping: see `PageSpec` and `AutoPage`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawPage {
-    pub(super) item: Spanned<String>,
-    pub(super) title: Spanned<String>,
-    pub(super) link: Spanned<String>,
+    pub(super) auto: Option<Spanned<bool>>,
+    pub(super) item: Option<Spanned<String>>,
+    pub(super) title: Option<Spanned<String>>,
+    pub(super) link: Option<Spanned<String>>,
     pub(super) date: Option<Spanned<String>>,
     pub(super) summary: Option<Spanned<String>>,
     pub(super) image: Option<Spanned<String>>,

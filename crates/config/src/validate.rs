@@ -12,11 +12,13 @@ use serde_saphyr::Spanned;
 use url::Url;
 
 use crate::domain::database_url::DatabaseUrl;
-use crate::domain::page::{FullContent, PageSpec};
+use crate::domain::page::FullContent;
 use crate::domain::proxies::TrustedProxies;
 use crate::domain::{Schedule, SourceId, Timing, TopicSlug};
 
 use super::raw::*;
+
+mod page;
 use super::*;
 
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -753,49 +755,6 @@ impl Validator {
             }
         }
         out
-    }
-
-    /// A page source's selectors, each compiled here so that an error points at its own line.
-    fn page(&mut self, raw: &RawPage) -> Option<PageSpec> {
-        let value = |s: &Option<Spanned<String>>| s.as_ref().map(|s| s.value.clone());
-        let spec = PageSpec {
-            item: raw.item.value.clone(),
-            title: raw.title.value.clone(),
-            link: raw.link.value.clone(),
-            date: value(&raw.date),
-            summary: value(&raw.summary),
-            image: value(&raw.image),
-            next: value(&raw.next),
-            max_pages: raw.max_pages.as_ref().map_or(1, |m| m.value),
-        };
-        let Err(error) = spec.compile() else {
-            return Some(spec);
-        };
-        let line = |s: &Option<Spanned<String>>| {
-            s.as_ref()
-                .map(|s| (s.referenced.line(), s.referenced.column()))
-        };
-        let (line, column) = match error.field {
-            "item" => Some((raw.item.referenced.line(), raw.item.referenced.column())),
-            "title" => Some((raw.title.referenced.line(), raw.title.referenced.column())),
-            "link" => Some((raw.link.referenced.line(), raw.link.referenced.column())),
-            "date" => line(&raw.date),
-            "summary" => line(&raw.summary),
-            "image" => line(&raw.image),
-            "next" => line(&raw.next),
-            _ => raw
-                .max_pages
-                .as_ref()
-                .map(|m| (m.referenced.line(), m.referenced.column())),
-        }
-        .unwrap_or((raw.item.referenced.line(), raw.item.referenced.column()));
-        self.issues.push(Issue {
-            file: self.file.clone(),
-            line,
-            column,
-            message: one_line(&format!("page.{}: {}", error.field, error.message)),
-        });
-        None
     }
 
     fn topics(&mut self, raw: Vec<RawTopic>, source_ids: &[String]) -> Vec<TopicConfig> {

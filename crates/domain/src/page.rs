@@ -78,6 +78,9 @@ pub struct Compiled {
     pub summary: Option<Field>,
     pub image: Option<Field>,
     pub next: Option<Field>,
+    /// With no `next` selector, find the next page by its link's words and the page numbers
+    /// (`page: auto`).
+    pub next_by_text: bool,
     pub max_pages: u32,
 }
 
@@ -119,8 +122,119 @@ impl PageSpec {
             summary: optional(&self.summary, "summary")?,
             image: optional(&self.image, "image")?,
             next: optional(&self.next, "next")?,
+            next_by_text: false,
             max_pages: self.max_pages,
         })
+    }
+}
+
+/// How a page source finds its list: selectors written by hand, or found on the page
+/// (`page: auto`). Kept on the source's row as JSON; a row written before `auto` existed holds a
+/// [`PageSpec`] and reads as [`PageSource::Selectors`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PageSource {
+    /// First, so that its `auto` key tells it from a spec whose selectors are all pinned.
+    Auto(AutoPage),
+    Selectors(PageSpec),
+}
+
+impl PageSource {
+    /// How many list pages a poll reads.
+    pub fn max_pages(&self) -> u32 {
+        match self {
+            PageSource::Auto(a) => a.max_pages,
+            PageSource::Selectors(s) => s.max_pages,
+        }
+    }
+}
+
+/// `page: auto`: the list found on the page (`parse::detect`), with any selector the operator
+/// pinned in place of what was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoPage {
+    /// Always true: the key that marks the JSON form.
+    pub auto: bool,
+    /// How many list pages a poll reads, the first included.
+    pub max_pages: u32,
+    /// Pinned selectors, each as in [`PageSpec`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+impl AutoPage {
+    /// `page: auto` with nothing pinned.
+    pub fn new(max_pages: u32) -> Self {
+        Self {
+            auto: true,
+            max_pages,
+            item: None,
+            title: None,
+            link: None,
+            date: None,
+            summary: None,
+            image: None,
+            next: None,
+        }
+    }
+
+    /// The selectors a poll uses: what detection found, with the pinned ones in its place.
+    pub fn over(&self, found: &PageSpec) -> PageSpec {
+        let pick =
+            |pinned: &Option<String>, found: &Option<String>| pinned.clone().or(found.clone());
+        PageSpec {
+            item: self.item.clone().unwrap_or_else(|| found.item.clone()),
+            title: self.title.clone().unwrap_or_else(|| found.title.clone()),
+            link: self.link.clone().unwrap_or_else(|| found.link.clone()),
+            date: pick(&self.date, &found.date),
+            summary: pick(&self.summary, &found.summary),
+            image: pick(&self.image, &found.image),
+            next: pick(&self.next, &found.next),
+            max_pages: self.max_pages,
+        }
+    }
+
+    /// The pinned selectors as a spec when they are enough to read the page without detection
+    /// (item, title and link).
+    pub fn pinned_spec(&self) -> Option<PageSpec> {
+        Some(PageSpec {
+            item: self.item.clone()?,
+            title: self.title.clone()?,
+            link: self.link.clone()?,
+            date: self.date.clone(),
+            summary: self.summary.clone(),
+            image: self.image.clone(),
+            next: self.next.clone(),
+            max_pages: self.max_pages,
+        })
+    }
+
+    /// Check every pinned selector, as [`PageSpec::compile`] does; placeholders stand in for
+    /// the ones detection will find.
+    pub fn check(&self) -> Result<(), SpecError> {
+        let placeholder = PageSpec {
+            item: "li".into(),
+            title: "a".into(),
+            link: "a@href".into(),
+            date: None,
+            summary: None,
+            image: None,
+            next: None,
+            max_pages: self.max_pages,
+        };
+        self.over(&placeholder).compile().map(|_| ())
     }
 }
 
@@ -218,6 +332,31 @@ mod tests {
         assert_eq!(FullContent::from_stored("auto"), Some(FullContent::Auto));
         assert!(FullContent::parse("div >> p").is_err());
         assert_eq!(FullContent::from_stored("something"), None);
+    }
+
+    #[test]
+    fn an_auto_page_and_a_stored_spec_read_back_as_themselves() {
+        let mut auto = AutoPage::new(3);
+        auto.date = Some("span.when".into());
+        let json = serde_json::to_string(&PageSource::Auto(auto.clone())).unwrap();
+        assert_eq!(
+            serde_json::from_str::<PageSource>(&json).unwrap(),
+            PageSource::Auto(auto.clone())
+        );
+        // A spec stored as it always was reads as selectors.
+        let stored = serde_json::to_string(&spec()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<PageSource>(&stored).unwrap(),
+            PageSource::Selectors(spec())
+        );
+        // Pinned selectors win over what was found; the rest is what was found.
+        let used = auto.over(&spec());
+        assert_eq!(used.date.as_deref(), Some("span.when"));
+        assert_eq!(used.item, spec().item);
+        assert_eq!(used.max_pages, 3);
+        assert!(auto.pinned_spec().is_none());
+        auto.date = Some("span[".into());
+        assert_eq!(auto.check().unwrap_err().field, "date");
     }
 
     #[test]

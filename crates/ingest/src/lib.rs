@@ -294,11 +294,11 @@ impl Ingestor {
             tz: run.tz,
             now: run.now,
         };
-        match source.page_spec() {
+        match source.page_source() {
             None => self.reader.prepare(target, &validators, facts).await,
-            Some(Ok(spec)) => {
+            Some(Ok(page)) => {
                 self.reader
-                    .prepare_page(target, &validators, &spec, facts)
+                    .prepare_page(target, &validators, &page, source.detected_spec(), facts)
                     .await
             }
             Some(Err(e)) => Err(IngestError::Parse(ParseError::Page(e))),
@@ -343,6 +343,7 @@ impl Ingestor {
             last_modified: prepared.fetched.validators.last_modified,
             moved_to,
             warning: prepared.warning,
+            detected_page: prepared.detected_page,
         };
         let mut entry = run.log("stored", status, prepared.fetched.body.len(), None);
         let items = prepared.items;

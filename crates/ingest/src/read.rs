@@ -14,12 +14,12 @@ use url::Url;
 use super::{Document, IngestError, Target, fetch_document, task_failure};
 use crate::classify::SourceCtx;
 use crate::domain::Classified;
-use crate::domain::page::{FullContent, PageSpec};
+use crate::domain::page::{Compiled, FullContent, PageSource, PageSpec};
 use crate::domain::redact::{with_secrets_of, without_secrets};
 use crate::fetch::{CacheHints, Fetched, Fetcher, Outcome, Validators};
 use crate::fold::Folded;
 use crate::normalize::{self, FeedInfo};
-use crate::parse::{self, ParseError, budget, charset, page};
+use crate::parse::{self, ParseError, budget, charset, detect, page};
 use crate::rules::{Live, Rules};
 use crate::store::items;
 
@@ -34,6 +34,19 @@ pub(super) struct Prepared {
     pub(super) ttl: Option<Duration>,
     pub(super) skip_hours: Vec<u32>,
     pub(super) items: Vec<items::Ready>,
+    /// For `page: auto`: selectors detection found anew on this poll, as JSON, to keep.
+    pub(super) detected_page: Option<String>,
+}
+
+/// The first list page read, and how.
+struct FirstPage {
+    /// The selectors every list page of this poll is read with.
+    spec: Arc<Compiled>,
+    scraped: page::Scraped,
+    /// Selectors detection found on this poll (JSON), to keep with the source.
+    detected: Option<String>,
+    /// Why the list was found again, when kept selectors stopped matching.
+    warning: Option<String>,
 }
 
 /// What reading a source came to: its items, or word that nothing changed (a 304).
@@ -124,7 +137,10 @@ impl Reader {
         let validators = Validators::default();
         let reading = match &source.page {
             None => self.prepare(target, &validators, facts).await?,
-            Some(spec) => self.prepare_page(target, &validators, spec, facts).await?,
+            Some(page) => {
+                self.prepare_page(target, &validators, page, None, facts)
+                    .await?
+            }
         };
         match reading {
             Reading::Fresh(p) => Ok(p.items),
@@ -190,6 +206,7 @@ impl Reader {
                 ttl,
                 skip_hours,
                 items,
+                detected_page: None,
             })))
         });
         // The task checks the deadline between items; this catches one stage that overruns it.
@@ -200,21 +217,20 @@ impl Reader {
     }
 
     /// A page source's poll: the list page fetched (conditionally) and read with the source's
-    /// selectors, then up to `max_pages - 1` more pages through `next` links, then the items
-    /// normalized and classified like a feed's. Each page is read under a parse slot of its
-    /// own, so that fetching the next page holds none. A later page that cannot be fetched or
-    /// read ends the walk with a warning on the source; the first page's failure fails the poll.
+    /// selectors (for `page: auto`, those detection found: `detected`, kept from an earlier
+    /// poll, while they keep matching, else found again), then up to `max_pages - 1` more pages
+    /// through `next` links, then the items normalized and classified like a feed's. Each page
+    /// is read under a parse slot of its own, so that fetching the next page holds none. A
+    /// later page that cannot be fetched or read ends the walk with a warning on the source;
+    /// the first page's failure fails the poll.
     pub(super) async fn prepare_page(
         &self,
         target: Target<'_>,
         validators: &Validators,
-        spec: &PageSpec,
+        page: &PageSource,
+        detected: Option<PageSpec>,
         facts: SourceFacts,
     ) -> Result<Reading, IngestError> {
-        let compiled = Arc::new(
-            spec.compile()
-                .map_err(|e| ParseError::Page(format!("page.{}: {}", e.field, e.message)))?,
-        );
         let budget = Budget::starting_now(self.parse_budget);
         let first = match self
             .fetcher
@@ -226,10 +242,13 @@ impl Reader {
             }
             Outcome::Fetched(f) => f,
         };
-        let mut scraped = self.scrape(&first, &compiled, &facts, budget).await?;
+        let listed = self
+            .read_first_page(&first, page, detected, &facts, budget)
+            .await?;
+        let (compiled, mut scraped) = (listed.spec, listed.scraped);
         let mut entries = std::mem::take(&mut scraped.feed.entries);
         let mut seen_pages = vec![without_secrets(&first.url)];
-        let mut warning = None;
+        let mut warning = listed.warning;
         let mut next = scraped.next.take();
         while let Some(url) = next.take() {
             if seen_pages.len() >= usize::try_from(compiled.max_pages).unwrap_or(1)
@@ -301,9 +320,105 @@ impl Reader {
                 ttl: None,
                 skip_hours: Vec::new(),
                 items,
+                detected_page: listed.detected,
             })))
         });
         match tokio::time::timeout(budget.length + Duration::from_secs(1), task).await {
+            Ok(joined) => joined.map_err(task_failure)?,
+            Err(_) => Err(IngestError::Budget(budget.length)),
+        }
+    }
+
+    /// Read the first list page: with the configured selectors; for `page: auto`, with those
+    /// kept from an earlier poll while they still read the page, else with those detection
+    /// finds now (and a warning that the layout changed, when kept ones stopped matching).
+    async fn read_first_page(
+        &self,
+        fetched: &Fetched,
+        page: &PageSource,
+        detected: Option<PageSpec>,
+        facts: &SourceFacts,
+        budget: Budget,
+    ) -> Result<FirstPage, IngestError> {
+        let compile = |spec: &PageSpec, by_text: bool| {
+            spec.compile()
+                .map(|mut c| {
+                    c.next_by_text = by_text && c.next.is_none();
+                    Arc::new(c)
+                })
+                .map_err(|e| ParseError::Page(format!("page.{}: {}", e.field, e.message)))
+        };
+        let auto = match page {
+            PageSource::Selectors(spec) => {
+                let spec = compile(spec, false)?;
+                let scraped = self.scrape(fetched, &spec, facts, budget).await?;
+                return Ok(FirstPage {
+                    spec,
+                    scraped,
+                    detected: None,
+                    warning: None,
+                });
+            }
+            PageSource::Auto(auto) => auto,
+        };
+        if let Some(pinned) = auto.pinned_spec() {
+            let spec = compile(&pinned, true)?;
+            let scraped = self.scrape(fetched, &spec, facts, budget).await?;
+            return Ok(FirstPage {
+                spec,
+                scraped,
+                detected: None,
+                warning: None,
+            });
+        }
+        let kept = detected.is_some();
+        if let Some(found) = detected {
+            let spec = compile(&auto.over(&found), true)?;
+            if let Ok(scraped) = self.scrape(fetched, &spec, facts, budget).await {
+                return Ok(FirstPage {
+                    spec,
+                    scraped,
+                    detected: None,
+                    warning: None,
+                });
+            }
+        }
+        let found = self.detect(fetched, auto.max_pages, budget).await?;
+        let spec = compile(&auto.over(&found), true)?;
+        let scraped = self.scrape(fetched, &spec, facts, budget).await?;
+        if kept {
+            tracing::warn!("the list page's layout changed: its list was found again");
+        }
+        Ok(FirstPage {
+            spec,
+            scraped,
+            detected: serde_json::to_string(&found).ok(),
+            warning: kept
+                .then(|| "the list page's layout changed: its list was found again".to_owned()),
+        })
+    }
+
+    /// Find the main list on one fetched list page, on a blocking thread under a parse slot.
+    async fn detect(
+        &self,
+        fetched: &Fetched,
+        max_pages: u32,
+        budget: Budget,
+    ) -> Result<PageSpec, IngestError> {
+        let text = charset::to_utf8(&fetched.body, fetched.charset()).text;
+        let url = without_secrets(&fetched.url);
+        let _permit = Arc::clone(&self.parsers)
+            .acquire_owned()
+            .await
+            .map_err(|_| IngestError::Task("the parser pool is closed".into()))?;
+        let left = budget.deadline.saturating_duration_since(Instant::now());
+        let task = tokio::task::spawn_blocking(move || {
+            let _deadline = budget::Deadline::set(budget.deadline);
+            detect::detect(&text, &url, max_pages)
+                .map(|d| d.spec)
+                .map_err(IngestError::Parse)
+        });
+        match tokio::time::timeout(left + Duration::from_secs(1), task).await {
             Ok(joined) => joined.map_err(task_failure)?,
             Err(_) => Err(IngestError::Budget(budget.length)),
         }
@@ -313,7 +428,7 @@ impl Reader {
     async fn scrape(
         &self,
         fetched: &Fetched,
-        spec: &Arc<crate::domain::page::Compiled>,
+        spec: &Arc<Compiled>,
         facts: &SourceFacts,
         budget: Budget,
     ) -> Result<page::Scraped, IngestError> {

@@ -128,6 +128,7 @@ diesel::table! {
         last_warning -> Nullable<Text>,
         page -> Nullable<Text>,
         full_content -> Nullable<Text>,
+        detected_page -> Nullable<Text>,
     }
 }
 

@@ -13,7 +13,7 @@ use super::locks::load_claimed;
 use super::schema::sources;
 use super::{DbConn, StoreError, json_list, on_backend, to_json};
 use crate::config::SourceConfig;
-use crate::domain::page::{FullContent, PageSpec};
+use crate::domain::page::{FullContent, PageSource, PageSpec};
 
 /// The reason recorded on a source that has left the configuration.
 pub const REMOVED_FROM_CONFIG: &str = "removed from the configuration";
@@ -48,16 +48,26 @@ pub struct SourceRow {
     pub lease_until: Option<NaiveDateTime>,
     /// What the last successful poll had to cut short to keep its work bounded.
     pub last_warning: Option<String>,
-    /// A page source's selectors, as JSON ([`PageSpec`]); None for a feed.
+    /// A page source's selectors or `auto`, as JSON ([`PageSource`]); None for a feed.
     pub page: Option<String>,
     /// `auto` or `css:<selector>` when items' articles are fetched ([`FullContent`]).
     pub full_content: Option<String>,
+    /// For `page: auto`: the selectors detection found, as JSON ([`PageSpec`]), reused while
+    /// they keep matching.
+    pub detected_page: Option<String>,
 }
 
 impl SourceRow {
-    /// A page source's selectors. One stored by another version that this one cannot read is
+    /// The selectors detection found for a `page: auto` source, when they can be read.
+    pub fn detected_spec(&self) -> Option<PageSpec> {
+        self.detected_page
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+    }
+
+    /// A page source's selectors or `auto`. One stored by another version that this one cannot read is
     /// an error on the poll, not a feed.
-    pub fn page_spec(&self) -> Option<Result<PageSpec, String>> {
+    pub fn page_source(&self) -> Option<Result<PageSource, String>> {
         self.page.as_deref().map(|json| {
             serde_json::from_str(json)
                 .map_err(|e| format!("the stored page selectors cannot be read: {e}"))
@@ -194,6 +204,12 @@ pub fn sync_from_config(
                                 sources::etag.eq(None::<String>),
                                 sources::last_modified.eq(None::<String>),
                             ))
+                            .execute(conn)?;
+                    }
+                    if row.url != url || row.page != page {
+                        // Another page, or other pinned selectors: detection starts afresh.
+                        diesel::update(sources::table.find(id))
+                            .set(sources::detected_page.eq(None::<String>))
                             .execute(conn)?;
                     }
                     if changed {
@@ -403,6 +419,8 @@ pub enum FetchRecord {
         moved_to: Option<String>,
         /// What the poll cut short (a title too long, HTML nested too deep), if anything.
         warning: Option<String>,
+        /// New selectors detection found for a `page: auto` source, as JSON, to keep.
+        detected_page: Option<String>,
     },
     NotModified {
         moved_to: Option<String>,
@@ -454,6 +472,15 @@ pub fn record_fetch(
     if let Some(url) = moved {
         diesel::update(target)
             .set(sources::fetch_url.eq(url))
+            .execute(conn)?;
+    }
+    if let FetchRecord::Success {
+        detected_page: Some(json),
+        ..
+    } = record
+    {
+        diesel::update(target)
+            .set(sources::detected_page.eq(json))
             .execute(conn)?;
     }
     let updated = match record {

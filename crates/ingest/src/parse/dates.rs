@@ -292,9 +292,23 @@ fn local(n: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
         .map(|d| d.to_utc())
 }
 
-/// "08-10 20:42" or "8月10日 20:42": this year, unless that lies more than a day ahead.
+/// "08-10 20:42", "8月10日 20:42", or a day alone ("12-06", "12/06", "12月6日", the start of
+/// that day): this year, unless that lies more than a day ahead.
 fn without_year(s: &str, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let year = now.with_timezone(&tz).year();
+    for f in ["%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d"] {
+        for y in [year, year - 1] {
+            let day = [format!("{y}-{s}"), format!("{y}年{s}"), format!("{y}/{s}")]
+                .iter()
+                .find_map(|text| NaiveDate::parse_from_str(text, f).ok());
+            if let Some(day) = day {
+                let at = local(day.and_time(chrono::NaiveTime::MIN), tz)?;
+                if at <= now + chrono::Duration::days(1) {
+                    return Some(at);
+                }
+            }
+        }
+    }
     for f in [
         "%Y-%m-%d %H:%M",
         "%Y-%m-%d %H:%M:%S",
@@ -459,6 +473,11 @@ mod tests {
             ("2023年08月08日 16:05", Some(at(2023, 8, 8, 16, 5))),
             ("2023-08-07", Some(at(2023, 8, 7, 0, 0))),
             ("08-10 20:42", Some(at(2026, 8, 10, 20, 42))),
+            // A day with no year and no time: its start, this year or, ahead, last year.
+            ("12-03", Some(at(2026, 12, 3, 0, 0))),
+            ("12/03", Some(at(2026, 12, 3, 0, 0))),
+            ("12月3日", Some(at(2026, 12, 3, 0, 0))),
+            ("12-25", Some(at(2025, 12, 25, 0, 0))),
             ("3小时前", Some(whole - chrono::Duration::hours(3))),
             ("3 小时前", Some(whole - chrono::Duration::hours(3))),
             ("15分钟前", Some(whole - chrono::Duration::minutes(15))),

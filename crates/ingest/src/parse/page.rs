@@ -85,12 +85,12 @@ pub fn scrape(
              http(s) link where the title and link selectors look"
         )));
     }
-    let next = spec
-        .next
-        .as_ref()
-        .and_then(|f| first_value(doc.root_element(), f))
-        .and_then(|href| web_url(&href, &base))
-        .filter(|u| u != page_url);
+    let next = match &spec.next {
+        Some(f) => first_value(doc.root_element(), f).and_then(|href| web_url(&href, &base)),
+        None if spec.next_by_text => super::next::next_page(&doc, &base),
+        None => None,
+    }
+    .filter(|u| u != page_url);
     let title = Selector::parse("title")
         .ok()
         .and_then(|s| doc.select(&s).next().map(folded_text))
@@ -124,7 +124,7 @@ pub fn scrape(
 }
 
 /// The page's `<base href>` when it has a usable one, else its URL.
-fn base_of(doc: &Html, page_url: &Url) -> Url {
+pub(crate) fn base_of(doc: &Html, page_url: &Url) -> Url {
     Selector::parse("base[href]")
         .ok()
         .and_then(|s| doc.select(&s).next())
@@ -141,7 +141,7 @@ fn entry(
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Option<Entry> {
-    let title = first_value(element, &spec.title).filter(|t| !t.is_empty())?;
+    let title = title(element, &spec.title).filter(|t| !t.is_empty())?;
     let link = first_value(element, &spec.link).and_then(|href| web_url(&href, base))?;
     let date = spec
         .date
@@ -189,17 +189,56 @@ fn entry(
 
 /// What `field` reads within `scope`: the first match's attribute or its text, trimmed and
 /// folded, at most [`MAX_FIELD_CHARS`]. An attribute selector takes the first match that has the
-/// attribute.
+/// attribute. An item that is itself what the selector names (a card that is one `<a>`) is its
+/// own match when nothing inside it is.
 fn first_value(scope: ElementRef<'_>, field: &Field) -> Option<String> {
-    let mut matches = scope.select(&field.selector);
     let value = match &field.attr {
-        Some(attr) => matches
+        Some(attr) => scope
+            .select(&field.selector)
+            .chain(field.selector.matches(&scope).then_some(scope))
             .find_map(|e| e.value().attr(attr))
             .map(str::trim)
             .map(str::to_owned)?,
-        None => folded_text(matches.next()?),
+        None => folded_text(first_match(scope, &field.selector)?),
     };
     Some(value.chars().take(MAX_FIELD_CHARS).collect())
+}
+
+/// An item's title: what `field` reads, except that a text the page cut short (`…`, `...`)
+/// gives way to the whole title the link carries in its `title` attribute.
+fn title(scope: ElementRef<'_>, field: &Field) -> Option<String> {
+    let text = first_value(scope, field)?;
+    if field.attr.is_some() {
+        return Some(text);
+    }
+    let Some(stem) = text
+        .strip_suffix('…')
+        .or_else(|| text.strip_suffix("..."))
+        .or_else(|| text.strip_suffix("。。。"))
+        .map(str::trim_end)
+    else {
+        return Some(text);
+    };
+    let element = first_match(scope, &field.selector)?;
+    let whole = std::iter::once(element)
+        .chain(element.ancestors().filter_map(ElementRef::wrap).take(3))
+        .chain(element.descendants().filter_map(ElementRef::wrap))
+        .filter_map(|e| e.value().attr("title"))
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .find(|t| t.chars().count() > stem.chars().count() && t.starts_with(stem));
+    Some(whole.map_or(text, |t| t.chars().take(MAX_FIELD_CHARS).collect()))
+}
+
+/// The first element `selector` matches inside `scope`, else `scope` itself when it matches (a
+/// card that is itself the link). Detection names fields by the same rule.
+pub(crate) fn first_match<'a>(
+    scope: ElementRef<'a>,
+    selector: &Selector,
+) -> Option<ElementRef<'a>> {
+    scope
+        .select(selector)
+        .next()
+        .or_else(|| selector.matches(&scope).then_some(scope))
 }
 
 /// An image's address: the attribute asked for, unless a lazy-loading attribute holds the real

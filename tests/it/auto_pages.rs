@@ -1,0 +1,172 @@
+//! `page: auto` sources on both stores: a portal list page served on 127.0.0.1 with no
+//! selectors configured yields its main list and nothing from its sidebar; what detection found
+//! is kept with the source and reused while it matches, even when the sidebar grows to look
+//! more like a list than the main one; a changed layout is found again, with a warning.
+
+use crossfeed::app;
+use crossfeed::domain::page::PageSpec;
+use crossfeed::store::items::{self, ItemQuery};
+use crossfeed::store::sources::{self, SourceRow};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::common::{self, Backend, TestDb, Upstream};
+use crate::page_detection::renamed;
+
+const HTML: &str = "text/html; charset=utf-8";
+
+async fn serve_page(up: &Upstream, body: String) {
+    up.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/news/"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body.into_bytes(), HTML))
+        .mount(&up.server)
+        .await;
+}
+
+fn dedecms() -> String {
+    String::from_utf8(common::fixture("portals/dedecms.html")).unwrap()
+}
+
+/// The titles of the main list, as an editor reads them.
+fn main_titles() -> Vec<String> {
+    let v: serde_json::Value =
+        serde_json::from_slice(&common::fixture("portals/dedecms.expected.json")).unwrap();
+    let mut titles: Vec<String> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap().to_owned())
+        .collect();
+    titles.sort();
+    titles
+}
+
+fn stored_titles(db: &TestDb) -> Vec<String> {
+    let mut titles: Vec<String> = db
+        .store()
+        .with_conn(|c| {
+            items::latest(
+                c,
+                &ItemQuery {
+                    limit: 200,
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap()
+        .into_iter()
+        .filter_map(|s| s.item.title)
+        .collect();
+    titles.sort();
+    titles
+}
+
+fn row(db: &TestDb) -> SourceRow {
+    db.store()
+        .with_conn(|c| sources::get(c, "portal"))
+        .unwrap()
+        .unwrap()
+}
+
+fn kept(db: &TestDb) -> PageSpec {
+    row(db)
+        .detected_spec()
+        .expect("detection kept with the source")
+}
+
+async fn fetch(config: &crossfeed::config::Config) -> crossfeed::ingest::Summary {
+    app::fetch_once(config, None, |_, _| {}, |_| {})
+        .await
+        .unwrap()
+}
+
+async fn an_auto_page_keeps_its_list_and_finds_it_again_when_the_layout_changes(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    serve_page(&up, dedecms()).await;
+    let source = format!(
+        "  - id: portal\n    url: {}\n    timezone: Asia/Shanghai\n    page: auto\n",
+        up.url("/news/")
+    );
+    let config = common::config(&db, &source);
+
+    // First poll: the main list, every entry dated, none of the sidebar's or carousel's.
+    let summary = fetch(&config).await;
+    assert_eq!((summary.failed, summary.new), (0, 10), "{summary:?}");
+    assert_eq!(stored_titles(&db), main_titles());
+    let first = kept(&db);
+    assert_eq!(row(&db).last_warning, None);
+
+    // The sidebar grows dates and summaries and more entries than the main list: the kept
+    // selectors still read the page, so the list does not flip to the sidebar.
+    let tempting = dedecms().replace(
+        "</a></li><li><a href=\"/news/2026/1130/",
+        "</a><span>2026-12-06 09:00</span><p>侧栏条目也带上了摘要，看起来和主列表一样长，一样像文章列表。</p></li><li><a href=\"/news/2026/1130/",
+    );
+    assert_ne!(tempting, dedecms());
+    serve_page(&up, tempting).await;
+    let summary = fetch(&config).await;
+    assert_eq!((summary.failed, summary.new), (0, 0), "{summary:?}");
+    assert_eq!(kept(&db), first);
+    assert_eq!(stored_titles(&db), main_titles());
+
+    // Every class renamed: the kept selectors match nothing, so the list is found again,
+    // the source says why, and the new selectors are kept.
+    serve_page(&up, renamed(&dedecms(), 5)).await;
+    let summary = fetch(&config).await;
+    assert_eq!(summary.failed, 0, "{summary:?}");
+    assert_eq!(stored_titles(&db), main_titles());
+    assert_ne!(kept(&db), first);
+    let warning = row(&db).last_warning.unwrap_or_default();
+    assert!(warning.contains("layout changed"), "{warning}");
+}
+on_both_backends!(
+    an_auto_page_keeps_its_list,
+    an_auto_page_keeps_its_list_and_finds_it_again_when_the_layout_changes
+);
+
+/// Pinned selectors win over detection; a page with no list at all fails the poll with a
+/// message that says what to do, and is recorded on the source.
+async fn pinned_selectors_win_and_a_page_without_a_list_fails_clearly(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    serve_page(&up, dedecms()).await;
+    let source = format!(
+        "  - id: portal\n    url: {}\n    timezone: Asia/Shanghai\n    page: {{ auto: true, title: \"p.intro\" }}\n",
+        up.url("/news/")
+    );
+    let config = common::config(&db, &source);
+    let summary = fetch(&config).await;
+    assert_eq!((summary.failed, summary.new), (0, 10), "{summary:?}");
+    // The summaries stand in as titles, as pinned.
+    assert!(
+        stored_titles(&db)
+            .iter()
+            .any(|t| t.starts_with("平台表示，新服务面向美区跨境卖家开放")),
+        "{:?}",
+        stored_titles(&db)
+    );
+
+    serve_page(
+        &up,
+        "<html><body><p>维护中，请稍后访问。</p><a href=\"/\">首页</a></body></html>".into(),
+    )
+    .await;
+    let db2 = TestDb::new(backend);
+    let config = common::config(&db2, &source);
+    let summary = fetch(&config).await;
+    assert_eq!(summary.failed, 1, "{summary:?}");
+    let error = db2
+        .store()
+        .with_conn(|c| sources::get(c, "portal"))
+        .unwrap()
+        .unwrap()
+        .last_error
+        .unwrap_or_default();
+    assert!(error.contains("no list of articles"), "{error}");
+}
+on_both_backends!(
+    pinned_selectors_win,
+    pinned_selectors_win_and_a_page_without_a_list_fails_clearly
+);
