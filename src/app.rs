@@ -486,6 +486,16 @@ pub async fn preview(config: &Config, id: &str) -> anyhow::Result<Vec<serde_json
         .iter()
         .find(|s| s.id.as_str() == id)
         .ok_or_else(|| anyhow::anyhow!("no configured source has the id {id:?}"))?;
+    preview_source(config, source).await
+}
+
+/// What `source` (configured or not) would yield now, one JSON object per item, as
+/// [`preview`] prints it.
+pub async fn preview_source(
+    config: &Config,
+    source: &crate::config::SourceConfig,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let id = source.id.as_str();
     let rules = Rules::new(config)?;
     let reader = ingest::Reader::new(
         Fetcher::new(&config.fetch)?,

@@ -22,6 +22,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+pub mod add;
 pub mod alloc;
 pub mod app;
 pub mod opml;

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
+use crossfeed::add;
 use crossfeed::app::{self, Role};
 use crossfeed::config::{self, Config, ConfigError, LogFormat};
 use crossfeed::ingest::PollOutcome;
@@ -60,12 +61,33 @@ enum Command {
         #[arg(long, default_value = "UTC")]
         timezone: String,
     },
-    /// Fetch one configured source now and print what it would yield, one JSON object per
-    /// item (with topics, tags, and the extracted article for full_content sources); stores
-    /// nothing. For writing page selectors and checking full_content.
+    /// Fetch one source now and print what it would yield, one JSON object per item (with
+    /// topics, tags, and the extracted article for full_content sources); stores nothing. Give
+    /// a configured source's id, or any http(s) URL: a feed, a page that advertises one, or a
+    /// list page with no feed (read with page: auto); stderr then says what was found and
+    /// prints the YAML source that yields it.
     Preview {
-        /// The source's id.
-        id: String,
+        /// A configured source's id, or an http(s) URL.
+        target: String,
+        /// List pages read from a URL, the first included (1 to 20).
+        #[arg(long, default_value_t = 1)]
+        max_pages: u32,
+    },
+    /// Make a source of a URL: find what it is (as preview URL does) and write the source to a
+    /// new YAML file, never over an existing one (exit 1 then).
+    Add {
+        /// The site's address: a feed, a page that advertises one, or a list page.
+        url: String,
+        /// The source's id (default: from the site's address, unique among the configured ids).
+        #[arg(long)]
+        id: Option<String>,
+        /// Tags for every item of the source, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+        /// The file to write (default: ID.yaml in the directory the configuration's include:
+        /// reads, else sources/ID.yaml beside the configuration file).
+        #[arg(long)]
+        write: Option<PathBuf>,
     },
     /// Validate the configuration; errors name file, line and column.
     CheckConfig,
@@ -275,17 +297,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             health(&url, std::time::Duration::from_secs(timeout)).await
         }
-        Command::Preview { id } => {
-            let config = Config::load(&cli.config)?;
-            let items = app::preview(&config, &id).await?;
-            let mut out = std::io::stdout().lock();
-            for item in &items {
-                serde_json::to_writer(&mut out, item)?;
-                writeln!(out)?;
-            }
-            eprintln!("{}: {} items (nothing stored)", id, items.len());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Preview { target, max_pages } => preview(&cli.config, &target, max_pages).await,
+        Command::Add {
+            url,
+            id,
+            tags,
+            write,
+        } => add(&cli.config, &url, id.as_deref(), &tags, write.as_deref()).await,
         Command::CheckConfig => match Config::load(&cli.config) {
             Ok(c) => {
                 println!(
@@ -446,4 +464,73 @@ fn opml(config_path: &Path, action: OpmlAction) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `crossfeed preview ID|URL`.
+async fn preview(config_path: &Path, target: &str, max_pages: u32) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let configured = config.sources.iter().any(|s| s.id.as_str() == target);
+    let items = match add::web_url(target).filter(|_| !configured) {
+        Some(url) => {
+            if !(1..=crossfeed::domain::page::MAX_PAGES).contains(&max_pages) {
+                anyhow::bail!(
+                    "--max-pages must be 1 to {}",
+                    crossfeed::domain::page::MAX_PAGES
+                );
+            }
+            let (probe, source) = add::probed_source(&config, &url, None, &[], max_pages).await?;
+            eprintln!("{}", add::described(&probe, &url));
+            eprintln!("The source, for the configuration's sources: list:\n");
+            eprint!("{}", add::yaml(&probe, &url, &source));
+            eprintln!();
+            app::preview_source(&config, &source).await?
+        }
+        None => app::preview(&config, target).await?,
+    };
+    let mut out = std::io::stdout().lock();
+    for item in &items {
+        serde_json::to_writer(&mut out, item)?;
+        writeln!(out)?;
+    }
+    eprintln!("{}: {} items (nothing stored)", target, items.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `crossfeed add URL`.
+async fn add(
+    config_path: &Path,
+    url: &str,
+    id: Option<&str>,
+    tags: &[String],
+    write: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config_path)?;
+    let url = add::web_url(url).ok_or_else(|| anyhow::anyhow!("{url:?} is not an http(s) URL"))?;
+    let tags: Vec<String> = tags
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    match add::add(&config, &url, id, &tags, write).await {
+        Ok(added) => {
+            eprintln!("{}", add::described(&added.probe, &url));
+            println!(
+                "added {} to {}",
+                added.source.id.as_str(),
+                added.path.display()
+            );
+            if let Some(note) = added.unread {
+                eprintln!("note: {note}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(add::AddError::Exists(path)) => {
+            eprintln!(
+                "{} exists; add writes new files only (choose another with --write)",
+                path.display()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        Err(add::AddError::Other(e)) => Err(e),
+    }
 }

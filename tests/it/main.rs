@@ -9,6 +9,7 @@
 #[macro_use]
 mod common;
 
+mod add_source;
 mod auto_pages;
 mod browser;
 mod cli;

@@ -37,6 +37,8 @@ pub struct Config {
     pub path: PathBuf,
     /// The files its `include` globs matched, in the order they were read.
     pub includes: Vec<PathBuf>,
+    /// The `include` globs as written, relative to the file's directory.
+    pub include_globs: Vec<String>,
     pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub fetch: FetchConfig,

@@ -91,6 +91,7 @@ impl Validator {
             (&raw.include, raw.sources, raw.topics),
         );
         let includes: Vec<PathBuf> = self.included_files.clone();
+        let include_globs = raw.include.iter().map(|g| g.value.clone()).collect();
         let classify = self.classify(&raw.classify);
         let tags = self.tags(raw.tags);
         let dedupe = self.dedupe(&raw.dedupe);
@@ -102,6 +103,7 @@ impl Validator {
         Some(Config {
             path: path.to_owned(),
             includes,
+            include_globs,
             server: server?,
             database: database?,
             fetch: fetch?,

@@ -15,6 +15,7 @@
 pub mod fetch;
 pub mod normalize;
 pub mod parse;
+pub mod probe;
 pub mod reclassify;
 pub mod reload;
 pub mod websub;
