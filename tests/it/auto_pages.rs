@@ -170,3 +170,37 @@ on_both_backends!(
     pinned_selectors_win,
     pinned_selectors_win_and_a_page_without_a_list_fails_clearly
 );
+
+/// An EmpireCMS-era portal page in GB2312 (declared only by `<meta http-equiv>`) with a stray
+/// byte and a character cut in half at its end: read in its charset, its main list whole.
+async fn a_damaged_gbk_page_reads_in_its_charset(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    up.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/news/"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(common::fixture("portals/empire-gbk.html"), "text/html"),
+        )
+        .mount(&up.server)
+        .await;
+    let source = format!(
+        "  - id: portal\n    url: {}\n    timezone: Asia/Shanghai\n    page: auto\n",
+        up.url("/news/")
+    );
+    let config = common::config(&db, &source);
+    let summary = fetch(&config).await;
+    assert_eq!((summary.failed, summary.new), (0, 12), "{summary:?}");
+    let v: serde_json::Value =
+        serde_json::from_slice(&common::fixture("portals/empire.expected.json")).unwrap();
+    let mut want: Vec<String> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap().to_owned())
+        .collect();
+    want.sort();
+    assert_eq!(stored_titles(&db), want);
+}
+on_both_backends!(a_damaged_gbk_page, a_damaged_gbk_page_reads_in_its_charset);

@@ -1,8 +1,11 @@
 //! Bytes to UTF-8 before parsing. The encoding is decided in the order RFC 7303 gives: a byte
 //! order mark, then the HTTP `charset`, then the XML declaration; a declared encoding is trusted
-//! only if the bytes decode under it without error. Otherwise valid UTF-8 is UTF-8, and anything
-//! else is sniffed with chardetng. The XML declaration is rewritten to say UTF-8, so the parser
-//! does not decode the text a second time.
+//! when the bytes decode under it without error. Otherwise valid UTF-8 is UTF-8. Then a declared
+//! multi-byte encoding (GBK, GB18030, Big5, …) under which only a few bytes fail — a truncated
+//! character, one stray byte in 20 KB, common on old portals — still wins, with replacement
+//! characters at the bad bytes; so does a sniffed one. When many fail (a page labelled UTF-8
+//! that is really GBK), chardetng sniffs the bytes. The XML declaration is rewritten to say
+//! UTF-8, so the parser does not decode the text a second time.
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE};
@@ -65,11 +68,68 @@ pub fn to_utf8(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
     if let Ok(text) = std::str::from_utf8(bytes) {
         return finish(text.to_owned(), UTF_8, Evidence::ValidUtf8);
     }
+    // A declared encoding that fails on a few bytes only: the page is in it, damaged.
+    for (label, evidence) in [
+        (http_charset, Evidence::HttpCharset),
+        (declared, Evidence::XmlDeclaration),
+        (meta.as_deref(), Evidence::HtmlMeta),
+    ] {
+        let Some(encoding) = label.and_then(|l| Encoding::for_label(l.trim().as_bytes())) else {
+            continue;
+        };
+        if encoding.is_single_byte() || encoding == UTF_16LE || encoding == UTF_16BE {
+            continue;
+        }
+        if let Some(text) = mostly_decodes(bytes, encoding) {
+            return finish(text, encoding, evidence);
+        }
+    }
     let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let encoding = detector.guess(None, Utf8Detection::Allow);
+    // chardetng rules an encoding out at its first invalid sequence, so one bad byte in a GBK
+    // page makes it guess a single-byte encoding: the whole text as mojibake. So a Chinese
+    // multi-byte encoding under which nearly every byte decodes is tried: the bytes repaired
+    // under it (bad sequences replaced) are sniffed again, and it wins when chardetng then
+    // names it (GBK and Big5 bytes decode under each other; their characters tell them apart).
+    if encoding.is_single_byte() {
+        for candidate in [encoding_rs::GB18030, encoding_rs::BIG5] {
+            let Some(text) = mostly_decodes(bytes, candidate) else {
+                continue;
+            };
+            let (repaired, _, _) = candidate.encode(&text);
+            let mut again = EncodingDetector::new(Iso2022JpDetection::Deny);
+            again.feed(&repaired, true);
+            let guess = again.guess(None, Utf8Detection::Allow);
+            if guess == candidate
+                || (candidate == encoding_rs::GB18030 && guess == encoding_rs::GBK)
+            {
+                return finish(text, candidate, Evidence::Sniffed);
+            }
+        }
+        if let Some(text) = mostly_decodes(bytes, UTF_8) {
+            return finish(text, UTF_8, Evidence::Sniffed);
+        }
+    }
     let (text, _) = encoding.decode_without_bom_handling(bytes);
     finish(text.into_owned(), encoding, Evidence::Sniffed)
+}
+
+/// `bytes` decoded with `encoding` when few of them fail to (a replacement character in at
+/// most one character in 500) and the text holds more than a handful of non-ASCII
+/// characters, so that an encoding is not chosen on bytes it happens to read.
+fn mostly_decodes(bytes: &[u8], encoding: &'static Encoding) -> Option<String> {
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    let (mut chars, mut bad, mut wide) = (0usize, 0usize, 0usize);
+    for c in text.chars() {
+        chars += 1;
+        if c == '\u{fffd}' {
+            bad += 1;
+        } else if !c.is_ascii() {
+            wide += 1;
+        }
+    }
+    (bad * 500 <= chars && wide >= 8 && wide >= bad * 20).then(|| text.into_owned())
 }
 
 fn finish(text: String, encoding: &'static Encoding, evidence: Evidence) -> Decoded {
@@ -268,6 +328,67 @@ mod tests {
         );
         assert_eq!(latin.evidence, Evidence::XmlDeclaration);
         assert!(latin.text.contains("Café €5"));
+    }
+
+    /// A GBK, GB18030 or Big5 page of some 20 KB with one stray byte and a character cut in
+    /// half at its end, as old portals serve them.
+    fn damaged(label: &str, text: &str) -> Vec<u8> {
+        let mut bytes = encode(text, label);
+        let middle = bytes.len() / 2;
+        // A stray byte that starts no character in any of these encodings.
+        bytes.insert(middle - middle % 2, 0xff);
+        let cut = encode("跨境", label);
+        bytes.extend_from_slice(&cut[..1]);
+        bytes
+    }
+
+    fn portal_text(title: &str, body: &str) -> String {
+        let line = format!("<p>{body}</p>\n");
+        format!(
+            "<html><head><title>{title}</title></head><body>{}</body></html>",
+            line.repeat(300)
+        )
+    }
+
+    #[test]
+    fn a_damaged_gbk_or_big5_page_keeps_its_charset_with_replacements_at_the_bad_bytes() {
+        let simplified = (
+            "跨境资讯",
+            "亚马逊调整入仓配置费，卖家需要重新核算物流成本与利润空间。",
+        );
+        let traditional = (
+            "跨境資訊",
+            "亞馬遜調整入倉配置費，賣家需要重新核算物流成本與利潤空間。",
+        );
+        for (label, (title, body)) in [
+            ("gbk", simplified),
+            ("gb18030", simplified),
+            ("gb2312", simplified),
+            ("big5", traditional),
+        ] {
+            let text = portal_text(title, body);
+            let bytes = damaged(label, &text);
+            // Declared in HTTP, declared in a <meta>, and not declared at all.
+            let meta = {
+                let mut b = format!("<meta charset=\"{label}\">").into_bytes();
+                b.extend_from_slice(&bytes);
+                b
+            };
+            for (input, http) in [(&bytes, Some(label)), (&meta, None), (&bytes, None)] {
+                let decoded = to_utf8(input, http);
+                assert!(
+                    decoded.text.contains(title),
+                    "{label} {http:?}: {}",
+                    &decoded.text[..200]
+                );
+                let bad = decoded.text.matches('\u{fffd}').count();
+                assert!(
+                    (1..=3).contains(&bad),
+                    "{label} {http:?}: {bad} replacements"
+                );
+                assert!(decoded.text.contains(body), "{label} {http:?}");
+            }
+        }
     }
 
     #[test]
