@@ -158,6 +158,7 @@ fn page_around(list: &str) -> String {
 fn page_and_article(html: &str) -> usize {
     let url = Url::parse("https://news.example.cn/kx/").unwrap();
     let spec = PageSpec {
+        day: None,
         item: "ul.news-list > li".into(),
         title: "h3 a".into(),
         link: "h3 a@href".into(),

@@ -1,5 +1,6 @@
 //! `page: auto`: the main list found on list pages written in the manner of different portal
-//! families (DedeCMS, EmpireCMS-era tables, WordPress, card grids, Discuz!), each with a
+//! families (DedeCMS, EmpireCMS-era tables, WordPress, card grids, Discuz!, a 快讯 timeline, an
+//! `<ol>` with the summary first, PHPCMS), each with a
 //! sidebar as long as the main list and on the same URL pattern, a carousel, keyword chips, a
 //! pager and a footer; and the same entries again when every class and id is renamed.
 
@@ -20,6 +21,9 @@ const FAMILIES: &[(&str, &str)] = &[
         "discuz",
         "https://bbs.example.com/portal.php?mod=list&catid=2",
     ),
+    ("timeline", "https://www.chuhai.example.com/kuaixun/"),
+    ("ordered", "https://insight.example.org/p/"),
+    ("phpcms", "https://www.phpcms-news.example.cn/html/kuajing/"),
 ];
 
 fn now() -> DateTime<Utc> {
@@ -101,6 +105,29 @@ fn the_main_list_is_found_on_every_family_and_nothing_beside_it() {
             assert!(*d > now() - chrono::Duration::days(10), "{family}: {d}");
         }
     }
+}
+
+/// A 快讯 timeline prints only the time of day under each day's header: the date is the two
+/// together, on every entry, yesterday's included.
+#[test]
+fn a_timelines_times_take_the_day_from_their_header() {
+    let (_, at) = FAMILIES.iter().find(|(f, _)| *f == "timeline").unwrap();
+    let got = read(&html("timeline"), at);
+    let v: serde_json::Value =
+        serde_json::from_slice(&common::fixture("portals/timeline.expected.json")).unwrap();
+    let want: Vec<Option<DateTime<Utc>>> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            Some(
+                DateTime::parse_from_rfc3339(e["date"].as_str().unwrap())
+                    .unwrap()
+                    .to_utc(),
+            )
+        })
+        .collect();
+    assert_eq!(got.dates, want, "{}", got.spec);
 }
 
 #[test]

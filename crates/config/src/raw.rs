@@ -235,6 +235,7 @@ pub(super) struct RawPage {
     pub(super) summary: Option<Spanned<String>>,
     pub(super) image: Option<Spanned<String>>,
     pub(super) next: Option<Spanned<String>>,
+    pub(super) day: Option<Spanned<String>>,
     pub(super) max_pages: Option<Spanned<u32>>,
 }
 

@@ -25,6 +25,10 @@ pub struct PageSpec {
     /// The next list page's link, matched on the whole page (not within an item).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+    /// A timeline's day headers, matched on the whole page: an item whose date shows only the
+    /// time of day takes its day from the last header before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
     /// How many list pages a poll reads, the first included.
     pub max_pages: u32,
 }
@@ -78,6 +82,7 @@ pub struct Compiled {
     pub summary: Option<Field>,
     pub image: Option<Field>,
     pub next: Option<Field>,
+    pub day: Option<Field>,
     /// With no `next` selector, find the next page by its link's words and the page numbers
     /// (`page: auto`).
     pub next_by_text: bool,
@@ -122,6 +127,7 @@ impl PageSpec {
             summary: optional(&self.summary, "summary")?,
             image: optional(&self.image, "image")?,
             next: optional(&self.next, "next")?,
+            day: optional(&self.day, "day")?,
             next_by_text: false,
             max_pages: self.max_pages,
         })
@@ -172,6 +178,8 @@ pub struct AutoPage {
     pub image: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
 }
 
 impl AutoPage {
@@ -187,6 +195,7 @@ impl AutoPage {
             summary: None,
             image: None,
             next: None,
+            day: None,
         }
     }
 
@@ -202,6 +211,7 @@ impl AutoPage {
             summary: pick(&self.summary, &found.summary),
             image: pick(&self.image, &found.image),
             next: pick(&self.next, &found.next),
+            day: pick(&self.day, &found.day),
             max_pages: self.max_pages,
         }
     }
@@ -217,6 +227,7 @@ impl AutoPage {
             summary: self.summary.clone(),
             image: self.image.clone(),
             next: self.next.clone(),
+            day: self.day.clone(),
             max_pages: self.max_pages,
         })
     }
@@ -232,6 +243,7 @@ impl AutoPage {
             summary: None,
             image: None,
             next: None,
+            day: None,
             max_pages: self.max_pages,
         };
         self.over(&placeholder).compile().map(|_| ())
@@ -289,6 +301,7 @@ mod tests {
             summary: None,
             image: Some("img@data-src".into()),
             next: Some("a.next@href".into()),
+            day: None,
             max_pages: 2,
         }
     }

@@ -36,6 +36,7 @@ impl Validator {
                 summary: value(&map.summary),
                 image: value(&map.image),
                 next: value(&map.next),
+                day: value(&map.day),
                 ..AutoPage::new(max_pages)
             };
             let checked = page.check();
@@ -69,6 +70,7 @@ impl Validator {
                 summary: value(&map.summary),
                 image: value(&map.image),
                 next: value(&map.next),
+                day: value(&map.day),
                 max_pages,
             };
             let checked = spec.compile().map(|_| ());
@@ -89,6 +91,7 @@ impl Validator {
             "summary" => at(&map.summary),
             "image" => at(&map.image),
             "next" => at(&map.next),
+            "day" => at(&map.day),
             _ => map
                 .max_pages
                 .as_ref()

@@ -337,13 +337,16 @@ impl<'a> Candidate<'a> {
             * (1.0 + dates)
             * (1.0 + summaries)
             * (1.0 + 0.3 * images);
-        if let Some(first) = self.entries.first() {
-            if in_furniture(first.record) {
-                score *= 0.1;
-            }
-            if headed_as_sidebar(first.record) {
-                score *= 0.15;
-            }
+        // A list that holds a sidebar's or the page furniture's entries is not the main list,
+        // whatever else it holds (a main list merged with the "Most read" box beside it).
+        let mut boxes = std::collections::HashSet::new();
+        let aside = self.entries.iter().any(|e| {
+            // One look per box: its first entry.
+            e.record.parent().is_some_and(|p| boxes.insert(p.id()))
+                && (in_furniture(e.record) || headed_as_sidebar(e.record))
+        });
+        if aside {
+            score *= 0.1;
         }
         score
     }
@@ -351,7 +354,6 @@ impl<'a> Candidate<'a> {
     /// The selectors that read this list: each field's selector is the one that finds, in the
     /// most records, what the record's own analysis found.
     fn spec(&self, doc: &Html, max_pages: u32) -> Option<PageSpec> {
-        let _ = doc;
         let link = best_selector(&self.entries, |e| Some(e.link))?;
         let title = if self.entries.iter().all(|e| e.title.id() == e.link.id()) {
             link.clone()
@@ -360,6 +362,7 @@ impl<'a> Candidate<'a> {
         };
         let date = best_selector(&self.entries, |e| e.date).map(|d| date_field(&self.entries, d));
         let summary = best_selector(&self.entries, |e| e.summary);
+        let day = day_headers(doc, &self.entries);
         let images = self.entries.iter().filter(|e| e.image).count();
         Some(PageSpec {
             item: self.item.clone(),
@@ -369,9 +372,58 @@ impl<'a> Candidate<'a> {
             summary,
             image: (images * 2 >= self.entries.len()).then(|| "img@src".to_owned()),
             next: None,
+            day,
             max_pages,
         })
     }
+}
+
+/// When most entries' dates show only the time of day (a 快讯 timeline), the selector of the
+/// day headers they sit under: for each entry, the nearest element before it (its box's
+/// earlier siblings, then theirs, up a few levels) whose text is a day; the descriptor most of
+/// those share, when it picks them all.
+fn day_headers(doc: &Html, entries: &[Entry<'_>]) -> Option<String> {
+    let times = entries
+        .iter()
+        .filter(|e| e.date.is_some_and(|d| is_time_of_day(&own_text(d))))
+        .count();
+    if times * 2 < entries.len() {
+        return None;
+    }
+    let mut headers: Vec<ElementRef<'_>> = Vec::new();
+    for e in entries {
+        let found = e
+            .record
+            .ancestors()
+            .filter_map(ElementRef::wrap)
+            .take(4)
+            .flat_map(|level| level.prev_siblings().filter_map(ElementRef::wrap).take(3))
+            .find(|s| {
+                let text = folded_text(*s);
+                weight(&text) <= 40 && !is_time_of_day(&text) && is_date(&text)
+            });
+        if let Some(h) = found
+            && !headers.iter().any(|x| x.id() == h.id())
+        {
+            headers.push(h);
+        }
+    }
+    let first = headers.first()?;
+    let css = descriptor(*first);
+    let selector = Selector::parse(&css).ok()?;
+    let picked: Vec<_> = doc.select(&selector).map(|e| e.id()).collect();
+    headers
+        .iter()
+        .all(|h| picked.contains(&h.id()))
+        .then_some(css)
+}
+
+fn is_time_of_day(text: &str) -> bool {
+    let t = text.trim();
+    matches!(t.len(), 4 | 5 | 7 | 8)
+        && t.split(':').count() >= 2
+        && t.split(':')
+            .all(|p| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A date selector as a field: `time` elements are read by their `datetime`, elements whose
@@ -658,41 +710,26 @@ fn in_furniture(record: ElementRef<'_>) -> bool {
     })
 }
 
-/// Whether the nearest heading before the list, or a heading in the box that holds it, reads
-/// as a sidebar's (热门阅读, 推荐阅读, Most read, …).
+/// Whether the heading right before the list reads as a sidebar's (热门阅读, 推荐阅读, Most
+/// read, …): at the list's container and up to three boxes around it, the nearest element
+/// before it, when that is short enough to be a heading. A long element before a box is
+/// content, not its heading: the search goes up a level then.
 fn headed_as_sidebar(record: ElementRef<'_>) -> bool {
-    let heading = Selector::parse("h1, h2, h3, h4, h5, h6, dt, .title, strong").ok();
-    // Climb a few boxes: the list's container, its box, the box's box.
-    for ancestor in record
+    let levels = record
         .ancestors()
         .filter_map(ElementRef::wrap)
-        .skip(1)
-        .take(3)
-    {
-        let Some(heading) = &heading else {
-            return false;
+        .take_while(|a| !matches!(a.value().name(), "body" | "html"))
+        .take(4);
+    for level in levels {
+        let Some(before) = level.prev_siblings().find_map(ElementRef::wrap) else {
+            continue;
         };
-        // A heading inside this box but outside the records' container.
-        let container = record.parent().and_then(ElementRef::wrap);
-        let found = ancestor
-            .select(heading)
-            .find(|h| container.is_none_or(|c| !contains(c, *h)) && weight(&folded_text(*h)) <= 24);
-        if let Some(h) = found {
-            let text = folded_text(h).to_lowercase();
-            return SIDEBAR_WORDS.iter().any(|w| text.contains(w));
+        let text = folded_text(before);
+        if weight(&text) > 24 || text.is_empty() {
+            continue;
         }
-        // A heading element just before the box.
-        let before = ancestor
-            .prev_siblings()
-            .filter_map(ElementRef::wrap)
-            .next()
-            .filter(|s| weight(&folded_text(*s)) <= 24);
-        if let Some(s) = before {
-            let text = folded_text(s).to_lowercase();
-            if SIDEBAR_WORDS.iter().any(|w| text.contains(w)) {
-                return true;
-            }
-        }
+        let text = text.to_lowercase();
+        return SIDEBAR_WORDS.iter().any(|w| text.contains(w));
     }
     false
 }

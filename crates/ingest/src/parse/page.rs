@@ -3,7 +3,7 @@
 //! treat a page's items exactly like a feed's. Links, images and the next page's link are made
 //! absolute here (against the page's `<base href>` or its URL), and only http(s) ones are kept.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use feed_rs::model::{Entry, Feed, FeedType, Text};
 use mediatype::{MediaTypeBuf, names};
@@ -63,6 +63,11 @@ pub fn scrape(
     .map_err(|cut| ParseError::Page(format!("the list page cannot be read: {cut}")))?;
     let base = base_of(&doc, page_url);
 
+    let days = spec
+        .day
+        .as_ref()
+        .map(|f| Days::of(&doc, f, tz, now))
+        .unwrap_or_default();
     let mut entries = Vec::new();
     let mut matched = 0;
     for element in doc.select(&spec.item) {
@@ -70,7 +75,8 @@ pub fn scrape(
         if entries.len() == MAX_ITEMS {
             continue;
         }
-        if let Some(entry) = entry(element, spec, &base, tz, now) {
+        let day = days.before(element);
+        if let Some(entry) = entry(element, spec, &base, (tz, now, day)) {
             entries.push(entry);
         }
     }
@@ -134,12 +140,59 @@ pub(crate) fn base_of(doc: &Html, page_url: &Url) -> Url {
         .unwrap_or_else(|| page_url.clone())
 }
 
+/// A timeline's day headers in document order, each with its day.
+#[derive(Default)]
+struct Days {
+    /// (position in document order, day), ascending.
+    headers: Vec<(usize, NaiveDate)>,
+    /// Every element's position in document order.
+    order: std::collections::HashMap<ego_tree::NodeId, usize>,
+}
+
+impl Days {
+    fn of(doc: &Html, field: &Field, tz: Tz, now: DateTime<Utc>) -> Self {
+        let order: std::collections::HashMap<_, _> = doc
+            .root_element()
+            .descendants()
+            .enumerate()
+            .map(|(i, n)| (n.id(), i))
+            .collect();
+        let mut headers: Vec<(usize, NaiveDate)> = doc
+            .select(&field.selector)
+            .filter_map(|h| {
+                let text = match &field.attr {
+                    Some(a) => h.value().attr(a)?.to_owned(),
+                    None => folded_text(h),
+                };
+                let day = page_date(&text, tz, now)?.with_timezone(&tz).date_naive();
+                Some((*order.get(&h.id())?, day))
+            })
+            .collect();
+        headers.sort_unstable();
+        Self { headers, order }
+    }
+
+    /// The day of the last header before `element`.
+    fn before(&self, element: ElementRef<'_>) -> Option<NaiveDate> {
+        let at = *self.order.get(&element.id())?;
+        let i = self.headers.partition_point(|(p, _)| *p < at);
+        i.checked_sub(1).map(|i| self.headers[i].1)
+    }
+}
+
+/// `HH:MM` (or `HH:MM:SS`) alone: a time of day with no day.
+fn time_of_day(text: &str) -> Option<NaiveTime> {
+    let t = text.trim();
+    NaiveTime::parse_from_str(t, "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M:%S"))
+        .ok()
+}
+
 fn entry(
     element: ElementRef<'_>,
     spec: &Compiled,
     base: &Url,
-    tz: Tz,
-    now: DateTime<Utc>,
+    (tz, now, day): (Tz, DateTime<Utc>, Option<NaiveDate>),
 ) -> Option<Entry> {
     let title = title(element, &spec.title).filter(|t| !t.is_empty())?;
     let link = first_value(element, &spec.link).and_then(|href| web_url(&href, base))?;
@@ -147,7 +200,13 @@ fn entry(
         .date
         .as_ref()
         .and_then(|f| first_value(element, f))
-        .and_then(|d| page_date(&d, tz, now));
+        .and_then(|d| match (day, time_of_day(&d)) {
+            (Some(day), Some(time)) => tz
+                .from_local_datetime(&day.and_time(time))
+                .earliest()
+                .map(|d| d.to_utc()),
+            _ => page_date(&d, tz, now),
+        });
     let summary = spec
         .summary
         .as_ref()
@@ -331,6 +390,7 @@ mod tests {
             summary: Some("p.desc".into()),
             image: Some("img@src".into()),
             next: Some("a.next@href".into()),
+            day: None,
             max_pages: 2,
         }
         .compile()
