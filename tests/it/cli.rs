@@ -45,7 +45,7 @@ fn the_shipped_configuration_is_valid() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("OK (7 sources"), "{stdout}");
+    assert!(stdout.contains("OK (8 sources"), "{stdout}");
 }
 
 #[test]

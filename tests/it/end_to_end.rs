@@ -397,7 +397,7 @@ async fn the_shipped_configuration_serves_the_bundled_samples_offline(backend: B
     app.wait_for_first_polls().await;
 
     let rows = app.running.store.run(sources::list).await.unwrap();
-    assert_eq!(rows.len(), 7);
+    assert_eq!(rows.len(), 8);
     assert!(rows.iter().all(|r| r.last_error.is_none()), "{rows:?}");
 
     // The portal without a feed: both list pages read, the advert left out, every article
@@ -425,6 +425,38 @@ async fn the_shipped_configuration_serves_the_bundled_samples_offline(backend: B
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(portal.len(), 5);
+    // The second portal, read with page: auto: its timeline's six entries, each dated by its
+    // day header and time, none of the hot list beside it.
+    let kuaixun = app
+        .running
+        .store
+        .run(|c| {
+            crossfeed::store::items::latest(
+                c,
+                &crossfeed::store::items::ItemQuery {
+                    source: Some("chuhai-kuaixun".into()),
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(kuaixun.len(), 6);
+    let temu = kuaixun
+        .iter()
+        .find(|i| {
+            i.item
+                .title
+                .as_deref()
+                .unwrap_or_default()
+                .contains("Temu半托管")
+        })
+        .unwrap();
+    assert_eq!(
+        temu.item.published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2026-11-26T03:40:00+00:00")
+    );
     // Only files inside the samples directory are served.
     for escape in [
         "/samples/portal/..%2F..%2Fcrossfeed.yaml",
@@ -507,7 +539,7 @@ async fn the_shipped_configuration_serves_the_bundled_samples_offline(backend: B
             .await
             .unwrap(),
     );
-    assert_eq!(all.len(), 32);
+    assert_eq!(all.len(), 38);
     app.stop().await;
 }
 on_both_backends!(

@@ -275,6 +275,7 @@ pub fn source_yaml(probe: &Probe, url: &Url, id: &str, tags: &[String]) -> Strin
         pin("date", spec.date.as_ref());
         pin("summary", spec.summary.as_ref());
         pin("image", spec.image.as_ref());
+        pin("day", spec.day.as_ref());
         out.push_str("    full_content: auto\n");
     }
     out

@@ -87,23 +87,17 @@ pub fn detect(html: &str, page_url: &Url, max_pages: u32) -> Result<Detected, Pa
 pub fn detect_in(doc: &Html, base: &Url, max_pages: u32) -> Option<Detected> {
     let mut best: Option<(f64, Candidate<'_>)> = None;
     let mut seen = std::collections::HashSet::new();
-    for container in doc
-        .root_element()
-        .descendants()
-        .filter_map(ElementRef::wrap)
-    {
-        for tag in repeated_tags(container) {
-            for item in item_selectors(doc, container, &tag) {
-                if !seen.insert(item.clone()) {
-                    continue;
-                }
-                let Some(candidate) = Candidate::read(doc, &item, base) else {
-                    continue;
-                };
-                let score = candidate.score();
-                if best.as_ref().is_none_or(|(s, _)| score > *s) {
-                    best = Some((score, candidate));
-                }
+    for (container, tag) in shortlist(doc) {
+        for item in item_selectors(doc, container, &tag) {
+            if !seen.insert(item.clone()) {
+                continue;
+            }
+            let Some(candidate) = Candidate::read(doc, &item, base) else {
+                continue;
+            };
+            let score = candidate.score();
+            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                best = Some((score, candidate));
             }
         }
     }
@@ -112,6 +106,44 @@ pub fn detect_in(doc: &Html, base: &Url, max_pages: u32) -> Option<Detected> {
         spec: list.spec(doc, max_pages)?,
         entries: list.entries.len(),
     })
+}
+
+/// Candidate lists looked at in full, at most: a page of thousands of small boxes must not
+/// cost thousands of walks over the page.
+const SHORTLIST: usize = 48;
+
+/// The (container, tag) pairs worth reading in full: those whose repeated children hold the
+/// most link text, by a cheap count, the [`SHORTLIST`] heaviest.
+fn shortlist(doc: &Html) -> Vec<(ElementRef<'_>, String)> {
+    let mut all: Vec<(usize, ElementRef<'_>, String)> = Vec::new();
+    for container in doc
+        .root_element()
+        .descendants()
+        .filter_map(ElementRef::wrap)
+    {
+        for tag in repeated_tags(container) {
+            let linked: usize = container
+                .children()
+                .filter_map(ElementRef::wrap)
+                .filter(|c| c.value().name() == tag)
+                .map(|c| {
+                    std::iter::once(c)
+                        .chain(c.descendants().filter_map(ElementRef::wrap))
+                        .filter(|e| e.value().name() == "a")
+                        .map(|a| weight(&folded_text(a)).min(80))
+                        .max()
+                        .unwrap_or(0)
+                })
+                .filter(|w| *w >= MIN_TITLE_WEIGHT)
+                .sum();
+            if linked > 0 {
+                all.push((linked, container, tag));
+            }
+        }
+    }
+    all.sort_by(|a, b| b.0.cmp(&a.0));
+    all.truncate(SHORTLIST);
+    all.into_iter().map(|(_, c, t)| (c, t)).collect()
 }
 
 /// Tags of which `container` has at least [`MIN_ENTRIES`] element children.
@@ -330,7 +362,10 @@ impl<'a> Candidate<'a> {
         let summaries = share(&|e| e.summary.is_some());
         let images = share(&|e| e.image);
         let entry_share = n / self.records as f64;
-        let mut score = n
+        // The count weighs by its logarithm: a main list of twenty long titles with dates must
+        // beat a thousand boxes of short links (tag clouds, keyword chips), and one more entry
+        // must not outweigh a date or a summary on every entry.
+        let mut score = n.ln_1p()
             * title
             * distinct
             * entry_share
