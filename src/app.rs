@@ -517,8 +517,15 @@ pub async fn preview_source(
             item.link.clone(),
         ) {
             articles_left -= 1;
-            match reader.article(&link, source.url.as_str(), how).await {
-                Ok(html) => item.content = Some(html),
+            match reader
+                .article(&link, source.url.as_str(), how, source.timezone)
+                .await
+            {
+                Ok(article) => {
+                    item.content = Some(article.html);
+                    // A list that shows no date: the article page's, as a poll stores it.
+                    item.published = item.published.or(article.published);
+                }
                 Err(e) => article_error = Some(e.to_string()),
             }
         }

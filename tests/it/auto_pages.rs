@@ -204,3 +204,87 @@ async fn a_damaged_gbk_page_reads_in_its_charset(backend: Backend) {
     assert_eq!(stored_titles(&db), want);
 }
 on_both_backends!(a_damaged_gbk_page, a_damaged_gbk_page_reads_in_its_charset);
+
+/// A list that shows no dates: an item has none (`published` null, never the fetch time)
+/// until its article page says when it was published, with full content on; an article page
+/// that says nothing leaves it undated.
+async fn an_undated_list_takes_its_dates_from_the_article_pages(backend: Backend) {
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    up.reset().await;
+    let entry = |n: u32, title: &str| {
+        format!(
+            "<li><h3><a href=\"/a/{n}.html\">{title}</a></h3><p>这是一段足够长的摘要文字，用来说明这条资讯讲的是什么内容。</p></li>"
+        )
+    };
+    let list = format!(
+        "<html lang=\"zh-CN\"><body><ul class=\"list\">{}{}{}</ul></body></html>",
+        entry(1, "亚马逊欧洲站调整入仓配置费标准"),
+        entry(2, "Shopee巴西站开放跨境卖家自注册"),
+        entry(3, "海外仓旺季仓租上涨约一成左右")
+    );
+    let article = |meta: &str, n: u32| {
+        format!(
+            "<html><head>{meta}</head><body><article><h1>资讯 {n}</h1><p>平台发布通知，卖家需要在规定时间内完成相关设置，逾期未完成的店铺将受到流量限制。业内人士建议卖家尽早核对后台信息，避免影响旺季销售。</p><p>平台还表示，将在未来几周内陆续推出配套工具，帮助卖家降低运营成本。</p></article></body></html>"
+        )
+    };
+    for (at, body) in [
+        ("/news/", list),
+        (
+            "/a/1.html",
+            article(
+                "<meta property=\"article:published_time\" content=\"2026-11-26T11:40:00+08:00\">",
+                1,
+            ),
+        ),
+        (
+            "/a/2.html",
+            article("", 2).replace("<h1>", "<div>发布时间：2026-11-25 09:30</div><h1>"),
+        ),
+        ("/a/3.html", article("", 3)),
+    ] {
+        Mock::given(method("GET"))
+            .and(path(at))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body.into_bytes(), HTML))
+            .mount(&up.server)
+            .await;
+    }
+    let source = format!(
+        "  - id: portal\n    url: {}\n    timezone: Asia/Shanghai\n    page: auto\n    full_content: auto\n",
+        up.url("/news/")
+    );
+    let config = common::config(&db, &source);
+    let summary = fetch(&config).await;
+    assert_eq!((summary.failed, summary.new), (0, 3), "{summary:?}");
+    let dated = |start: &str| {
+        db.store()
+            .with_conn(|c| {
+                items::latest(
+                    c,
+                    &ItemQuery {
+                        limit: 10,
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap()
+            .into_iter()
+            .find(|s| {
+                s.item
+                    .title
+                    .as_deref()
+                    .unwrap_or_default()
+                    .starts_with(start)
+            })
+            .map(|s| (s.item.published, s.item.content.is_some()))
+            .unwrap()
+    };
+    let at = |s: &str| Some(chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc());
+    assert_eq!(dated("亚马逊"), (at("2026-11-26T11:40:00+08:00"), true));
+    assert_eq!(dated("Shopee"), (at("2026-11-25T09:30:00+08:00"), true));
+    assert_eq!(dated("海外仓"), (None, true));
+}
+on_both_backends!(
+    an_undated_list,
+    an_undated_list_takes_its_dates_from_the_article_pages
+);

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -142,11 +143,11 @@ impl Ingestor {
     async fn article_done(
         &self,
         due: &articles::Due,
-        result: Result<String, IngestError>,
+        result: Result<Article, IngestError>,
         report: &mut ArticleReport,
     ) {
         let outcome = match result {
-            Ok(html) => self.store_article(due, html).await,
+            Ok(article) => self.store_article(due, article).await,
             Err(e) => Err(e),
         };
         match outcome {
@@ -163,13 +164,14 @@ impl Ingestor {
 
     /// Store the article and re-run the item's topics over its full text (tags, search and the
     /// rest follow through the keyword job).
-    async fn store_article(&self, due: &articles::Due, html: String) -> Result<(), IngestError> {
+    async fn store_article(&self, due: &articles::Due, found: Article) -> Result<(), IngestError> {
+        let Article { html, published } = found;
         let rules = self.reader.rules.get();
         let (id, source_id) = (due.item_id, due.source_id.clone());
         self.store
             .run(move |c| {
                 transaction(c, |c| {
-                    if !articles::store(c, id, &html, Utc::now())? {
+                    if !articles::store(c, id, &html, published, Utc::now())? {
                         return Ok(());
                     }
                     let Some(stored) = items::by_ids(c, &[ItemId::from(id)])?.into_iter().next()
@@ -229,26 +231,37 @@ impl Ingestor {
     }
 }
 
+/// An item's article: its sanitized HTML, and when its page says it was published.
+#[derive(Debug, Clone)]
+pub struct Article {
+    pub html: String,
+    /// Fills in an item whose list or feed gave no date; an item's own date is never replaced.
+    pub published: Option<DateTime<Utc>>,
+}
+
 impl Reader {
     /// The article of a claimed item.
-    async fn article_of(&self, due: &articles::Due) -> Result<String, IngestError> {
+    async fn article_of(&self, due: &articles::Due) -> Result<Article, IngestError> {
         let how = FullContent::from_stored(&due.full_content).ok_or_else(|| {
             ParseError::Article(format!(
                 "unknown full_content setting {:?}",
                 due.full_content
             ))
         })?;
-        self.article(&due.link, &due.source_url, &how).await
+        let tz = due.timezone.parse::<Tz>().unwrap_or(Tz::UTC);
+        self.article(&due.link, &due.source_url, &how, tz).await
     }
 
     /// Fetch the article at `link` (an item of the source configured at `source_url`), extract
-    /// it as `how` says and sanitize it.
+    /// it as `how` says and sanitize it, with the date the page says it was published (read in
+    /// `tz` when it carries no zone).
     pub async fn article(
         &self,
         link: &str,
         source_url: &str,
         how: &FullContent,
-    ) -> Result<String, IngestError> {
+        tz: Tz,
+    ) -> Result<Article, IngestError> {
         let how = how.clone();
         let link = Url::parse(link).map_err(|_| IngestError::Url(link.to_owned()))?;
         let trusted =
@@ -293,7 +306,10 @@ impl Reader {
             if clean.is_empty() {
                 return Err(ParseError::Article("nothing was left after sanitizing".into()).into());
             }
-            Ok(clean.to_owned())
+            Ok(Article {
+                html: clean.to_owned(),
+                published: article::published(&text, tz, Utc::now()),
+            })
         });
         match tokio::time::timeout(budget, task).await {
             Ok(joined) => joined.map_err(task_failure)?,

@@ -20,6 +20,8 @@ pub struct Due {
     pub source_url: String,
     /// The source's `full_content` (`auto` or `css:<selector>`).
     pub full_content: String,
+    /// The source's time zone (IANA name), for dates on the article page that carry none.
+    pub timezone: String,
     /// Attempts made before this one.
     pub attempts: i32,
 }
@@ -76,22 +78,25 @@ pub fn claim(
         type Row = (i64, String, String, i32);
         // Only the item rows are locked: a poll holds its source's row while it writes.
         let rows: Vec<Row> = load_claimed!(conn, candidates)?;
-        let settings: std::collections::HashMap<String, (String, String)> = sources::table
+        type Settings = (String, String, String);
+        let settings: std::collections::HashMap<String, Settings> = sources::table
             .filter(sources::full_content.is_not_null())
             .select((
                 sources::id,
                 sources::url,
                 sources::full_content.assume_not_null(),
+                sources::timezone,
             ))
-            .load::<(String, String, String)>(conn)?
+            .load::<(String, String, String, String)>(conn)?
             .into_iter()
-            .map(|(id, url, how)| (id, (url, how)))
+            .map(|(id, url, how, tz)| (id, (url, how, tz)))
             .collect();
         let mut per: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let mut per_host = hosts.in_flight.clone();
         let mut chosen = Vec::new();
         for (item_id, source_id, link, attempts) in rows {
-            let Some((source_url, full_content)) = settings.get(&source_id).cloned() else {
+            let Some((source_url, full_content, timezone)) = settings.get(&source_id).cloned()
+            else {
                 continue;
             };
             let n = per.entry(source_id.clone()).or_default();
@@ -107,6 +112,7 @@ pub fn claim(
                 link,
                 source_url,
                 full_content,
+                timezone,
                 attempts,
             });
         }
@@ -121,15 +127,30 @@ pub fn claim(
 }
 
 /// Store `article` (sanitized HTML) for `item_id`: it is shown as the item's content from now
-/// on, the item counts as changed, and the keyword job indexes the new text. False when the
-/// item is gone. Run it in the transaction that also rewrites the item's topics, and touch
+/// on, the item counts as changed, and the keyword job indexes the new text. `published`, the
+/// date the article page gives, fills in an item that has none (its list showed no date); it
+/// never replaces one, and the item stays filed where it was first seen. False when the item
+/// is gone. Run it in the transaction that also rewrites the item's topics, and touch
 /// [`meta::touch_items`] at its end, so that no reader sees the item between the two.
 pub fn store(
     conn: &mut DbConn,
     item_id: i64,
     article: &str,
+    published: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
+    let published = published
+        .and_then(crate::domain::instant::storable)
+        .filter(|p| *p <= now + chrono::Duration::days(1));
+    if let Some(published) = published.map(|p| p.naive_utc()) {
+        diesel::update(
+            items::table
+                .find(item_id)
+                .filter(items::published.is_null()),
+        )
+        .set(items::published.eq(Some(published)))
+        .execute(conn)?;
+    }
     let now = now.naive_utc();
     let n = diesel::update(items::table.find(item_id))
         .set((

@@ -68,6 +68,77 @@ pub fn page_text(
     Ok(decoded)
 }
 
+/// When the article page says it was published: `article:published_time` and its kin in
+/// `<meta>`, JSON-LD `datePublished`, the first `<time datetime>`, then a labelled date in the
+/// text (发布时间：…, 发布日期：…, 时间：…), read in `tz` when it carries no zone. None rather
+/// than a guess.
+pub fn published(
+    html: &str,
+    tz: chrono_tz::Tz,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    use super::dates::page_date;
+    let doc = budget::document(
+        HtmlTreeSink::new(Html::new_document()),
+        html,
+        html5ever::ParseOpts::default(),
+    )
+    .ok()?;
+    let first_attr = |css: &str, attr: &str| {
+        Selector::parse(css).ok().and_then(|s| {
+            doc.select(&s)
+                .find_map(|e| e.value().attr(attr).map(str::to_owned))
+        })
+    };
+    let meta = first_attr(
+        "meta[property='article:published_time'], meta[property='og:published_time'], \
+         meta[itemprop='datePublished'], meta[name='pubdate'], meta[name='publishdate'], \
+         meta[name='PubDate'], meta[name='publish_date'], meta[name='article:published_time']",
+        "content",
+    )
+    .or_else(|| first_attr("[itemprop='datePublished'][datetime]", "datetime"));
+    let json_ld = || {
+        let s = Selector::parse("script[type='application/ld+json']").ok()?;
+        doc.select(&s).find_map(|e| {
+            let text: String = e.text().collect();
+            let at = text.find("\"datePublished\"")?;
+            let rest = &text[at + "\"datePublished\"".len()..];
+            let rest = rest
+                .trim_start()
+                .strip_prefix(':')?
+                .trim_start()
+                .strip_prefix('"')?;
+            Some(rest[..rest.find('"')?].to_owned())
+        })
+    };
+    let time = || first_attr("time[datetime]", "datetime");
+    for found in [meta, json_ld(), time()].into_iter().flatten() {
+        if let Some(d) = page_date(&found, tz, now) {
+            return Some(d);
+        }
+    }
+    // A labelled date among the page's short texts.
+    let body = Selector::parse("body").ok()?;
+    let body = doc.select(&body).next()?;
+    body.text()
+        .map(str::trim)
+        .filter(|t| t.chars().count() <= 80)
+        .filter(|t| {
+            [
+                "发布时间",
+                "发布日期",
+                "发表时间",
+                "发表于",
+                "时间：",
+                "日期：",
+                "Published",
+            ]
+            .iter()
+            .any(|l| t.contains(l))
+        })
+        .find_map(|t| page_date(t, tz, now))
+}
+
 /// An article page whose parse was cut is no article.
 fn cut(cut: budget::Cut) -> ParseError {
     ParseError::Article(format!("the article page cannot be read: {cut}"))
@@ -141,6 +212,38 @@ fn by_selector(html: &str, css: &str) -> Result<(String, usize), ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_article_page_says_when_it_was_published() {
+        let tz = chrono_tz::Tz::Asia__Shanghai;
+        let now = chrono::Utc::now();
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        let meta = r#"<html><head><meta property="article:published_time" content="2026-11-26T11:40:00+08:00"></head><body><p>x</p></body></html>"#;
+        assert_eq!(
+            published(meta, tz, now),
+            Some(at("2026-11-26T11:40:00+08:00"))
+        );
+        let ld = r#"<html><head><script type="application/ld+json">{"@type":"NewsArticle","datePublished": "2026-11-25T09:00:00Z"}</script></head><body></body></html>"#;
+        assert_eq!(published(ld, tz, now), Some(at("2026-11-25T09:00:00Z")));
+        let time = r#"<html><body><article><time datetime="2026-11-24T08:00:00+08:00">11月24日</time></article></body></html>"#;
+        assert_eq!(
+            published(time, tz, now),
+            Some(at("2026-11-24T08:00:00+08:00"))
+        );
+        let text = "<html><body><div class=\"info\"><span>来源：雨果网</span><span>发布时间：2026-11-23 16:05</span></div><p>正文</p></body></html>";
+        assert_eq!(
+            published(text, tz, now),
+            Some(at("2026-11-23T16:05:00+08:00"))
+        );
+        assert_eq!(
+            published(
+                "<html><body><p>2026-11-23 一段没有标签的文字</p></body></html>",
+                tz,
+                now
+            ),
+            None
+        );
+    }
 
     #[test]
     fn only_html_that_decodes_as_text_is_an_article_page() {

@@ -141,7 +141,7 @@ fn shortlist(doc: &Html) -> Vec<(ElementRef<'_>, String)> {
             }
         }
     }
-    all.sort_by(|a, b| b.0.cmp(&a.0));
+    all.sort_by_key(|(linked, _, _)| std::cmp::Reverse(*linked));
     all.truncate(SHORTLIST);
     all.into_iter().map(|(_, c, t)| (c, t)).collect()
 }
