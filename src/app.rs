@@ -21,6 +21,7 @@ use crate::reclassify;
 use crate::reload::Reloader;
 use crate::rules::{Live, Rules};
 use crate::scheduler::{self, SchedulerHandle};
+use crate::server::images::ImageProxy;
 use crate::server::{self, AppState, FeedCache, Surface};
 use crate::store::{Store, sources};
 use crate::views::Counter;
@@ -217,7 +218,16 @@ pub async fn start_with_admin_token(
         config.server.feed_cache,
         config.server.change_poll,
     ));
+    let images = if config.site.image_proxy && role.serves() {
+        Some(Arc::new(ImageProxy::new(
+            &image_key(&store).await?,
+            Fetcher::new(&config.fetch)?,
+        )))
+    } else {
+        None
+    };
     let state = AppState {
+        images,
         store: store.clone(),
         config: Arc::clone(&reloader.config),
         rules: Arc::clone(&reloader.rules),
@@ -390,6 +400,25 @@ async fn shutdown_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The image route's signing key: `CROSSFEED_IMAGE_KEY`, else one made once and kept in the
+/// store, so that every process sharing the store signs alike and addresses survive restarts.
+async fn image_key(store: &Store) -> anyhow::Result<Vec<u8>> {
+    if let Ok(key) = std::env::var(crate::config::IMAGE_KEY_ENV)
+        && !key.trim().is_empty()
+    {
+        return Ok(key.trim().as_bytes().to_vec());
+    }
+    let fresh = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let key = store
+        .run(move |c| crate::store::meta::get_or_init(c, crate::store::meta::IMAGE_KEY, &fresh))
+        .await?;
+    Ok(key.into_bytes())
 }
 
 /// Poll every enabled source (or only `only`) once now. `on_start` learns how many will run

@@ -90,6 +90,7 @@ async fn fixture() -> Fixture {
         nudge: None,
         views: Arc::new(crossfeed::views::Counter::new()),
         trends: Arc::default(),
+        images: None,
     };
     Fixture { _dir: dir, state }
 }

@@ -19,6 +19,7 @@ mod discovery;
 mod end_to_end;
 mod fetching;
 mod hardening;
+mod images;
 mod near_duplicates;
 mod operations;
 mod page_detection;

@@ -85,7 +85,16 @@ pub struct SiteConfig {
     /// Searches the sidebar suggests (before each topic's leading keyword) while too few people
     /// have searched; shown as suggestions, never as counts.
     pub suggested_searches: Vec<String>,
+    /// Show items' and articles' pictures through crossfeed's own image route (`/img/…`), so
+    /// that portals that refuse hotlinked images still show them.
+    pub image_proxy: bool,
+    /// The same in feeds: their pictures' addresses point at the image route.
+    pub image_proxy_in_feeds: bool,
 }
+
+/// The variable that holds the image route's signing key, shared by every process; without it
+/// the key is made once and kept in the store.
+pub const IMAGE_KEY_ENV: &str = "CROSSFEED_IMAGE_KEY";
 
 impl Default for SiteConfig {
     fn default() -> Self {
@@ -93,6 +102,8 @@ impl Default for SiteConfig {
             timezone: chrono_tz::Asia::Shanghai,
             sample_pages: None,
             suggested_searches: Vec::new(),
+            image_proxy: true,
+            image_proxy_in_feeds: false,
         }
     }
 }

@@ -53,6 +53,8 @@ pub(super) struct RawSite {
     pub(super) timezone: Option<Spanned<String>>,
     pub(super) sample_pages: Option<Spanned<String>>,
     pub(super) suggested_searches: Option<Vec<Spanned<String>>>,
+    pub(super) image_proxy: Option<bool>,
+    pub(super) image_proxy_in_feeds: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]

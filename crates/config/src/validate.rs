@@ -380,6 +380,8 @@ impl Validator {
             timezone: timezone?,
             sample_pages: sample_pages?,
             suggested_searches: suggested?,
+            image_proxy: raw.image_proxy.unwrap_or(true),
+            image_proxy_in_feeds: raw.image_proxy_in_feeds.unwrap_or(false),
         })
     }
 

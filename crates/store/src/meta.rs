@@ -40,3 +40,17 @@ pub fn set(conn: &mut DbConn, key: &str, value: &str) -> Result<(), StoreError> 
         .execute(c))?;
     Ok(())
 }
+
+/// The value under `key`, set to `value` first when there is none; the first process to set it
+/// wins, and every process reads the same value back.
+pub fn get_or_init(conn: &mut DbConn, key: &str, value: &str) -> Result<String, StoreError> {
+    on_backend!(conn, |c| diesel::insert_into(meta::table)
+        .values((meta::key.eq(key), meta::value.eq(value)))
+        .on_conflict(meta::key)
+        .do_nothing()
+        .execute(c))?;
+    Ok(get(conn, key)?.unwrap_or_else(|| value.to_owned()))
+}
+
+/// The key under which the image route's signing key is kept when the environment gives none.
+pub const IMAGE_KEY: &str = "image_key";

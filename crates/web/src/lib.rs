@@ -13,7 +13,7 @@ pub mod views;
 // The crates beneath this one, under the names its modules use for them.
 use crossfeed_config as config;
 use crossfeed_domain::{self as domain, text};
-use crossfeed_ingest::reload;
+use crossfeed_ingest::{fetch, reload};
 use crossfeed_metrics as metrics;
 use crossfeed_rules::{self as rules, classify, search};
 use crossfeed_store as store;

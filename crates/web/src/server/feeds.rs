@@ -377,7 +377,17 @@ async fn serve_feed(
     let kind = selection.kind;
     let before = request.query.before;
     let limit = request.query.limit;
-    let (items, sources) = load(state, &config, kind, request).await?;
+    let (mut items, sources) = load(state, &config, kind, request).await?;
+    if let (true, Some(proxy)) = (config.site.image_proxy_in_feeds, state.images.as_ref()) {
+        for item in &mut items {
+            super::images::in_feed(
+                proxy,
+                item,
+                config.server.public_base(),
+                &config.server.public_url,
+            );
+        }
+    }
     let updated = items
         .iter()
         .map(|i| i.changed_at)

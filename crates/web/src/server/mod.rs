@@ -7,6 +7,7 @@ mod discovery;
 mod error;
 mod feeds;
 mod health;
+pub mod images;
 mod json;
 mod params;
 mod samples;
@@ -126,6 +127,7 @@ pub fn routes(data: Data<AppState>) -> impl FnOnce(&mut ServiceConfig) {
             .configure(api::config)
             .configure(health::config)
             .configure(samples::config)
+            .service(images::serve_image)
             .configure(web::config)
             .default_service(actix_web::web::to(
                 |req: actix_web::HttpRequest| async move {

@@ -30,6 +30,8 @@ pub struct AppState {
     pub views: Arc<crate::views::Counter>,
     /// Trending searches, computed once per flush of the search counts.
     pub trends: Arc<trends::TrendCache>,
+    /// The image route (None when `site.image_proxy` is off).
+    pub images: Option<Arc<super::images::ImageProxy>>,
 }
 
 /// Who is asking, for counting: the client address and the User-Agent. The forwarding headers

@@ -94,7 +94,8 @@ pub(super) async fn item_page(
         .content
         .clone()
         .or_else(|| item.item.summary.clone())
-        .filter(|h| !h.trim().is_empty());
+        .filter(|h| !h.trim().is_empty())
+        .map(|h| ctx.pictures_in(&h));
     let body = ItemPage {
         t: ctx.t,
         title,

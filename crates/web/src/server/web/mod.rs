@@ -145,6 +145,8 @@ struct Ctx {
     tz: Tz,
     path: String,
     query: Vec<(String, String)>,
+    /// The image route, and this site's own address (its pictures are linked directly).
+    images: Option<(std::sync::Arc<super::images::ImageProxy>, url::Url)>,
 }
 
 /// The request's path as a link on this site. `//evil.example/x` (or `/\\evil.example/x`, which
@@ -177,6 +179,26 @@ impl Ctx {
             tz: config.site.timezone,
             path: own_path(req.path()),
             query,
+            images: state
+                .images
+                .clone()
+                .map(|p| (p, config.server.public_url.clone())),
+        }
+    }
+
+    /// A picture's address as pages show it: through the image route when it is on.
+    fn picture(&self, image: &str) -> String {
+        match &self.images {
+            Some((proxy, own)) => super::images::proxied(proxy, image, Some(own)),
+            None => image.to_owned(),
+        }
+    }
+
+    /// Content HTML with its pictures through the image route when it is on.
+    fn pictures_in(&self, html: &str) -> String {
+        match &self.images {
+            Some((proxy, own)) => super::images::proxied_html(proxy, html, Some(own)),
+            None => html.to_owned(),
         }
     }
 
@@ -303,7 +325,7 @@ impl Ctx {
             title_html: None,
             snippet_html: None,
             summary,
-            image: item.item.image.clone(),
+            image: item.item.image.as_deref().map(|i| self.picture(i)),
             source: titles
                 .get(item.source_id.as_str())
                 .cloned()
