@@ -1,7 +1,9 @@
 //! `page: auto` sources on both stores: a portal list page served on 127.0.0.1 with no
 //! selectors configured yields its main list and nothing from its sidebar; what detection found
 //! is kept with the source and reused while it matches, even when the sidebar grows to look
-//! more like a list than the main one; a changed layout is found again, with a warning.
+//! more like a list than the main one; a changed layout is found again, with a warning; every
+//! portal family of the fixtures stores its main list; a damaged GB2312 page reads in its
+//! charset; an undated list takes its dates from the article pages.
 
 use crossfeed::app;
 use crossfeed::domain::page::PageSpec;
@@ -288,3 +290,93 @@ on_both_backends!(
     an_undated_list,
     an_undated_list_takes_its_dates_from_the_article_pages
 );
+
+/// Every portal family of the fixtures as a `page: auto` source on one store, served on
+/// 127.0.0.1 (their example hosts rewritten to the upstream's address): each source stores its
+/// main list and nothing beside it.
+async fn every_family_stores_its_main_list(backend: Backend) {
+    // Each family's host, and the page's path and query there (relative links resolve
+    // against it).
+    const FAMILIES: &[(&str, &str, &str)] = &[
+        ("dedecms", "https://www.kjzx.example.cn", "/news/"),
+        ("empire", "https://www.kjzx.example.cn", "/html/news/"),
+        ("wordpress", "https://blog.example.com", "/category/news/"),
+        ("cards", "https://news.example.net", "/list"),
+        (
+            "discuz",
+            "https://bbs.example.com",
+            "/portal.php?mod=list&catid=2",
+        ),
+        ("timeline", "https://www.chuhai.example.com", "/kuaixun/"),
+        ("ordered", "https://insight.example.org", "/p/"),
+        (
+            "phpcms",
+            "https://www.phpcms-news.example.cn",
+            "/html/kuajing/",
+        ),
+    ];
+    let db = TestDb::new(backend);
+    let up = Upstream::start().await;
+    up.reset().await;
+    let mut sources = String::new();
+    let mut want: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for (family, host, at) in FAMILIES {
+        let page = String::from_utf8(common::fixture(&format!("portals/{family}.html")))
+            .unwrap()
+            .replace(host, &up.url(""));
+        Mock::given(method("GET"))
+            .and(path(at.split('?').next().unwrap()))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(page.into_bytes(), HTML))
+            .mount(&up.server)
+            .await;
+        sources.push_str(&format!(
+            "  - id: {family}\n    url: \"{}\"\n    timezone: Asia/Shanghai\n    page: auto\n",
+            up.url(at)
+        ));
+        let v: serde_json::Value =
+            serde_json::from_slice(&common::fixture(&format!("portals/{family}.expected.json")))
+                .unwrap();
+        let mut entries: Vec<(String, String)> = v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["title"].as_str().unwrap().to_owned(),
+                    e["link"].as_str().unwrap().replace(host, &up.url("")),
+                )
+            })
+            .collect();
+        entries.sort();
+        want.push(((*family).to_owned(), entries));
+    }
+    let config = common::config(&db, &sources);
+    let summary = fetch(&config).await;
+    assert_eq!(summary.failed, 0, "{summary:?}");
+    for (family, entries) in want {
+        let mut got: Vec<(String, String)> = db
+            .store()
+            .with_conn(|c| {
+                items::latest(
+                    c,
+                    &ItemQuery {
+                        source: Some(family.clone()),
+                        limit: 100,
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap()
+            .into_iter()
+            .map(|s| {
+                (
+                    s.item.title.unwrap_or_default(),
+                    s.item.link.unwrap_or_default(),
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, entries, "{family}");
+    }
+}
+on_both_backends!(every_family_stores, every_family_stores_its_main_list);
