@@ -101,7 +101,14 @@ pub async fn probe(fetcher: &Fetcher, url: &Url, max_pages: u32) -> Result<Probe
 
 /// A page's `<title>` (whitespace folded) and declared language (`<html lang>`).
 fn page_facts(text: &str) -> (Option<String>, Option<String>) {
-    let doc = Html::parse_document(&text[..text.len().min(floor(text, 256 * 1024))]);
+    // Through the parser's depth bound, as every HTML parse goes; a page past it says nothing.
+    let Ok(doc) = crate::parse::budget::document(
+        scraper::HtmlTreeSink::new(Html::new_document()),
+        &text[..floor(text, 256 * 1024)],
+        html5ever::ParseOpts::default(),
+    ) else {
+        return (None, None);
+    };
     let title = Selector::parse("title").ok().and_then(|s| {
         doc.select(&s)
             .next()

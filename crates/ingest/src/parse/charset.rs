@@ -39,14 +39,20 @@ pub fn to_utf8(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
     }
     let declared = declared_encoding(bytes);
     let meta = declared.is_none().then(|| meta_charset(bytes)).flatten();
-    for (label, evidence) in [
+    // Each declaration that names an encoding, in the order they are trusted.
+    let labels: Vec<(&'static Encoding, Evidence)> = [
         (http_charset, Evidence::HttpCharset),
         (declared, Evidence::XmlDeclaration),
         (meta.as_deref(), Evidence::HtmlMeta),
-    ] {
-        let Some(encoding) = label.and_then(|l| Encoding::for_label(l.trim().as_bytes())) else {
-            continue;
-        };
+    ]
+    .into_iter()
+    .filter_map(|(label, evidence)| {
+        label
+            .and_then(|l| Encoding::for_label(l.trim().as_bytes()))
+            .map(|e| (e, evidence))
+    })
+    .collect();
+    for &(encoding, evidence) in &labels {
         // Without a BOM, bytes we could read as ASCII are not UTF-16 whatever they claim.
         if encoding == UTF_16LE || encoding == UTF_16BE {
             continue;
@@ -69,14 +75,7 @@ pub fn to_utf8(bytes: &[u8], http_charset: Option<&str>) -> Decoded {
         return finish(text.to_owned(), UTF_8, Evidence::ValidUtf8);
     }
     // A declared encoding that fails on a few bytes only: the page is in it, damaged.
-    for (label, evidence) in [
-        (http_charset, Evidence::HttpCharset),
-        (declared, Evidence::XmlDeclaration),
-        (meta.as_deref(), Evidence::HtmlMeta),
-    ] {
-        let Some(encoding) = label.and_then(|l| Encoding::for_label(l.trim().as_bytes())) else {
-            continue;
-        };
+    for &(encoding, evidence) in &labels {
         if encoding.is_single_byte() || encoding == UTF_16LE || encoding == UTF_16BE {
             continue;
         }

@@ -17,7 +17,7 @@ use url::Url;
 
 use super::ParseError;
 use super::dates::page_date;
-use super::page::first_match;
+use super::page::{first_match, folded_text, time_of_day};
 use crate::domain::page::PageSpec;
 
 /// Fewest entries a list must have.
@@ -453,12 +453,9 @@ fn day_headers(doc: &Html, entries: &[Entry<'_>]) -> Option<String> {
         .then_some(css)
 }
 
+/// A time of day alone, as the page reader reads one.
 fn is_time_of_day(text: &str) -> bool {
-    let t = text.trim();
-    matches!(t.len(), 4 | 5 | 7 | 8)
-        && t.split(':').count() >= 2
-        && t.split(':')
-            .all(|p| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit()))
+    time_of_day(text).is_some()
 }
 
 /// A date selector as a field: `time` elements are read by their `datetime`, elements whose
@@ -687,14 +684,7 @@ fn is_date(text: &str) -> bool {
         return true;
     }
     // A timeline's entries show only the time of day.
-    let bytes = t.as_bytes();
-    matches!(bytes.len(), 4 | 5)
-        && t.split_once(':').is_some_and(|(h, m)| {
-            h.len() <= 2
-                && m.len() == 2
-                && h.bytes().all(|b| b.is_ascii_digit())
-                && m.bytes().all(|b| b.is_ascii_digit())
-        })
+    is_time_of_day(t)
 }
 
 /// An href that may be an article on the page's site: http(s), the same site (a shared
@@ -780,15 +770,6 @@ fn weight(text: &str) -> usize {
             }
         })
         .sum()
-}
-
-/// An element's text with whitespace folded.
-fn folded_text(element: ElementRef<'_>) -> String {
-    element
-        .text()
-        .flat_map(str::split_whitespace)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// An element's own text (not its children's), whitespace folded.

@@ -181,7 +181,7 @@ impl Days {
 }
 
 /// `HH:MM` (or `HH:MM:SS`) alone: a time of day with no day.
-fn time_of_day(text: &str) -> Option<NaiveTime> {
+pub(crate) fn time_of_day(text: &str) -> Option<NaiveTime> {
     let t = text.trim();
     NaiveTime::parse_from_str(t, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M:%S"))
@@ -327,7 +327,7 @@ fn image(scope: ElementRef<'_>, field: &Field) -> Option<String> {
 }
 
 /// The element's text with runs of whitespace folded to one space.
-fn folded_text(element: ElementRef<'_>) -> String {
+pub(crate) fn folded_text(element: ElementRef<'_>) -> String {
     let mut out = String::new();
     for piece in element.text() {
         for word in piece.split_whitespace() {

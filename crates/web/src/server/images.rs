@@ -50,12 +50,17 @@ struct Cached {
     etag: String,
 }
 
+/// Pictures held in memory, least recently used first, and their bytes together.
+struct Cache {
+    pictures: lru::LruCache<String, Arc<Cached>>,
+    bytes: usize,
+}
+
 /// The image route's key, fetcher and cache.
 pub struct ImageProxy {
     key: Vec<u8>,
     fetcher: Fetcher,
-    cache: Mutex<lru::LruCache<String, Arc<Cached>>>,
-    cached_bytes: Mutex<usize>,
+    cache: Mutex<Cache>,
 }
 
 impl ImageProxy {
@@ -63,10 +68,10 @@ impl ImageProxy {
         Self {
             key: key.to_vec(),
             fetcher,
-            cache: Mutex::new(lru::LruCache::new(
-                NonZeroUsize::new(4096).unwrap_or(NonZeroUsize::MIN),
-            )),
-            cached_bytes: Mutex::new(0),
+            cache: Mutex::new(Cache {
+                pictures: lru::LruCache::new(NonZeroUsize::new(4096).unwrap_or(NonZeroUsize::MIN)),
+                bytes: 0,
+            }),
         }
     }
 
@@ -100,23 +105,23 @@ impl ImageProxy {
     }
 
     fn remember(&self, key: String, picture: Arc<Cached>) {
-        let (Ok(mut cache), Ok(mut bytes)) = (self.cache.lock(), self.cached_bytes.lock()) else {
+        let Ok(mut cache) = self.cache.lock() else {
             return;
         };
-        *bytes += picture.body.len();
-        if let Some((_, old)) = cache.push(key, picture) {
-            *bytes = bytes.saturating_sub(old.body.len());
+        cache.bytes += picture.body.len();
+        if let Some((_, old)) = cache.pictures.push(key, picture) {
+            cache.bytes = cache.bytes.saturating_sub(old.body.len());
         }
-        while *bytes > CACHE_BYTES {
-            match cache.pop_lru() {
-                Some((_, old)) => *bytes = bytes.saturating_sub(old.body.len()),
-                None => break,
-            }
+        while cache.bytes > CACHE_BYTES {
+            let Some((_, old)) = cache.pictures.pop_lru() else {
+                break;
+            };
+            cache.bytes = cache.bytes.saturating_sub(old.body.len());
         }
     }
 
     fn cached(&self, key: &str) -> Option<Arc<Cached>> {
-        self.cache.lock().ok()?.get(key).cloned()
+        self.cache.lock().ok()?.pictures.get(key).cloned()
     }
 
     /// Fetch the picture at `url`, or say why it cannot be had.
